@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveOptions } from './config.js';
+import { openDatabase } from './database/database.js';
+import { createEngine } from './engine.js';
+import { SluiceError } from './errors.js';
+import { describeColumns, describeDialect } from './formats/csv/sniffer.js';
+import { ProgressBar } from './telemetry/progress-bar.js';
+import type { FileSummary } from './summary.js';
+import { Piscina } from 'piscina';
+import { sniffFile } from './schedule/file-loader.js';
+
+const USAGE = `Usage:
+  sluice load <file|dir>... [--dataset NAME] [--json] [--force] [--workers N] [--writers N] [--chunk-size BYTES]
+  sluice sniff <file>          print what Sluice detects, without loading
+  sluice migrate               apply the migrations in sql/ and exit
+
+Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLUICE_HOME.`;
+
+const LOADABLE = /\.(csv|tsv|txt|psv|dat)$/i;
+
+class UsageError extends Error {}
+
+function integerOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+/** Files named on the command line; directories contribute their loadable files, recursively, sorted. */
+export async function expandInputs(inputs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    const info = await stat(input).catch(() => null);
+    if (info?.isDirectory()) {
+      const entries = await readdir(input, { recursive: true, withFileTypes: true });
+      const found = entries.filter((e) => e.isFile() && LOADABLE.test(e.name)).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
+      files.push(...found);
+    } else {
+      files.push(input);
+    }
+  }
+  return files;
+}
+
+function printTable(summaries: FileSummary[]): void {
+  const header = ['status', 'rows', 'rejected', 'table', 'ms', 'file'];
+  const rows = summaries.map((s) => [s.status, String(s.rows), String(s.rejected), s.table ?? '-', String(s.duration_ms),
+    s.file + (s.error !== null ? `  (${s.error.code}: ${s.error.message})` : '')]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === header.length - 1 ? 0 : r[i].length))));
+  const format = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  process.stdout.write(`${format(header)}\n${rows.map(format).join('\n')}\n`);
+}
+
+async function load(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: {
+      dataset: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' },
+      workers: { type: 'string' }, writers: { type: 'string' }, 'chunk-size': { type: 'string' },
+    },
+  });
+  if (positionals.length === 0) throw new UsageError('sluice load needs at least one file or directory');
+  const files = await expandInputs(positionals);
+  const engine = createEngine({
+    workers: integerOption('workers', values.workers),
+    writers: integerOption('writers', values.writers),
+    chunkSize: integerOption('chunk-size', values['chunk-size']),
+    log: process.env.SLUICE_DEBUG ? (line) => process.stderr.write(`${line}\n`) : undefined,
+  });
+  let bar: ProgressBar | undefined;
+  if (process.stderr.isTTY && values.json !== true) {
+    engine.on('progress', ({ file, doneBytes, totalBytes }) => {
+      bar ??= new ProgressBar(process.stderr, file);
+      bar.update(doneBytes, totalBytes);
+    });
+  }
+  const summaries: FileSummary[] = [];
+  let stopping = false;
+  const onSignal = (): void => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write('\nstopping after the current file (again to abort)\n');
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    for (const file of files) {
+      if (stopping) break;
+      const summary = await engine.ingest(file, { dataset: values.dataset, force: values.force });
+      bar?.done();
+      bar = undefined;
+      summaries.push(summary);
+      if (values.json === true) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    }
+  } finally {
+    await engine.close();
+    process.off('SIGINT', onSignal);
+  }
+  if (values.json !== true) printTable(summaries);
+  return summaries.some((s) => s.status === 'failed') ? 1 : 0;
+}
+
+async function sniff(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new UsageError('sluice sniff needs exactly one file');
+  const path = positionals[0];
+  const info = await stat(path);
+  const pool = new Piscina({ filename: new URL('../workers/chunk-worker.js', import.meta.url).href, maxThreads: 1 });
+  try {
+    const result = await sniffFile(pool, path, info.size);
+    const dialect = describeDialect(result.dialect);
+    const overrides = [
+      `--delimiter ${JSON.stringify(dialect.delimiter)}`, `--quote ${JSON.stringify(dialect.quote)}`,
+      result.header ? '--header' : '--no-header',
+      `--types ${result.columns.map((c) => `${c.name}=${describeColumns([c])[0].inferred}`).join(',')}`,
+    ];
+    process.stdout.write(`${JSON.stringify({
+      file: path, format: 'csv', encoding: result.encoding, bom: result.bom, ...dialect, line_ending: result.lineEnding,
+      header: result.header, confidence: { delimiter: result.delimiterConfidence, header: result.headerConfidence },
+      sampled_records: result.sampledRecords, columns: describeColumns(result.columns), overrides: overrides.join(' '),
+    }, null, 2)}\n`);
+    return 0;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+async function migrateCommand(): Promise<number> {
+  const database = await openDatabase(resolveOptions());
+  await database.close();
+  process.stdout.write('migrations applied\n');
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'load': return await load(rest);
+      case 'sniff': return await sniff(rest);
+      case 'migrate': return await migrateCommand();
+      case undefined: case '-h': case '--help': case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default: throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`sluice: ${(error as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
+    const code = error instanceof SluiceError ? `${error.code}: ` : '';
+    process.stderr.write(`sluice: ${code}${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -1,0 +1,64 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { SluiceError } from './errors.js';
+
+/** Everything an engine can be told. Every field has a default that suits the host. */
+export interface EngineOptions {
+  /** PostgreSQL to load into. Default: `DATABASE_URL`; without it, an embedded server Sluice starts itself. */
+  databaseUrl?: string;
+  /** Where Sluice keeps local state (the embedded database). Default: `SLUICE_HOME` or `./.sluice`. */
+  home?: string;
+  /** Worker threads that parse and encode chunks. Default: the number of CPUs. */
+  workers?: number;
+  /** Concurrent COPY connections. Default: 2 (throughput falls past a few concurrent COPYs). */
+  writers?: number;
+  /** Bytes per chunk (each chunk is one COPY and one transaction). Default: 4 MiB. */
+  chunkSize?: number;
+  /** Encoded chunks that may wait for a writer. Default: 2 × writers. */
+  queueBound?: number;
+  /** A single row may not be longer than this. Default: 64 MiB. */
+  maxRowBytes?: number;
+  /** Rows with invalid UTF-8: rejected (default) or loaded with U+FFFD replacements. */
+  invalidUtf8?: 'reject' | 'replace';
+  /** Diagnostic lines (embedded database start, retries). Default: silent. */
+  log?: (line: string) => void;
+}
+
+export interface ResolvedOptions {
+  databaseUrl: string | undefined;
+  home: string;
+  workers: number;
+  writers: number;
+  chunkSize: number;
+  queueBound: number;
+  maxRowBytes: number;
+  invalidUtf8: 'reject' | 'replace';
+  log: (line: string) => void;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function resolveOptions(options: EngineOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  const workers = positiveInteger('workers', options.workers, Math.max(1, availableParallelism()), 1, 256);
+  const writers = positiveInteger('writers', options.writers, 2, 1, 64);
+  const chunkSize = positiveInteger('chunkSize', options.chunkSize, 4 * 1024 * 1024, 64, 512 * 1024 * 1024);
+  const queueBound = positiveInteger('queueBound', options.queueBound, 2 * writers, 1, 1024);
+  const maxRowBytes = positiveInteger('maxRowBytes', options.maxRowBytes, 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
+  const invalidUtf8 = options.invalidUtf8 ?? 'reject';
+  if (invalidUtf8 !== 'reject' && invalidUtf8 !== 'replace') {
+    throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `option invalidUtf8 must be 'reject' or 'replace', got ${String(invalidUtf8)}`);
+  }
+  const databaseUrl = options.databaseUrl ?? (env.DATABASE_URL || undefined);
+  return {
+    databaseUrl,
+    home: resolve(options.home ?? env.SLUICE_HOME ?? '.sluice'),
+    workers, writers, chunkSize, queueBound, maxRowBytes, invalidUtf8,
+    log: options.log ?? (() => undefined),
+  };
+}

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import pg from 'pg';
+import type { ResolvedOptions } from '../config.js';
+import { SluiceError } from '../errors.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
+import { migrate } from './migrate.js';
+
+/**
+ * The database Sluice loads into: the server `DATABASE_URL` names, or — so a new user needs
+ * nothing installed — an embedded PostgreSQL under `<home>/pg` that Sluice starts and stops.
+ * Either way the migrations in sql/ are applied before anything else runs.
+ */
+export interface Database {
+  readonly url: string;
+  readonly embedded: boolean;
+  /** Control connections (ledger, DDL); COPY writers open their own. */
+  readonly pool: pg.Pool;
+  /** A new dedicated connection for a COPY writer: UTC, ISO dates. */
+  connectWriter(): Promise<pg.Client>;
+  close(): Promise<void>;
+}
+
+// bigint counts come back as strings by default; Sluice's counts fit a double.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+async function sessionClient(url: string, applicationName: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new SluiceError('SLUICE_ERR_DATABASE_CONNECT', `cannot connect to PostgreSQL at ${redact(url)}: ${(error as Error).message}`, { cause: error });
+  }
+  // Timestamps without a zone are read as UTC, whatever the server's default.
+  await client.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'");
+  return client;
+}
+
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+export async function openDatabase(options: ResolvedOptions): Promise<Database> {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = options.databaseUrl;
+  if (url === undefined) {
+    embedded = await startEmbeddedPostgres({ dataDir: join(options.home, 'pg'), log: options.log });
+    url = embedded.url;
+  }
+  try {
+    const first = await sessionClient(url, 'sluice-migrate');
+    try {
+      await migrate(first);
+    } finally {
+      await first.end();
+    }
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+  const pool = new pg.Pool({ connectionString: url, application_name: 'sluice', max: 4 });
+  pool.on('connect', (client) => { client.query("SET TimeZone = 'UTC'").catch(() => undefined); });
+  pool.on('error', (error) => options.log(`idle database connection failed: ${error.message}`));
+  const resolvedUrl = url;
+  return {
+    url: resolvedUrl,
+    embedded: embedded !== undefined,
+    pool,
+    connectWriter: () => sessionClient(resolvedUrl, 'sluice-writer'),
+    async close() {
+      await pool.end().catch(() => undefined);
+      await embedded?.stop();
+    },
+  };
+}

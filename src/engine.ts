@@ -1,0 +1,100 @@
+import { EventEmitter } from 'node:events';
+import { Piscina } from 'piscina';
+import { type EngineOptions, type ResolvedOptions, resolveOptions } from './config.js';
+import { type Database, openDatabase } from './database/database.js';
+import { SluiceError } from './errors.js';
+import { loadFile, type LoadRequest } from './schedule/file-loader.js';
+import { CopyWriter } from './sink/copy-writer.js';
+import type { FileSummary } from './summary.js';
+
+/** Events an engine emits. */
+export interface EngineEvents {
+  /** A file finished: loaded, skipped or failed. */
+  file: [summary: FileSummary];
+  /** Bytes of a file committed (or found committed) so far. */
+  progress: [progress: { file: string; doneBytes: number; totalBytes: number }];
+}
+
+export interface IngestOptions {
+  /** Dataset (staging table) name; default: from the file name. */
+  dataset?: string;
+  /** Load again even if this content was loaded before (a new generation). */
+  force?: boolean;
+}
+
+const WORKER_FILE = new URL('../workers/chunk-worker.js', import.meta.url);
+
+/**
+ * The ingestion engine: one database, one worker pool, N COPY writers. Files are loaded one after
+ * another, each split across all workers and writers, so one big file uses the whole machine and
+ * the order of results is the order of calls.
+ */
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly options: ResolvedOptions;
+  private database: Database | undefined;
+  private piscina: Piscina | undefined;
+  private writers: CopyWriter[] = [];
+  private starting: Promise<void> | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(options: EngineOptions = {}) {
+    super();
+    this.options = resolveOptions(options);
+  }
+
+  /** The URL of the database in use (the embedded one's when no URL was given). */
+  get databaseUrl(): string | undefined {
+    return this.database?.url;
+  }
+
+  /** Opens the database (starting the embedded one if needed), applies migrations, starts the pool. */
+  start(): Promise<void> {
+    this.starting ??= this.open();
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
+    this.database = await openDatabase(this.options);
+    this.piscina = new Piscina({
+      filename: WORKER_FILE.href,
+      minThreads: this.options.workers,
+      maxThreads: this.options.workers,
+      idleTimeout: 30_000,
+    });
+    const database = this.database;
+    this.writers = Array.from({ length: this.options.writers }, () => new CopyWriter(() => database.connectWriter(), this.options.log));
+  }
+
+  /** Loads one file and resolves with its summary; never rejects for a bad file (status `failed`). */
+  ingest(path: string, options: IngestOptions = {}): Promise<FileSummary> {
+    if (this.closed) return Promise.reject(new SluiceError('SLUICE_ERR_ENGINE_CLOSED', 'the engine is closed'));
+    const run = this.tail.then(async () => {
+      await this.start();
+      const request: LoadRequest = {
+        ...options,
+        onProgress: (doneBytes, totalBytes) => this.emit('progress', { file: path, doneBytes, totalBytes }),
+      };
+      const summary = await loadFile({ pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options }, path, request);
+      this.emit('file', summary);
+      return summary;
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Waits for accepted files to finish, then stops the pool, the writers and the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.tail;
+    if (this.starting !== undefined) await this.starting.catch(() => undefined);
+    await Promise.all(this.writers.map((w) => w.close()));
+    await this.piscina?.destroy();
+    await this.database?.close();
+  }
+}
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  return new Engine(options);
+}

@@ -1,0 +1,309 @@
+import { isUtf8 } from 'node:buffer';
+import type { ByteSink } from '../byte-sink.js';
+import { ColumnType, type ColumnTypeCode, columnTypeName } from '../../schema/column-type.js';
+import { fitsType } from '../../schema/value-checks.js';
+import { CR, LF, type CsvDialect } from './dialect.js';
+import { parseRecord } from './record-parser.js';
+import { nextRowEnd } from './row-boundary.js';
+
+/**
+ * Turns one row-aligned chunk of CSV bytes into COPY input for PostgreSQL — the hot path.
+ *
+ * Like timescaledb-parallel-copy, a well-formed row is not rebuilt: its bytes are copied as they
+ * are, behind a provenance prefix (`<file id>,<byte offset>,`), and PostgreSQL's CSV parser reads
+ * the fields. Sluice still walks every field, because it must count fields and check that each
+ * typed value casts (so that a bad row is rejected here, with its line and offset, rather than
+ * failing the whole COPY). Rows the fast path cannot vouch for — stray quotes, bare CRs, an
+ * unclosed quote — are read with the csv-parser-compatible record parser and written out in
+ * canonical CSV, so the loaded values are csv-parser's values for every input.
+ *
+ * Output: `data` gets COPY CSV rows (`FORMAT csv`, the file's delimiter and quote, LF
+ * terminated); `rejects` gets COPY text rows for ingest.rejects:
+ *   file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw
+ */
+
+export type RejectReason = 'TOO_FEW_FIELDS' | 'TOO_MANY_FIELDS' | 'CAST' | 'UNCLOSED_QUOTE' | 'ENCODING' | 'NUL_BYTE';
+
+export interface EncodePlan {
+  dialect: CsvDialect;
+  columnTypes: readonly ColumnTypeCode[];
+  columnNames: readonly string[];
+  fileId: number;
+  chunkNo: number;
+  /** File byte offset of bytes[start]. */
+  baseOffset: number;
+  /** `replace` decodes invalid UTF-8 with U+FFFD instead of rejecting the row. */
+  invalidUtf8: 'reject' | 'replace';
+}
+
+export interface RejectSample {
+  chunkLine: number;
+  byteOffset: number;
+  reason: RejectReason;
+  detail: string;
+}
+
+export interface EncodeStats {
+  rows: number;
+  rejected: number;
+  /** Row terminators seen (physical lines, quoted newlines included) — for absolute line numbers. */
+  lines: number;
+  /** Rows that needed the record parser (not well-formed by the fast path's standard). */
+  slowRows: number;
+  samples: RejectSample[];
+}
+
+const MAX_SAMPLES = 5;
+const MAX_RAW_BYTES = 64 * 1024;
+const MAX_DETAIL_VALUE = 120;
+
+const specialCache = new Map<string, Uint8Array>();
+
+/** Bytes that end or complicate an unquoted field, as a lookup table: one load per byte. */
+function specialBytes(dialect: CsvDialect): Uint8Array {
+  const key = `${dialect.delimiter}:${dialect.quote}:${dialect.newline}`;
+  let table = specialCache.get(key);
+  if (table === undefined) {
+    table = new Uint8Array(256);
+    table[dialect.delimiter] = 1;
+    table[dialect.quote] = 1;
+    table[dialect.newline] = 1;
+    table[CR] = 1;
+    table[LF] = 1;
+    specialCache.set(key, table);
+  }
+  return table;
+}
+
+export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan: EncodePlan, data: ByteSink, rejects: ByteSink): EncodeStats {
+  const { delimiter, quote, newline } = plan.dialect;
+  const types = plan.columnTypes;
+  const columnCount = types.length;
+  const special = specialBytes(plan.dialect);
+  const crlf = newline === LF;
+  const stats: EncodeStats = { rows: 0, rejected: 0, lines: 0, slowRows: 0, samples: [] };
+  // Validating UTF-8 and looking for NUL once per chunk is cheap (native, SIMD); only a chunk
+  // that fails either check pays for checking row by row.
+  const chunkView = bytes.subarray(start, end);
+  const rowChecks = chunkView.indexOf(0) !== -1 || !isUtf8(chunkView);
+  const context: ChunkContext = { bytes, start, end, plan, data, rejects, stats, rowChecks };
+  const fileIdPrefix = Buffer.from(`${plan.fileId}${String.fromCharCode(delimiter)}`, 'latin1');
+
+  let line = 1;
+  let i = start;
+  while (i < end) {
+    const rowStart = i;
+    const rowLine = line;
+    // Blank lines carry no data: skipped, but counted for line numbers.
+    if (bytes[i] === newline) { i++; line++; continue; }
+    if (crlf && bytes[i] === CR && (i + 1 === end || bytes[i + 1] === LF)) { i += i + 1 === end ? 1 : 2; line++; continue; }
+
+    const mark = data.length;
+    data.pushBytes(fileIdPrefix, 0, fileIdPrefix.length);
+    data.pushUint(plan.baseOffset + (rowStart - start));
+    data.pushByte(delimiter);
+
+    let field = 0;
+    let badField = -1;
+    let clean = true;
+    for (;;) {
+      let valueStart: number;
+      let valueEnd: number;
+      if (i < end && bytes[i] === quote) {
+        i++;
+        valueStart = i;
+        for (;;) {
+          if (i >= end) { clean = false; break; }
+          const c = bytes[i];
+          if (c === quote) {
+            if (i + 1 < end && bytes[i + 1] === quote) { i += 2; continue; }
+            break;
+          }
+          if (c === newline) line++;
+          i++;
+        }
+        if (!clean) break;
+        valueEnd = i;
+        i++; // the closing quote
+        if (i < end) {
+          const c = bytes[i];
+          if (c !== delimiter && c !== newline && !(crlf && c === CR && (i + 1 === end || bytes[i + 1] === LF))) { clean = false; break; }
+        }
+      } else {
+        valueStart = i;
+        while (i < end && special[bytes[i]] === 0) i++;
+        valueEnd = i;
+        if (i < end) {
+          const c = bytes[i];
+          if (c !== delimiter && c !== newline && !(crlf && c === CR && (i + 1 === end || bytes[i + 1] === LF))) { clean = false; break; }
+        }
+      }
+      if (field < columnCount && badField < 0 && valueEnd > valueStart) {
+        const type = types[field];
+        if (type !== ColumnType.text && !fitsType(type, bytes, valueStart, valueEnd)) badField = field;
+      }
+      field++;
+      if (i < end && bytes[i] === delimiter) { i++; continue; }
+      break;
+    }
+
+    if (!clean) {
+      data.length = mark;
+      line = rowLine;
+      const slow = slowRow(context, rowStart, rowLine);
+      i = slow.next;
+      line += slow.terminators;
+      continue;
+    }
+
+    const contentEnd = i;
+    if (i < end && bytes[i] === CR) i++;
+    if (i < end && bytes[i] === newline) { i++; line++; }
+
+    if (field !== columnCount) {
+      data.length = mark;
+      reject(context, rowStart, contentEnd, rowLine, field < columnCount ? 'TOO_FEW_FIELDS' : 'TOO_MANY_FIELDS', `expected ${columnCount} fields, found ${field}`);
+      continue;
+    }
+    if (badField >= 0) {
+      data.length = mark;
+      const value = parseRecord(bytes, rowStart, contentEnd, plan.dialect)[badField] ?? '';
+      reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, badField, value));
+      continue;
+    }
+    if (rowChecks) {
+      const problem = rowEncodingProblem(bytes, rowStart, contentEnd);
+      if (problem !== null) {
+        data.length = mark;
+        if (problem === 'ENCODING' && plan.invalidUtf8 === 'replace') {
+          writeCanonical(context, parseRecord(bytes, rowStart, contentEnd, plan.dialect), rowStart);
+          stats.rows++;
+        } else {
+          reject(context, rowStart, contentEnd, rowLine, problem, problem === 'ENCODING' ? 'invalid UTF-8' : 'NUL byte in row');
+        }
+        continue;
+      }
+    }
+    data.pushBytes(bytes, rowStart, contentEnd);
+    data.pushByte(LF);
+    stats.rows++;
+  }
+  stats.lines = line - 1;
+  return stats;
+}
+
+/** What the rare-path helpers need to know about the chunk being encoded. */
+interface ChunkContext {
+  bytes: Uint8Array;
+  /** Index of the chunk's first byte in `bytes`; its file offset is plan.baseOffset. */
+  start: number;
+  end: number;
+  plan: EncodePlan;
+  data: ByteSink;
+  rejects: ByteSink;
+  stats: EncodeStats;
+  rowChecks: boolean;
+}
+
+function fileOffset(context: ChunkContext, index: number): number {
+  return context.plan.baseOffset + (index - context.start);
+}
+
+/**
+ * A row the fast path could not vouch for: find its end the way csv-parser does (quote parity),
+ * read it with the reference record parser, check it, and write it in canonical CSV.
+ * Returns the index after the row and the number of row terminators it spans.
+ */
+function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { next: number; terminators: number } {
+  const { bytes, end, plan, stats } = context;
+  const { quote, newline } = plan.dialect;
+  stats.slowRows++;
+  const { end: rowEnd, unclosedQuote } = nextRowEnd(bytes, rowStart, end, quote, newline);
+  let terminators = 0;
+  for (let k = rowStart; k < rowEnd; k++) if (bytes[k] === newline) terminators++;
+  let contentEnd = rowEnd;
+  if (contentEnd > rowStart && bytes[contentEnd - 1] === newline) contentEnd--;
+  if (newline === LF && contentEnd > rowStart && bytes[contentEnd - 1] === CR) contentEnd--;
+  const result = { next: rowEnd, terminators };
+
+  if (unclosedQuote) {
+    reject(context, rowStart, contentEnd, rowLine, 'UNCLOSED_QUOTE', 'a quoted field is not closed before the end of the file');
+    return result;
+  }
+  const values = parseRecord(bytes, rowStart, contentEnd, plan.dialect);
+  const columnCount = plan.columnTypes.length;
+  if (values.length !== columnCount) {
+    reject(context, rowStart, contentEnd, rowLine, values.length < columnCount ? 'TOO_FEW_FIELDS' : 'TOO_MANY_FIELDS',
+      `expected ${columnCount} fields, found ${values.length}`);
+    return result;
+  }
+  for (let f = 0; f < columnCount; f++) {
+    const type = plan.columnTypes[f];
+    if (type === ColumnType.text || values[f] === '') continue;
+    const encoded = Buffer.from(values[f], 'utf8');
+    if (!fitsType(type, encoded, 0, encoded.length)) {
+      reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, f, values[f]));
+      return result;
+    }
+  }
+  if (context.rowChecks) {
+    const problem = rowEncodingProblem(bytes, rowStart, contentEnd);
+    if (problem !== null && !(problem === 'ENCODING' && plan.invalidUtf8 === 'replace')) {
+      reject(context, rowStart, contentEnd, rowLine, problem, problem === 'ENCODING' ? 'invalid UTF-8' : 'NUL byte in row');
+      return result;
+    }
+  }
+  writeCanonical(context, values, rowStart);
+  stats.rows++;
+  return result;
+}
+
+function rowEncodingProblem(bytes: Uint8Array, start: number, end: number): 'ENCODING' | 'NUL_BYTE' | null {
+  const row = bytes.subarray(start, end);
+  if (row.indexOf(0) !== -1) return 'NUL_BYTE';
+  if (!isUtf8(row)) return 'ENCODING';
+  return null;
+}
+
+/**
+ * Writes one row from parsed values: a value that needs it is quoted with its quotes doubled, and
+ * an empty value is left unquoted (NULL), as an empty unquoted field is on the fast path.
+ */
+function writeCanonical(context: ChunkContext, values: readonly string[], rowStart: number): void {
+  const { plan, data } = context;
+  const quoteChar = String.fromCharCode(plan.dialect.quote);
+  const delimiterChar = String.fromCharCode(plan.dialect.delimiter);
+  let text = `${plan.fileId}${delimiterChar}${fileOffset(context, rowStart)}`;
+  for (let f = 0; f < values.length; f++) {
+    const value = values[f];
+    text += delimiterChar;
+    if (value === '') continue;
+    if (value.includes(quoteChar) || value.includes(delimiterChar) || value.includes('\n') || value.includes('\r')) {
+      text += quoteChar + value.split(quoteChar).join(quoteChar + quoteChar) + quoteChar;
+    } else {
+      text += value;
+    }
+  }
+  data.pushString(`${text}\n`);
+}
+
+function castDetail(plan: EncodePlan, field: number, value: string): string {
+  const shown = value.length > MAX_DETAIL_VALUE ? `${value.slice(0, MAX_DETAIL_VALUE)}…` : value;
+  return `column ${plan.columnNames[field]} (${columnTypeName(plan.columnTypes[field])}): ${JSON.stringify(shown)}`;
+}
+
+/** Appends one ingest.rejects row in COPY text format. Rare path: strings are fine here. */
+function reject(context: ChunkContext, rowStart: number, rowEnd: number, rowLine: number, reason: RejectReason, detail: string): void {
+  const { bytes, plan, stats } = context;
+  const byteOffset = fileOffset(context, rowStart);
+  stats.rejected++;
+  if (stats.samples.length < MAX_SAMPLES) stats.samples.push({ chunkLine: rowLine, byteOffset, reason, detail });
+  const rawEnd = Math.min(rowEnd, rowStart + MAX_RAW_BYTES);
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset + rowStart, rawEnd - rowStart).toString('utf8');
+  context.rejects.pushString(`${plan.fileId}\t${plan.chunkNo}\t${rowLine}\t${byteOffset}\t${reason}\t${copyTextEscape(detail)}\t${copyTextEscape(raw)}\n`);
+}
+
+/** Escapes a value for COPY text format; NUL (which text cannot hold) becomes U+FFFD. */
+export function copyTextEscape(value: string): string {
+  return value.replace(/[\\\t\n\r\0]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\uFFFD'));
+}

@@ -1,0 +1,205 @@
+import { SluiceError } from '../../errors.js';
+import { ColumnType, type ColumnTypeCode, columnTypeName, postgresTypeName } from '../../schema/column-type.js';
+import { columnNamesFor } from '../../schema/identifiers.js';
+import { ColumnTypeAccumulator } from '../../schema/type-inference.js';
+import { fitsType } from '../../schema/value-checks.js';
+import { CR, type CsvDialect, DOUBLE_QUOTE, describeByte, LF } from './dialect.js';
+import { parseRecord } from './record-parser.js';
+import { nextRowEnd } from './row-boundary.js';
+
+/**
+ * Works out how a CSV file is written from a sample, not the whole file (as DuckDB's sniffer does):
+ * the head of the file plus a few stretches spread through it. Every decision carries a
+ * confidence, because a silent guess (a wrong delimiter, a header taken for data) is the most
+ * common complaint about sniffers.
+ */
+
+export interface SniffSample {
+  /** The first bytes of the file. */
+  head: Uint8Array;
+  /** Whether `head` is the whole file. */
+  headIsWholeFile: boolean;
+  /** Stretches from later in the file; each starts anywhere (its first partial line is dropped). */
+  spots: Uint8Array[];
+}
+
+export interface SniffedColumn {
+  name: string;
+  source: string;
+  type: ColumnTypeCode;
+  confidence: number;
+}
+
+export interface CsvSniffResult {
+  encoding: 'utf-8';
+  bom: boolean;
+  dialect: CsvDialect;
+  lineEnding: 'LF' | 'CRLF' | 'CR';
+  header: boolean;
+  delimiterConfidence: number;
+  headerConfidence: number;
+  /** Byte offset of the first data row (after BOM and header). */
+  dataStart: number;
+  columns: SniffedColumn[];
+  /** Records the sniffer read, for reporting. */
+  sampledRecords: number;
+}
+
+export interface SniffOverrides {
+  header?: boolean;
+}
+
+const DELIMITERS = [0x2c, 0x3b, 0x09, 0x7c];
+const QUOTES = [DOUBLE_QUOTE, 0x27];
+const MAX_SNIFF_RECORDS = 20_000;
+
+interface Record {
+  start: number;
+  end: number;
+}
+
+/** Splits bytes into records (blank lines dropped), quote-aware, up to `limit`. */
+function splitRecords(bytes: Uint8Array, from: number, quote: number, newline: number, limit: number, dropLastPartial: boolean): Record[] {
+  const records: Record[] = [];
+  let i = from;
+  while (i < bytes.length && records.length < limit) {
+    const { end, unclosedQuote } = nextRowEnd(bytes, i, bytes.length, quote, newline);
+    const terminated = end > i && bytes[end - 1] === newline;
+    if (!terminated && (dropLastPartial || unclosedQuote)) break;
+    let contentEnd = terminated ? end - 1 : end;
+    if (newline === LF && contentEnd > i && bytes[contentEnd - 1] === CR) contentEnd--;
+    if (contentEnd > i) records.push({ start: i, end: contentEnd });
+    i = end;
+  }
+  return records;
+}
+
+function mode(values: number[]): { value: number; count: number } {
+  const counts = new Map<number, number>();
+  let best = { value: 0, count: 0 };
+  for (const v of values) {
+    const c = (counts.get(v) ?? 0) + 1;
+    counts.set(v, c);
+    if (c > best.count || (c === best.count && v > best.value)) best = { value: v, count: c };
+  }
+  return best;
+}
+
+export function detectNewline(head: Uint8Array): { newline: number; lineEnding: 'LF' | 'CRLF' | 'CR' } {
+  const lf = head.indexOf(LF);
+  const cr = head.indexOf(CR);
+  if (lf === -1 && cr !== -1) return { newline: CR, lineEnding: 'CR' };
+  if (lf > 0 && head[lf - 1] === CR) return { newline: LF, lineEnding: 'CRLF' };
+  return { newline: LF, lineEnding: 'LF' };
+}
+
+export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): CsvSniffResult {
+  const { head } = sample;
+  const bom = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  const from = bom ? 3 : 0;
+  const nulAt = head.indexOf(0);
+  if (nulAt !== -1 && nulAt < 8192) {
+    throw new SluiceError('SLUICE_ERR_FORMAT_BINARY', `not a UTF-8 text file: NUL byte at offset ${nulAt}`);
+  }
+  const { newline, lineEnding } = detectNewline(head);
+  const dropLastPartial = !sample.headIsWholeFile;
+
+  // Try every delimiter × quote; keep the one whose records agree on the most fields.
+  let best = { dialect: { delimiter: DELIMITERS[0], quote: DOUBLE_QUOTE, newline }, score: -1, consistency: 0, records: [] as Record[], fields: 1 };
+  for (const quote of QUOTES) {
+    for (const delimiter of DELIMITERS) {
+      const dialect = { delimiter, quote, newline };
+      const records = splitRecords(head, from, quote, newline, 2_000, dropLastPartial);
+      if (records.length === 0) continue;
+      const counts = records.map((r) => parseRecord(head, r.start, r.end, dialect).length);
+      const { value: fields, count } = mode(counts);
+      const consistency = count / records.length;
+      // More fields in agreement is better; a single column only wins when nothing splits.
+      const score = fields > 1 ? consistency * fields : consistency * 0.5;
+      if (score > best.score + 1e-9) best = { dialect, score, consistency, records, fields };
+    }
+  }
+  const dialect = best.dialect;
+  const records = splitRecords(head, from, dialect.quote, newline, MAX_SNIFF_RECORDS, dropLastPartial);
+  if (records.length === 0) {
+    return {
+      encoding: 'utf-8', bom, dialect, lineEnding, header: overrides.header ?? true, delimiterConfidence: 0, headerConfidence: 0,
+      dataStart: head.length, columns: [], sampledRecords: 0,
+    };
+  }
+  const parsed = records.map((r) => parseRecord(head, r.start, r.end, dialect));
+  const columnCount = best.fields;
+
+  // Types of the rows after the first, including the spots later in the file.
+  const rest = new ColumnTypeAccumulator(columnCount);
+  for (let r = 1; r < parsed.length; r++) if (parsed[r].length === columnCount) rest.addRecord(parsed[r]);
+  for (const spot of sample.spots) {
+    const firstNewline = spot.indexOf(newline);
+    if (firstNewline === -1) continue;
+    for (const record of splitRecords(spot, firstNewline + 1, dialect.quote, newline, 5_000, true)) {
+      const values = parseRecord(spot, record.start, record.end, dialect);
+      if (values.length === columnCount) rest.addRecord(values);
+    }
+  }
+  const restTypes = rest.result();
+  const first = parsed[0];
+
+  const { header, confidence: headerConfidence } = overrides.header === undefined
+    ? detectHeader(first, restTypes.map((c) => c.type), parsed.slice(1))
+    : { header: overrides.header, confidence: 1 };
+
+  let columns: SniffedColumn[];
+  if (header) {
+    const sources = Array.from({ length: columnCount }, (_, i) => first[i] ?? '');
+    const names = columnNamesFor(sources);
+    columns = restTypes.map((c, i) => ({ name: names[i], source: sources[i], type: c.type, confidence: c.confidence }));
+  } else {
+    // The first row is data: fold it into the types.
+    const all = new ColumnTypeAccumulator(columnCount);
+    for (const values of parsed) if (values.length === columnCount) all.addRecord(values);
+    const names = columnNamesFor(Array.from({ length: columnCount }, () => ''));
+    columns = all.result().map((c, i) => ({ name: names[i], source: '', type: c.type, confidence: c.confidence }));
+  }
+  const headerEnd = nextRowEnd(head, records[0].start, head.length, dialect.quote, newline).end;
+  return {
+    encoding: 'utf-8', bom, dialect, lineEnding, header, headerConfidence,
+    delimiterConfidence: Math.round(best.consistency * 1000) / 1000,
+    dataStart: header ? headerEnd : from,
+    columns,
+    sampledRecords: parsed.length,
+  };
+}
+
+/**
+ * A first row is a header when it does not fit the types the other rows have (a name in a column
+ * of numbers). When every column is text the types cannot tell: then a row of distinct, non-empty,
+ * name-like values that do not recur below is taken as a header, with lower confidence.
+ */
+function detectHeader(first: string[], types: ColumnTypeCode[], rest: string[][]): { header: boolean; confidence: number } {
+  let typedColumns = 0;
+  let misfits = 0;
+  for (let i = 0; i < types.length; i++) {
+    if (types[i] === ColumnType.text) continue;
+    typedColumns++;
+    const value = first[i] ?? '';
+    const bytes = Buffer.from(value, 'utf8');
+    if (value !== '' && !fitsType(types[i], bytes, 0, bytes.length)) misfits++;
+  }
+  if (typedColumns > 0) {
+    if (misfits > 0) return { header: true, confidence: Math.min(1, 0.5 + misfits / typedColumns / 2) };
+    return { header: false, confidence: 0.9 };
+  }
+  const distinct = new Set(first).size === first.length;
+  const nameLike = first.every((v) => v.trim() !== '' && v.length <= 128 && /\p{L}/u.test(v));
+  const recurs = first.some((v, i) => rest.some((row) => row[i] === v));
+  if (distinct && nameLike && !recurs) return { header: true, confidence: 0.6 };
+  return { header: false, confidence: 0.6 };
+}
+
+export function describeDialect(dialect: CsvDialect): { delimiter: string; quote: string } {
+  return { delimiter: describeByte(dialect.delimiter), quote: describeByte(dialect.quote) };
+}
+
+export function describeColumns(columns: SniffedColumn[]): { name: string; source: string; type: string; inferred: string; confidence: number }[] {
+  return columns.map((c) => ({ name: c.name, source: c.source, type: postgresTypeName(c.type), inferred: columnTypeName(c.type), confidence: c.confidence }));
+}

@@ -1,0 +1,4 @@
+export { createEngine, Engine, type EngineEvents, type IngestOptions } from './engine.js';
+export type { EngineOptions, ResolvedOptions } from './config.js';
+export { SluiceError, type SluiceErrorCode } from './errors.js';
+export type { FileSummary, SummaryColumn } from './summary.js';

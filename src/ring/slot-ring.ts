@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { FixedDeque } from 'mnemonist';
+
+/**
+ * A ring of fixed-size slots in shared memory: the only way chunk bytes move between the main
+ * thread, the workers and the COPY writers. A task message carries a slot number, never row data.
+ *
+ *   main thread (scheduler)        worker thread (piscina task)         main thread (COPY writer)
+ *   ───────────────────────        ────────────────────────────         ─────────────────────────
+ *   acquire() ─ FREE → FILLING
+ *   pread file bytes → input[s]
+ *   run({ slot: s })  ─ ENCODING ─▶ parse input[s], write COPY bytes
+ *                                   into output[s] and rejects[s]
+ *                                   ─ ENCODED, return lengths ────────▶ queue (bounded) ─▶ COPY output[s]
+ *                                                                        release(s) ─ WRITING → FREE
+ *
+ * The number of slots bounds everything in flight (reading + encoding + queued + writing), so
+ * when PostgreSQL is slow the writers hold their slots, `acquire()` waits, the scheduler stops
+ * reading, and memory stays flat whatever the file size. Slot states live in an Int32Array in the
+ * same shared memory so each side can assert the protocol (a slot is never handed out twice).
+ */
+
+export const SlotState = { free: 0, filling: 1, encoding: 2, encoded: 3, writing: 4 } as const;
+
+/** What a worker needs to reach the ring: plain data that postMessage shares, not copies. */
+export interface SharedRing {
+  slots: number;
+  control: SharedArrayBuffer;
+  input: SharedArrayBuffer;
+  output: SharedArrayBuffer;
+  rejects: SharedArrayBuffer;
+  inputCapacity: number;
+  outputCapacity: number;
+  rejectsCapacity: number;
+}
+
+export interface SlotViews {
+  input: Uint8Array;
+  output: Uint8Array;
+  rejects: Uint8Array;
+}
+
+export function slotViews(ring: SharedRing, slot: number): SlotViews {
+  return {
+    input: new Uint8Array(ring.input, slot * ring.inputCapacity, ring.inputCapacity),
+    output: new Uint8Array(ring.output, slot * ring.outputCapacity, ring.outputCapacity),
+    rejects: new Uint8Array(ring.rejects, slot * ring.rejectsCapacity, ring.rejectsCapacity),
+  };
+}
+
+/** Moves a slot from one state to the next, failing loudly if the protocol was broken. */
+export function transition(ring: SharedRing, slot: number, from: number, to: number): void {
+  const control = new Int32Array(ring.control);
+  const previous = Atomics.compareExchange(control, slot, from, to);
+  assert.equal(previous, from, `slot ${slot} was in state ${previous}, expected ${from}`);
+}
+
+export interface SlotRingOptions {
+  slots: number;
+  inputCapacity: number;
+  /** Room for the COPY bytes of one chunk: input plus the provenance prefix of every row. */
+  outputCapacity?: number;
+  rejectsCapacity?: number;
+}
+
+export class SlotRing {
+  readonly shared: SharedRing;
+  private readonly free: FixedDeque<number>;
+  private readonly waiters: ((slot: number) => void)[] = [];
+
+  constructor(options: SlotRingOptions) {
+    assert.ok(options.slots >= 1, 'a ring needs at least one slot');
+    const outputCapacity = options.outputCapacity ?? Math.ceil(options.inputCapacity * 1.5) + 64 * 1024;
+    const rejectsCapacity = options.rejectsCapacity ?? 256 * 1024;
+    this.shared = {
+      slots: options.slots,
+      control: new SharedArrayBuffer(options.slots * 4),
+      input: new SharedArrayBuffer(options.slots * options.inputCapacity),
+      output: new SharedArrayBuffer(options.slots * outputCapacity),
+      rejects: new SharedArrayBuffer(options.slots * rejectsCapacity),
+      inputCapacity: options.inputCapacity,
+      outputCapacity,
+      rejectsCapacity,
+    };
+    this.free = new FixedDeque<number>(Array, options.slots);
+    for (let slot = 0; slot < options.slots; slot++) this.free.push(slot);
+  }
+
+  get slots(): number {
+    return this.shared.slots;
+  }
+
+  /** Slots not currently handed out. */
+  get available(): number {
+    return this.free.size;
+  }
+
+  views(slot: number): SlotViews {
+    return slotViews(this.shared, slot);
+  }
+
+  state(slot: number): number {
+    return Atomics.load(new Int32Array(this.shared.control), slot);
+  }
+
+  /** A free slot, now FILLING; waits (without polling) while every slot is in use. */
+  acquire(): Promise<number> | number {
+    const slot = this.free.shift();
+    if (slot !== undefined) {
+      transition(this.shared, slot, SlotState.free, SlotState.filling);
+      return slot;
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Returns a slot from any state; hands it straight to the oldest waiter if there is one. */
+  release(slot: number): void {
+    Atomics.store(new Int32Array(this.shared.control), slot, SlotState.free);
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) {
+      transition(this.shared, slot, SlotState.free, SlotState.filling);
+      waiter(slot);
+    } else {
+      this.free.push(slot);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import type { FileHandle } from 'node:fs/promises';
+import { SluiceError } from '../errors.js';
+import { lastRowEnd } from '../formats/csv/row-boundary.js';
+import type { SlotRing } from '../ring/slot-ring.js';
+import type { CommittedChunk } from './ledger.js';
+
+/**
+ * Cuts a file into row-aligned chunks, reading each straight into a slot of the shared ring.
+ * A chunk starts where the previous one ended and ends after the last complete row (quote-aware)
+ * within `chunkSize` bytes, so the plan is a pure function of the file and the chunk size: a
+ * restarted load re-plans the same chunks, and chunks the ledger holds are not read at all.
+ */
+
+export interface PlannedChunk {
+  chunkNo: number;
+  byteStart: number;
+  byteEnd: number;
+  slot: number;
+  /** A chunk bigger than a slot (one row longer than the chunk size) comes in its own buffer. */
+  oversize?: SharedArrayBuffer;
+}
+
+export interface ChunkPlannerOptions {
+  file: FileHandle;
+  size: number;
+  dataStart: number;
+  chunkSize: number;
+  maxRowBytes: number;
+  quote: number;
+  newline: number;
+  ring: SlotRing;
+  committed: Map<number, CommittedChunk>;
+}
+
+async function readFully(file: FileHandle, into: Uint8Array, length: number, position: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await file.read(into, done, length - done, position + done);
+    if (bytesRead === 0) throw new SluiceError('SLUICE_ERR_FILE_READ', `file shrank while loading: no bytes at offset ${position + done}`);
+    done += bytesRead;
+  }
+}
+
+export class ChunkPlanner {
+  private offset: number;
+  private chunkNo = 0;
+  /** Chunks found in the ledger and not read again. */
+  skipped = 0;
+  skippedBytes = 0;
+
+  constructor(private readonly options: ChunkPlannerOptions) {
+    this.offset = options.dataStart;
+  }
+
+  /** The next chunk to encode (holding a ring slot), or null at the end of the file. */
+  async next(): Promise<PlannedChunk | null> {
+    const { size, chunkSize, ring, committed } = this.options;
+    for (;;) {
+      if (this.offset >= size) return null;
+      const done = committed.get(this.chunkNo);
+      if (done !== undefined) {
+        if (done.byteStart !== this.offset) {
+          throw new SluiceError('SLUICE_ERR_FILE_READ', `chunk ${this.chunkNo} was committed as bytes ${done.byteStart}..${done.byteEnd} but re-planned at ${this.offset}`);
+        }
+        this.offset = done.byteEnd;
+        this.skippedBytes += done.byteEnd - done.byteStart;
+        this.chunkNo++;
+        this.skipped++;
+        continue;
+      }
+      const slot = await ring.acquire();
+      const start = this.offset;
+      const want = Math.min(chunkSize, size - start);
+      const input = ring.views(slot).input;
+      await readFully(this.options.file, input, want, start);
+      let length = want;
+      let oversize: SharedArrayBuffer | undefined;
+      if (start + want < size) {
+        const cut = lastRowEnd(input, 0, want, this.options.quote, this.options.newline);
+        if (cut > 0) length = cut;
+        else ({ length, oversize } = await this.readLongRow(start, want));
+      }
+      this.offset = start + length;
+      return { chunkNo: this.chunkNo++, byteStart: start, byteEnd: start + length, slot, oversize };
+    }
+  }
+
+  /** No row ends within one chunk: read more, doubling, until one does (or the file ends). */
+  private async readLongRow(start: number, tried: number): Promise<{ length: number; oversize: SharedArrayBuffer }> {
+    const { size, maxRowBytes, quote, newline } = this.options;
+    for (let want = tried * 2; ; want *= 2) {
+      const length = Math.min(want, size - start);
+      if (length > maxRowBytes) {
+        throw new SluiceError('SLUICE_ERR_FORMAT_ROW_TOO_LONG', `no row ends within ${maxRowBytes} bytes from offset ${start} (an unclosed quote, or a row longer than maxRowBytes)`);
+      }
+      const oversize = new SharedArrayBuffer(length);
+      const bytes = new Uint8Array(oversize);
+      await readFully(this.options.file, bytes, length, start);
+      if (start + length >= size) return { length, oversize };
+      const cut = lastRowEnd(bytes, 0, length, quote, newline);
+      if (cut > 0) return { length: cut, oversize };
+    }
+  }
+}

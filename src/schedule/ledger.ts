@@ -1,0 +1,148 @@
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import type { FileSummary } from '../summary.js';
+
+/**
+ * The file ledger (ingest.files, ingest.attempts, ingest.chunks): decides whether a file is new,
+ * already loaded (skip), or half-loaded by an earlier run (resume with the chunks that are
+ * missing). Claims run under a transaction-scoped advisory lock on the content hash, so two
+ * processes that see the same file at once agree on one row.
+ */
+
+export interface CommittedChunk {
+  byteStart: number;
+  byteEnd: number;
+}
+
+export type Claim =
+  | { kind: 'skip'; fileId: number; summary: FileSummary | null; dataset: string }
+  | {
+    kind: 'load';
+    fileId: number;
+    attempt: number;
+    dataset: string;
+    chunkSize: number;
+    /** Chunks an earlier attempt committed, by chunk number. */
+    committed: Map<number, CommittedChunk>;
+  };
+
+export interface ClaimRequest {
+  sha256: string;
+  path: string;
+  sizeBytes: number;
+  dataset: string;
+  tableName: string;
+  chunkSize: number;
+  force: boolean;
+}
+
+interface FileRow {
+  id: string;
+  generation: number;
+  status: 'loading' | 'loaded' | 'failed';
+  dataset: string;
+  chunk_size: string;
+  summary: FileSummary | null;
+}
+
+export async function claimFile(client: pg.ClientBase, request: ClaimRequest): Promise<Claim> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sluice:file:${request.sha256}`]);
+    const latest = await client.query<FileRow>(
+      'SELECT id, generation, status, dataset, chunk_size, summary FROM ingest.files WHERE sha256 = $1 ORDER BY generation DESC LIMIT 1',
+      [request.sha256]);
+    const row = latest.rows[0];
+    let fileId: number;
+    let dataset = request.dataset;
+    let chunkSize = request.chunkSize;
+    if (row !== undefined && row.status === 'loaded' && !request.force) {
+      await client.query('COMMIT');
+      return { kind: 'skip', fileId: Number(row.id), summary: row.summary, dataset: row.dataset };
+    }
+    if (row === undefined || row.status === 'loaded') {
+      const inserted = await client.query<{ id: string }>(
+        `INSERT INTO ingest.files (sha256, generation, path, size_bytes, dataset, table_name, chunk_size, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'loading') RETURNING id`,
+        [request.sha256, (row?.generation ?? 0) + 1, request.path, request.sizeBytes, request.dataset, request.tableName, request.chunkSize]);
+      fileId = Number(inserted.rows[0].id);
+    } else {
+      // An earlier attempt stopped part way: resume into the same dataset with the same chunking,
+      // so chunk numbers mean the same byte ranges.
+      fileId = Number(row.id);
+      dataset = row.dataset;
+      chunkSize = Number(row.chunk_size);
+      await client.query(`UPDATE ingest.files SET status = 'loading', path = $2, error_code = NULL, error = NULL WHERE id = $1`, [fileId, request.path]);
+    }
+    const attempt = await client.query<{ attempt: number }>(
+      `INSERT INTO ingest.attempts (file_id, attempt, pid, host)
+       SELECT $1, coalesce(max(attempt), 0) + 1, $2, $3 FROM ingest.attempts WHERE file_id = $1 RETURNING attempt`,
+      [fileId, process.pid, hostname()]);
+    const chunks = await client.query<{ chunk_no: number; byte_start: string; byte_end: string }>(
+      'SELECT chunk_no, byte_start, byte_end FROM ingest.chunks WHERE file_id = $1', [fileId]);
+    await client.query('COMMIT');
+    const committed = new Map<number, CommittedChunk>();
+    for (const c of chunks.rows) committed.set(c.chunk_no, { byteStart: Number(c.byte_start), byteEnd: Number(c.byte_end) });
+    return { kind: 'load', fileId, attempt: attempt.rows[0].attempt, dataset, chunkSize, committed };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface FileTotals {
+  rows: number;
+  rejected: number;
+  chunks: number;
+}
+
+/**
+ * Marks a file loaded once every chunk has committed: totals from the chunk ledger (so a resumed
+ * load counts what earlier attempts loaded too) and reject line numbers made absolute.
+ */
+export async function completeFile(client: pg.ClientBase, fileId: number, attempt: number, firstDataLine: number,
+  counts: { loaded: number; skipped: number }, describe: (totals: FileTotals, samples: FileSummary['reject_samples']) => FileSummary): Promise<FileSummary> {
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      `UPDATE ingest.rejects r SET line = c.first_line + r.chunk_line - 1
+         FROM (SELECT chunk_no, $2::bigint + coalesce(sum(lines) OVER (ORDER BY chunk_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS first_line
+                 FROM ingest.chunks WHERE file_id = $1) c
+        WHERE r.file_id = $1 AND r.chunk_no = c.chunk_no AND r.line IS NULL`, [fileId, firstDataLine]);
+    const totals = await client.query<{ rows: string; rejected: string; chunks: string }>(
+      'SELECT coalesce(sum(rows), 0) AS rows, coalesce(sum(rejected), 0) AS rejected, count(*) AS chunks FROM ingest.chunks WHERE file_id = $1', [fileId]);
+    const samples = await rejectSamples(client, fileId);
+    const summary = describe({ rows: Number(totals.rows[0].rows), rejected: Number(totals.rows[0].rejected), chunks: Number(totals.rows[0].chunks) }, samples);
+    await client.query(
+      `UPDATE ingest.files SET status = 'loaded', rows = $2, rejected = $3, summary = $4, format = $5, encoding = $6, delimiter = $7,
+              header = $8, columns = $9, finished_at = now() WHERE id = $1`,
+      [fileId, summary.rows, summary.rejected, JSON.stringify(summary), summary.format, summary.encoding, summary.delimiter, summary.header,
+        JSON.stringify(summary.columns)]);
+    await finishAttempt(client, fileId, attempt, 'loaded', counts);
+    await client.query('COMMIT');
+    return summary;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function failFile(client: pg.ClientBase, fileId: number, attempt: number, error: { code: string; message: string },
+  counts: { loaded: number; skipped: number }): Promise<void> {
+  await client.query(`UPDATE ingest.files SET status = 'failed', error_code = $2, error = $3, finished_at = now() WHERE id = $1`,
+    [fileId, error.code, error.message]);
+  await finishAttempt(client, fileId, attempt, 'failed', counts);
+}
+
+async function finishAttempt(client: pg.ClientBase, fileId: number, attempt: number, status: string, counts: { loaded: number; skipped: number }): Promise<void> {
+  await client.query(
+    `UPDATE ingest.attempts SET status = $3, chunks_loaded = $4, chunks_skipped = $5, finished_at = now() WHERE file_id = $1 AND attempt = $2`,
+    [fileId, attempt, status, counts.loaded, counts.skipped]);
+}
+
+/** First reject rows of a file, with their absolute lines, for the summary. */
+export async function rejectSamples(client: pg.ClientBase, fileId: number, limit = 5): Promise<FileSummary['reject_samples']> {
+  const result = await client.query<{ line: string | null; byte_offset: string; reason: string; detail: string | null }>(
+    'SELECT line, byte_offset, reason, detail FROM ingest.rejects WHERE file_id = $1 ORDER BY byte_offset LIMIT $2', [fileId, limit]);
+  return result.rows.map((r) => ({ line: r.line === null ? null : Number(r.line), byte_offset: Number(r.byte_offset), reason: r.reason, detail: r.detail ?? '' }));
+}

@@ -1,0 +1,213 @@
+import { ColumnType, type ColumnTypeCode } from './column-type.js';
+
+/**
+ * Byte-level checks that a field's text is a valid literal of a column type — valid for
+ * PostgreSQL's own input functions too, so a row the worker accepts does not fail COPY.
+ * They run once per typed field on the hot path: indexed loops, no strings, no allocation.
+ * Surrounding spaces are allowed because PostgreSQL's input functions allow them.
+ */
+
+const SPACE = 0x20;
+const ZERO = 0x30;
+const NINE = 0x39;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+
+function isDigit(c: number): boolean {
+  return c >= ZERO && c <= NINE;
+}
+
+function trimStart(bytes: Uint8Array, start: number, end: number): number {
+  while (start < end && bytes[start] === SPACE) start++;
+  return start;
+}
+
+function trimEnd(bytes: Uint8Array, start: number, end: number): number {
+  while (end > start && bytes[end - 1] === SPACE) end--;
+  return end;
+}
+
+function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+}
+
+/** Compares bytes[start,end) case-insensitively with an ASCII lowercase word. */
+function equalsWord(bytes: Uint8Array, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if (lower(bytes[start + i]) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+const BOOL_WORDS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n', 'on', 'off'];
+
+export function isBool(bytes: Uint8Array, start: number, end: number): boolean {
+  start = trimStart(bytes, start, end);
+  end = trimEnd(bytes, start, end);
+  const length = end - start;
+  if (length === 0 || length > 5) return false;
+  for (let w = 0; w < BOOL_WORDS.length; w++) if (equalsWord(bytes, start, end, BOOL_WORDS[w])) return true;
+  return false;
+}
+
+/**
+ * An integer that fits in `maxDigits` digits and the bound given as its decimal text.
+ * Leading zeros are refused: "007" is an identifier or a code, not a number (it would lose them).
+ */
+function isInteger(bytes: Uint8Array, start: number, end: number, max: string): boolean {
+  start = trimStart(bytes, start, end);
+  end = trimEnd(bytes, start, end);
+  let negative = false;
+  if (start < end && (bytes[start] === MINUS || bytes[start] === PLUS)) {
+    negative = bytes[start] === MINUS;
+    start++;
+  }
+  const length = end - start;
+  if (length === 0 || length > max.length) return false;
+  if (bytes[start] === ZERO && length > 1) return false;
+  for (let i = start; i < end; i++) if (!isDigit(bytes[i])) return false;
+  if (length < max.length) return true;
+  // Same length as the bound: compare digit by digit (the negative bound is one larger).
+  for (let i = 0; i < length; i++) {
+    const digit = bytes[start + i];
+    let bound = max.charCodeAt(i);
+    if (negative && i === length - 1) bound++;
+    if (digit < bound) return true;
+    if (digit > bound) return false;
+  }
+  return true;
+}
+
+export function isInt32(bytes: Uint8Array, start: number, end: number): boolean {
+  return isInteger(bytes, start, end, '2147483647');
+}
+
+export function isInt64(bytes: Uint8Array, start: number, end: number): boolean {
+  return isInteger(bytes, start, end, '9223372036854775807');
+}
+
+/**
+ * A decimal or scientific literal whose magnitude a float8 holds: [+-]digits[.digits][e[+-]digits].
+ * Leading zeros before other integer digits are refused for the same reason as in integers.
+ */
+export function isFloat8(bytes: Uint8Array, start: number, end: number): boolean {
+  start = trimStart(bytes, start, end);
+  end = trimEnd(bytes, start, end);
+  let i = start;
+  if (i < end && (bytes[i] === MINUS || bytes[i] === PLUS)) i++;
+  const intStart = i;
+  while (i < end && isDigit(bytes[i])) i++;
+  const intDigits = i - intStart;
+  if (intDigits > 1 && bytes[intStart] === ZERO) return false;
+  let fracDigits = 0;
+  if (i < end && bytes[i] === DOT) {
+    i++;
+    const fracStart = i;
+    while (i < end && isDigit(bytes[i])) i++;
+    fracDigits = i - fracStart;
+  }
+  if (intDigits + fracDigits === 0) return false;
+  let exponent = 0;
+  if (i < end && (bytes[i] === 0x65 || bytes[i] === 0x45)) {
+    i++;
+    let expNegative = false;
+    if (i < end && (bytes[i] === MINUS || bytes[i] === PLUS)) { expNegative = bytes[i] === MINUS; i++; }
+    const expStart = i;
+    while (i < end && isDigit(bytes[i]) && i - expStart < 6) { exponent = exponent * 10 + (bytes[i] - ZERO); i++; }
+    if (i === expStart) return false;
+    if (expNegative) exponent = -exponent;
+  }
+  if (i !== end) return false;
+  // Decimal exponent of the value, roughly; float8 spans about 1e-307 .. 1e308. Values beyond
+  // that are out of range for PostgreSQL, so refuse them here rather than fail the COPY.
+  const magnitude = intDigits + exponent;
+  return magnitude < 308 && magnitude > -300;
+}
+
+function readDigits(bytes: Uint8Array, at: number, count: number): number {
+  let value = 0;
+  for (let i = 0; i < count; i++) {
+    const c = bytes[at + i];
+    if (!isDigit(c)) return -1;
+    value = value * 10 + (c - ZERO);
+  }
+  return value;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** YYYY-MM-DD with a real calendar day; returns the index after it or -1. */
+function readIsoDate(bytes: Uint8Array, start: number, end: number): number {
+  if (end - start < 10) return -1;
+  if (bytes[start + 4] !== MINUS || bytes[start + 7] !== MINUS) return -1;
+  const year = readDigits(bytes, start, 4);
+  const month = readDigits(bytes, start + 5, 2);
+  const day = readDigits(bytes, start + 8, 2);
+  if (year < 1 || month < 1 || month > 12 || day < 1) return -1;
+  if (day > daysInMonth(year, month)) return -1;
+  return start + 10;
+}
+
+export function isIsoDate(bytes: Uint8Array, start: number, end: number): boolean {
+  start = trimStart(bytes, start, end);
+  end = trimEnd(bytes, start, end);
+  return readIsoDate(bytes, start, end) === end;
+}
+
+/**
+ * ISO 8601 timestamp: date, `T` or space, HH:MM[:SS[.fraction]], then optional zone
+ * (`Z`, `±HH`, `±HHMM`, `±HH:MM`). Without a zone the value is read as UTC (writers set
+ * the session time zone to UTC).
+ */
+export function isIsoTimestamp(bytes: Uint8Array, start: number, end: number): boolean {
+  start = trimStart(bytes, start, end);
+  end = trimEnd(bytes, start, end);
+  let i = readIsoDate(bytes, start, end);
+  if (i < 0 || i >= end) return false;
+  if (bytes[i] !== 0x54 && bytes[i] !== SPACE) return false;
+  i++;
+  if (end - i < 5 || bytes[i + 2] !== 0x3a) return false;
+  const hour = readDigits(bytes, i, 2);
+  const minute = readDigits(bytes, i + 3, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59) return false;
+  i += 5;
+  if (i < end && bytes[i] === 0x3a) {
+    const second = readDigits(bytes, i + 1, 2);
+    if (i + 3 > end || second < 0 || second > 59) return false;
+    i += 3;
+    if (i < end && bytes[i] === DOT) {
+      i++;
+      const fractionStart = i;
+      while (i < end && isDigit(bytes[i])) i++;
+      if (i === fractionStart) return false;
+    }
+  }
+  if (i === end) return true;
+  const z = bytes[i];
+  if (z === 0x5a || z === 0x7a) return i + 1 === end;
+  if (z !== PLUS && z !== MINUS) return false;
+  i++;
+  const zoneHours = readDigits(bytes, i, 2);
+  if (zoneHours < 0 || zoneHours > 15 || i + 2 > end) return false;
+  i += 2;
+  if (i === end) return true;
+  if (bytes[i] === 0x3a) i++;
+  const zoneMinutes = readDigits(bytes, i, 2);
+  return zoneMinutes >= 0 && zoneMinutes < 60 && i + 2 === end;
+}
+
+/** Whether bytes[start,end) is a valid literal of the column type (`text` accepts anything). */
+export function fitsType(type: ColumnTypeCode, bytes: Uint8Array, start: number, end: number): boolean {
+  switch (type) {
+    case ColumnType.bool: return isBool(bytes, start, end);
+    case ColumnType.int: return isInt32(bytes, start, end);
+    case ColumnType.bigint: return isInt64(bytes, start, end);
+    case ColumnType.float: return isFloat8(bytes, start, end);
+    case ColumnType.date: return isIsoDate(bytes, start, end);
+    case ColumnType.timestamptz: return isIsoTimestamp(bytes, start, end);
+    default: return true;
+  }
+}

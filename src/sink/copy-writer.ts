@@ -1,0 +1,171 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { SluiceError } from '../errors.js';
+import { copyTextEscape } from '../formats/csv/chunk-encoder.js';
+import { nextRowEnd } from '../formats/csv/row-boundary.js';
+import { LF } from '../formats/csv/dialect.js';
+
+/**
+ * One COPY connection. Each chunk lands exactly once, the way timescaledb-parallel-copy's
+ * `--import-id` does it: in one transaction, insert the chunk's ledger row (nothing inserted means
+ * an earlier run already committed it: skip), COPY the rows and the rejects, commit. A crash
+ * anywhere before COMMIT leaves neither rows nor ledger row; after it, both.
+ *
+ * A value the worker accepted can still fail COPY (an edge of PostgreSQL's input syntax). Then the
+ * transaction is rolled back, the row PostgreSQL names is moved to the rejects with reason CAST and
+ * the database's message, and the chunk is retried — one bad row never fails a file (pgloader's
+ * approach). Only transient failures (connection lost, admin shutdown, disk full, serialization)
+ * are retried as they are, with exponential backoff and jitter.
+ */
+
+export interface CopyJob {
+  fileId: number;
+  chunkNo: number;
+  attempt: number;
+  byteStart: number;
+  byteEnd: number;
+  rows: number;
+  rejected: number;
+  lines: number;
+  /** COPY CSV rows, each `<file id><d><offset><d>fields…\n`. */
+  data: Uint8Array;
+  /** COPY text rows for ingest.rejects. */
+  rejects: Uint8Array;
+  /** `COPY staging.x (...) FROM STDIN WITH (...)` for `data`. */
+  copySql: string;
+  delimiter: number;
+  quote: number;
+  /** The 1-based line within the chunk at which the row at a file offset starts (rare path). */
+  chunkLineOf(offset: number): number;
+}
+
+export type CopyOutcome = 'committed' | 'skipped';
+
+const REJECTS_COPY = 'COPY ingest.rejects (file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw) FROM STDIN';
+const MAX_ISOLATED_ROWS = 10_000;
+const MAX_TRANSIENT_RETRIES = 5;
+
+export function copyIn(client: pg.ClientBase, sql: string, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stream = client.query(copyFrom(sql));
+    stream.on('error', reject);
+    stream.on('finish', () => resolve());
+    stream.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  });
+}
+
+/** Errors worth retrying unchanged: the connection or the server, not the data. */
+export function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return false;
+  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53100' || code === '53300'
+    || code === '40001' || code === '40P01' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
+}
+
+/** Data errors: the input, not the system (invalid text representation, out of range, …). */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+export class CopyWriter {
+  private client: pg.Client | undefined;
+
+  constructor(private readonly connect: () => Promise<pg.Client>, private readonly log: (line: string) => void = () => undefined) {}
+
+  private async connection(): Promise<pg.Client> {
+    if (this.client === undefined) this.client = await this.connect();
+    return this.client;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  async write(job: CopyJob): Promise<CopyOutcome> {
+    let transientFailures = 0;
+    let isolated = 0;
+    for (;;) {
+      const client = await this.connection();
+      try {
+        return await this.transaction(client, job);
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (isTransient(error) && transientFailures < MAX_TRANSIENT_RETRIES) {
+          transientFailures++;
+          await this.close();
+          const delay = Math.min(5_000, 100 * 2 ** transientFailures) * (0.5 + Math.random() / 2);
+          this.log(`chunk ${job.chunkNo}: ${(error as Error).message}; retry ${transientFailures} in ${Math.round(delay)} ms`);
+          await sleep(delay);
+          continue;
+        }
+        if (isDataError(error) && isolated < MAX_ISOLATED_ROWS && isolateFailingRow(job, error)) {
+          isolated++;
+          continue;
+        }
+        throw new SluiceError('SLUICE_ERR_COPY_FAILED', `chunk ${job.chunkNo}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+  }
+
+  private async transaction(client: pg.Client, job: CopyJob): Promise<CopyOutcome> {
+    await client.query('BEGIN');
+    const claimed = await client.query(
+      `INSERT INTO ingest.chunks (file_id, chunk_no, byte_start, byte_end, rows, rejected, lines, attempt)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (file_id, chunk_no) DO NOTHING RETURNING chunk_no`,
+      [job.fileId, job.chunkNo, job.byteStart, job.byteEnd, job.rows, job.rejected, job.lines, job.attempt]);
+    if (claimed.rowCount === 0) {
+      await client.query('ROLLBACK');
+      return 'skipped';
+    }
+    if (job.data.length > 0) await copyIn(client, job.copySql, job.data);
+    if (job.rejects.length > 0) await copyIn(client, REJECTS_COPY, job.rejects);
+    await client.query('COMMIT');
+    return 'committed';
+  }
+}
+
+/**
+ * Finds the row PostgreSQL's error names (`COPY x, line N, …`), removes it from the job's data and
+ * adds it to the job's rejects. False when the error does not say which line failed.
+ */
+function isolateFailingRow(job: CopyJob, error: unknown): boolean {
+  const where = (error as { where?: unknown }).where;
+  const match = typeof where === 'string' ? /line (\d+)/.exec(where) : null;
+  if (match === null) return false;
+  const failingLine = Number(match[1]);
+  const data = job.data;
+  let line = 1;
+  let rowStart = 0;
+  while (rowStart < data.length) {
+    const { end } = nextRowEnd(data, rowStart, data.length, job.quote, LF);
+    let terminators = 0;
+    for (let i = rowStart; i < end; i++) if (data[i] === LF) terminators++;
+    if (failingLine >= line && failingLine < line + Math.max(1, terminators)) {
+      const row = Buffer.from(data.buffer, data.byteOffset + rowStart, end - rowStart).toString('utf8');
+      const firstDelimiter = row.indexOf(String.fromCharCode(job.delimiter));
+      const secondDelimiter = row.indexOf(String.fromCharCode(job.delimiter), firstDelimiter + 1);
+      const offset = Number(row.slice(firstDelimiter + 1, secondDelimiter));
+      const raw = row.slice(secondDelimiter + 1).replace(/\n$/, '');
+      const message = (error as Error).message + (typeof where === 'string' ? ` (${where})` : '');
+      const rejectRow = Buffer.from(`${job.fileId}\t${job.chunkNo}\t${job.chunkLineOf(offset)}\t${offset}\tCAST\t${copyTextEscape(message)}\t${copyTextEscape(raw)}\n`);
+      const remaining = new Uint8Array(data.length - (end - rowStart));
+      remaining.set(data.subarray(0, rowStart), 0);
+      remaining.set(data.subarray(end), rowStart);
+      const rejects = new Uint8Array(job.rejects.length + rejectRow.length);
+      rejects.set(job.rejects, 0);
+      rejects.set(rejectRow, job.rejects.length);
+      job.data = remaining;
+      job.rejects = rejects;
+      job.rows--;
+      job.rejected++;
+      return true;
+    }
+    line += terminators;
+    rowStart = end;
+  }
+  return false;
+}

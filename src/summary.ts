@@ -1,0 +1,47 @@
+import type { RejectReason } from './formats/csv/chunk-encoder.js';
+
+/** One loaded (or skipped, or failed) file, as the CLI prints it, the API returns it and events carry it. */
+export interface FileSummary {
+  file: string;
+  sha256: string | null;
+  status: 'loaded' | 'skipped' | 'failed';
+  dataset: string | null;
+  /** Schema-qualified, as it would be written in SQL (`staging.sales`). */
+  table: string | null;
+  format: 'csv' | null;
+  encoding: string | null;
+  delimiter: string | null;
+  quote: string | null;
+  line_ending: 'LF' | 'CRLF' | 'CR' | null;
+  header: boolean | null;
+  rows: number;
+  rejected: number;
+  columns: SummaryColumn[];
+  /** Confidence (0..1) of each sniffing decision. */
+  confidence: { delimiter: number; header: number } | null;
+  /** The first few rejected rows: where and why. */
+  reject_samples: { line: number | null; byte_offset: number; reason: RejectReason | string; detail: string }[];
+  chunks: { total: number; loaded: number; skipped: number } | null;
+  /** Data-quality dimensions, each 0..1 (filled by the profiler). */
+  quality: null;
+  /** Time-series findings (filled by the time-series stage). */
+  timeseries: null;
+  duration_ms: number;
+  error: { code: string; message: string } | null;
+}
+
+export interface SummaryColumn {
+  name: string;
+  source: string;
+  /** PostgreSQL type name. */
+  type: string;
+  confidence: number;
+}
+
+export function emptySummary(file: string): FileSummary {
+  return {
+    file, sha256: null, status: 'failed', dataset: null, table: null, format: null, encoding: null, delimiter: null,
+    quote: null, line_ending: null, header: null, rows: 0, rejected: 0, columns: [], confidence: null, reject_samples: [],
+    chunks: null, quality: null, timeseries: null, duration_ms: 0, error: null,
+  };
+}
