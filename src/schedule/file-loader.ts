@@ -63,10 +63,12 @@ async function readSniffSample(path: string, size: number): Promise<SniffTask> {
     const head = new SharedArrayBuffer(Math.max(1, headLength));
     await file.read(new Uint8Array(head), 0, headLength, 0);
     const spots: SniffTask['spots'] = [];
-    if (size > headLength + SNIFF_SPOT_BYTES) {
-      for (let k = 1; k <= SNIFF_SPOTS; k++) {
-        const position = Math.floor(((size - SNIFF_SPOT_BYTES) * k) / SNIFF_SPOTS);
-        if (position < headLength) continue;
+    // Stretches spread through the file and one at its very end, so a change of values later in
+    // the file (nulls, wider numbers, text in a numeric column) is seen before the table exists.
+    if (size > 2 * SNIFF_SPOT_BYTES) {
+      const positions = Array.from({ length: SNIFF_SPOTS }, (_, k) => Math.floor((size * (k + 1)) / (SNIFF_SPOTS + 1)));
+      positions.push(size - SNIFF_SPOT_BYTES);
+      for (const position of positions) {
         const buffer = new SharedArrayBuffer(SNIFF_SPOT_BYTES);
         const { bytesRead } = await file.read(new Uint8Array(buffer), 0, SNIFF_SPOT_BYTES, position);
         spots.push({ buffer, length: bytesRead });
