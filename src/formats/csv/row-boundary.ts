@@ -11,18 +11,21 @@
 
 /** Number of `byte` occurrences in bytes[from, to). */
 export function countByte(bytes: Uint8Array, byte: number, from: number, to: number): number {
+  // A view bounds indexOf to the range; without it every miss would scan to the end of the buffer.
+  const view = bytes.subarray(from, to);
+  const length = view.length;
   let count = 0;
-  let i = from;
+  let i = 0;
   // indexOf pays a native call per hit; once hits are denser than one per 64 bytes, loop instead.
   let budget = 64;
-  while (i < to) {
-    const hit = bytes.indexOf(byte, i);
-    if (hit === -1 || hit >= to) return count;
+  while (i < length) {
+    const hit = view.indexOf(byte, i);
+    if (hit === -1) return count;
     count++;
     i = hit + 1;
     if (--budget === 0) {
-      if ((i - from) < count * 64) {
-        for (; i < to; i++) if (bytes[i] === byte) count++;
+      if (i < count * 64) {
+        for (; i < length; i++) if (view[i] === byte) count++;
         return count;
       }
       budget = 64;
@@ -36,16 +39,13 @@ export function countByte(bytes: Uint8Array, byte: number, from: number, to: num
  * given that `from` is a row start (outside quotes). -1 when no row ends in the range.
  */
 export function lastRowEnd(bytes: Uint8Array, from: number, to: number, quote: number, newline: number): number {
-  let parityAtTo = countByte(bytes, quote, from, to) & 1;
-  let position = to;
-  // Walk back newline by newline, keeping the parity of the quotes between it and `to`.
-  while (position > from) {
-    const nl = bytes.lastIndexOf(newline, position - 1);
-    if (nl < from) return -1;
-    const quotesAfter = countByte(bytes, quote, nl + 1, position);
-    parityAtTo ^= quotesAfter & 1;
-    if (parityAtTo === 0) return nl + 1;
-    position = nl;
+  // Parity of the quotes before `to`, then walk back byte by byte (usually less than one row)
+  // until a newline with an even number of quotes before it.
+  let parity = countByte(bytes, quote, from, to) & 1;
+  for (let i = to - 1; i >= from; i--) {
+    const c = bytes[i];
+    if (c === quote) parity ^= 1;
+    else if (c === newline && parity === 0) return i + 1;
   }
   return -1;
 }
