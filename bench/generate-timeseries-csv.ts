@@ -27,6 +27,11 @@ const HEADER = 'ts,sensor_id,value,status,reading,note\n';
 export const BENCH_DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../bench/data');
 export const DEFAULT_CSV_PATH = resolve(BENCH_DATA_DIR, 'timeseries-1m.csv');
 
+/** Where the suite keeps the file for a row count: timeseries-1m.csv for the default million. */
+export function csvPathFor(rows: number): string {
+  return rows === 1_000_000 ? DEFAULT_CSV_PATH : resolve(BENCH_DATA_DIR, `timeseries-${rows}.csv`);
+}
+
 export interface GeneratedCsv {
   path: string;
   rows: number;

@@ -158,4 +158,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A closed pipe (`sluice load … --json | head`) is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

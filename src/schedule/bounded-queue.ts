@@ -1,4 +1,7 @@
-import { FixedDeque } from 'mnemonist';
+import { createRequire } from 'node:module';
+import type { FixedDeque as FixedDequeClass } from 'mnemonist';
+
+const FixedDeque = createRequire(import.meta.url)('mnemonist/fixed-deque.js') as typeof FixedDequeClass;
 
 /**
  * The queue between the worker pool and the COPY writers. Bounded by construction (a FixedDeque
@@ -7,7 +10,7 @@ import { FixedDeque } from 'mnemonist';
  * full queue is a bug and throws. Consumers `take()` and wait without polling.
  */
 export class BoundedQueue<T> {
-  private readonly items: FixedDeque<T>;
+  private readonly items: FixedDequeClass<T>;
   private readonly takers: ((item: T | undefined) => void)[] = [];
   private closed = false;
 

@@ -9,6 +9,11 @@ import type { CommittedChunk } from './ledger.js';
  * A chunk starts where the previous one ended and ends after the last complete row (quote-aware)
  * within `chunkSize` bytes, so the plan is a pure function of the file and the chunk size: a
  * restarted load re-plans the same chunks, and chunks the ledger holds are not read at all.
+ *
+ * Chunk sizes ramp up from a sixteenth of `chunkSize` (doubling per chunk) and ramp down again over
+ * the last two chunk sizes of the file (halving what remains): the first COPY starts as soon as a
+ * small chunk is encoded instead of after a full one, and the last COPYs end together instead of
+ * one writer finishing a full chunk alone. Both depend only on the file and `chunkSize`.
  */
 
 export interface PlannedChunk {
@@ -41,6 +46,14 @@ async function readFully(file: FileHandle, into: Uint8Array, length: number, pos
   }
 }
 
+/** Bytes to read for chunk `chunkNo` when `remaining` bytes of the file are left. */
+export function targetChunkSize(chunkNo: number, remaining: number, chunkSize: number): number {
+  const smallest = Math.max(Math.min(chunkSize, 64 * 1024), Math.floor(chunkSize / 16));
+  const rampUp = chunkNo < 31 ? Math.min(chunkSize, smallest * 2 ** chunkNo) : chunkSize;
+  const rampDown = remaining < 2 * chunkSize ? Math.max(smallest, Math.ceil(remaining / 2)) : chunkSize;
+  return Math.min(rampUp, rampDown);
+}
+
 export class ChunkPlanner {
   private offset: number;
   private chunkNo = 0;
@@ -70,7 +83,7 @@ export class ChunkPlanner {
       }
       const slot = await ring.acquire();
       const start = this.offset;
-      const want = Math.min(chunkSize, size - start);
+      const want = Math.min(targetChunkSize(this.chunkNo, size - start, chunkSize), size - start);
       const input = ring.views(slot).input;
       await readFully(this.options.file, input, want, start);
       let length = want;

@@ -44,6 +44,11 @@ export interface LoadRequest {
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
+/** Logs when each phase of a load ends, in ms since the load began (SLUICE_DEBUG=1 shows them). */
+function phaseLogger(log: (line: string) => void, file: string, started: number): (phase: string) => void {
+  return (phase) => log(`${file}: ${phase} at ${Math.round(performance.now() - started)} ms`);
+}
+
 const SNIFF_HEAD_BYTES = 1024 * 1024;
 const SNIFF_SPOT_BYTES = 128 * 1024;
 const SNIFF_SPOTS = 4;
@@ -122,7 +127,12 @@ export async function loadFile(context: LoadContext, path: string, request: Load
     return finish({ status: 'failed', error: plain });
   }
 
+  // Sniffing (in a worker) overlaps hashing (here): neither waits for the other.
+  const sniffing: Promise<SniffOutcome> = sniffFile(context.piscina, absolute, size)
+    .then((result) => ({ ok: true as const, result }), (error: unknown) => ({ ok: false as const, error }));
   const sha256 = await sha256File(absolute);
+  const phase = phaseLogger(context.options.log, basename(absolute), started);
+  phase('hashed');
   const dataset = request.dataset !== undefined ? normaliseIdentifier(request.dataset, 'dataset') : datasetNameFor(basename(absolute));
   const { options } = context;
   const control = await context.pool.connect();
@@ -130,13 +140,15 @@ export async function loadFile(context: LoadContext, path: string, request: Load
     const claim = await claimFile(control, {
       sha256, path: absolute, sizeBytes: size, dataset, tableName: displayTable(dataset), chunkSize: options.chunkSize, force: request.force === true,
     });
+    phase('claimed');
     if (claim.kind === 'skip') {
+      await sniffing;
       const previous = claim.summary ?? summary;
       return finish({ ...previous, file: path, sha256, status: 'skipped', error: null });
     }
     const counts = { loaded: 0, skipped: 0 };
     try {
-      const result = await loadClaimed(context, control, absolute, size, claim.fileId, claim.attempt, claim.dataset, claim.chunkSize, claim.committed,
+      const result = await loadClaimed(context, control, sniffing, phase, absolute, size, claim.fileId, claim.attempt, claim.dataset, claim.chunkSize, claim.committed,
         counts, request, (sniff, columns, totals, samples) => finish({
           file: path, sha256, status: 'loaded', dataset: claim.dataset, table: displayTable(claim.dataset), format: 'csv', encoding: sniff.encoding,
           delimiter: describeByte(sniff.dialect.delimiter), quote: describeByte(sniff.dialect.quote), line_ending: sniff.lineEnding,
@@ -159,12 +171,18 @@ export async function loadFile(context: LoadContext, path: string, request: Load
 type Describe = (sniff: CsvSniffResult, columns: StagingColumn[], totals: { rows: number; rejected: number; chunks: number },
   samples: FileSummary['reject_samples']) => FileSummary;
 
-async function loadClaimed(context: LoadContext, control: pg.PoolClient, path: string, size: number, fileId: number, attempt: number,
+type SniffOutcome = { ok: true; result: CsvSniffResult } | { ok: false; error: unknown };
+
+async function loadClaimed(context: LoadContext, control: pg.PoolClient, sniffing: Promise<SniffOutcome>, phase: (name: string) => void, path: string, size: number, fileId: number, attempt: number,
   dataset: string, chunkSize: number, committed: Map<number, { byteStart: number; byteEnd: number }>, counts: { loaded: number; skipped: number },
   request: LoadRequest, describe: Describe): Promise<FileSummary> {
-  const { piscina, writers, options } = context;
-  const sniff = await sniffFile(piscina, path, size);
+  const { options } = context;
+  const sniffed = await sniffing;
+  if (!sniffed.ok) throw sniffed.error;
+  const sniff = sniffed.result;
+  phase('sniffed');
   const columns = await ensureStagingTable(control, dataset, sniff.columns.map((c) => ({ name: c.name, type: c.type })));
+  phase('staging table ready');
   const head = new Uint8Array(Math.min(size, sniff.dataStart));
   const file = await open(path, 'r');
   try {
@@ -179,7 +197,8 @@ async function loadClaimed(context: LoadContext, control: pg.PoolClient, path: s
     const planner = new ChunkPlanner({
       file, size, dataStart: sniff.dataStart, chunkSize, maxRowBytes: options.maxRowBytes, quote: sniff.dialect.quote, newline: sniff.dialect.newline, ring, committed,
     });
-    await runPipeline(context, ring, planner, plan, copySql, attempt, counts, dataBytes, request);
+    await runPipeline(context, ring, planner, plan, copySql, attempt, counts, dataBytes, request, phase);
+    phase('all chunks committed');
     counts.skipped += planner.skipped;
     const summary = await completeFile(control, fileId, attempt, firstDataLine, counts, (totals, samples) => describe(sniff, columns, totals, samples));
     await registerStagingLoad(control, { fileId, summary });
@@ -196,7 +215,7 @@ interface EncodedChunk {
 
 async function runPipeline(context: LoadContext, ring: SlotRing, planner: ChunkPlanner,
   plan: Omit<EncodePlan, 'chunkNo' | 'baseOffset'>, copySql: string, attempt: number, counts: { loaded: number; skipped: number },
-  totalBytes: number, request: LoadRequest): Promise<void> {
+  totalBytes: number, request: LoadRequest, phase: (name: string) => void): Promise<void> {
   const { piscina, writers } = context;
   const queue = new BoundedQueue<EncodedChunk>(ring.slots);
   let failure: unknown;
@@ -225,6 +244,7 @@ async function runPipeline(context: LoadContext, ring: SlotRing, planner: ChunkP
         };
         Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.writing);
         const outcome = await writer.write(job);
+        if (counts.loaded === 0 && counts.skipped === 0) phase('first chunk committed');
         if (outcome === 'committed') counts.loaded++;
         else counts.skipped++;
         progress(chunk.byteEnd - chunk.byteStart);
@@ -245,6 +265,7 @@ async function runPipeline(context: LoadContext, ring: SlotRing, planner: ChunkP
       Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.encoding);
       try {
         const result = await piscina.run(task, { name: 'encode' }) as EncodeResult;
+        if (chunk.chunkNo === 0) phase('first chunk encoded');
         if (!queue.push({ chunk, result })) throw new Error('writer queue overflow: more chunks in flight than ring slots');
         return;
       } catch (error) {

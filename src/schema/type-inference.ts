@@ -24,21 +24,36 @@ export class ColumnTypeAccumulator {
     this.nonEmpty = new Array<number>(columnCount).fill(0);
   }
 
-  addRecord(values: readonly string[]): void {
-    const count = Math.min(values.length, this.columnCount);
-    for (let column = 0; column < count; column++) this.addValue(column, values[column]);
+  /**
+   * Adds one sampled record given as raw field ranges (see fieldRanges). A field's value is its
+   * range without outer quotes; doubled quotes inside need no undoing, because a value holding a
+   * quote character fits no type but text either way.
+   */
+  addRecord(bytes: Uint8Array, ranges: readonly number[], quote: number): void {
+    const count = Math.min(ranges.length / 2, this.columnCount);
+    for (let column = 0; column < count; column++) {
+      let start = ranges[2 * column];
+      let end = ranges[2 * column + 1];
+      if (end - start >= 2 && bytes[start] === quote && bytes[end - 1] === quote) { start++; end--; }
+      this.addField(column, bytes, start, end);
+    }
   }
 
-  addValue(column: number, value: string): void {
-    if (value === '') return;
+  addField(column: number, bytes: Uint8Array, start: number, end: number): void {
+    if (end <= start) return;
     this.nonEmpty[column]++;
     let mask = this.candidates[column];
     if (mask === 1 << ColumnType.text) return;
-    const bytes = Buffer.from(value, 'utf8');
     for (const type of INFERENCE_ORDER) {
-      if (type !== ColumnType.text && (mask & (1 << type)) !== 0 && !fitsType(type, bytes, 0, bytes.length)) mask &= ~(1 << type);
+      if (type !== ColumnType.text && (mask & (1 << type)) !== 0 && !fitsType(type, bytes, start, end)) mask &= ~(1 << type);
     }
     this.candidates[column] = mask;
+  }
+
+  /** Adds one value given as text (a test, or a value already decoded). */
+  addValue(column: number, value: string): void {
+    const bytes = Buffer.from(value, 'utf8');
+    this.addField(column, bytes, 0, bytes.length);
   }
 
   result(): InferredColumn[] {

@@ -100,9 +100,10 @@ export function isFloat8(bytes: Uint8Array, start: number, end: number): boolean
   const intDigits = i - intStart;
   if (intDigits > 1 && bytes[intStart] === ZERO) return false;
   let fracDigits = 0;
+  let fracStart = i;
   if (i < end && bytes[i] === DOT) {
     i++;
-    const fracStart = i;
+    fracStart = i;
     while (i < end && isDigit(bytes[i])) i++;
     fracDigits = i - fracStart;
   }
@@ -120,7 +121,14 @@ export function isFloat8(bytes: Uint8Array, start: number, end: number): boolean
   if (i !== end) return false;
   // Decimal exponent of the value, roughly; float8 spans about 1e-307 .. 1e308. Values beyond
   // that are out of range for PostgreSQL, so refuse them here rather than fail the COPY.
-  const magnitude = intDigits + exponent;
+  let magnitude = intDigits + exponent;
+  // Below 1 (integer part empty or "0"), the zeros after the point lower the magnitude too:
+  // 0.000…01 with hundreds of zeros underflows to zero, which PostgreSQL refuses as out of range.
+  if (intDigits === 0 || (intDigits === 1 && bytes[intStart] === ZERO)) {
+    let zeros = 0;
+    while (zeros < fracDigits && bytes[fracStart + zeros] === ZERO) zeros++;
+    if (zeros < fracDigits) magnitude = exponent - zeros;
+  }
   return magnitude < 308 && magnitude > -300;
 }
 
@@ -157,6 +165,8 @@ export function isIsoDate(bytes: Uint8Array, start: number, end: number): boolea
   return readIsoDate(bytes, start, end) === end;
 }
 
+const MAX_FRACTION_DIGITS = 64;
+
 /**
  * ISO 8601 timestamp: date, `T` or space, HH:MM[:SS[.fraction]], then optional zone
  * (`Z`, `±HH`, `±HHMM`, `±HH:MM`). Without a zone the value is read as UTC (writers set
@@ -182,7 +192,9 @@ export function isIsoTimestamp(bytes: Uint8Array, start: number, end: number): b
       i++;
       const fractionStart = i;
       while (i < end && isDigit(bytes[i])) i++;
-      if (i === fractionStart) return false;
+      // PostgreSQL's datetime parser works in a buffer of about 150 characters and refuses
+      // longer input (from ~125 fraction digits); precision ends at microseconds anyway.
+      if (i === fractionStart || i - fractionStart > MAX_FRACTION_DIGITS) return false;
     }
   }
   if (i === end) return true;

@@ -157,7 +157,8 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
     }
 
     const contentEnd = i;
-    if (i < end && bytes[i] === CR) i++;
+    // The CR of a CRLF; when CR itself is the newline it is the terminator, counted below.
+    if (crlf && i < end && bytes[i] === CR) i++;
     if (i < end && bytes[i] === newline) { i++; line++; }
 
     if (field !== columnCount) {

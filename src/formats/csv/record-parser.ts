@@ -9,8 +9,21 @@ import type { CsvDialect } from './dialect.js';
  * `start`/`end` delimit the record without its terminator (a trailing CR before LF already removed).
  */
 export function parseRecord(bytes: Uint8Array, start: number, end: number, dialect: CsvDialect): string[] {
+  const ranges: number[] = [];
+  const count = fieldRanges(bytes, start, end, dialect, ranges);
+  const cells = new Array<string>(count);
+  for (let f = 0; f < count; f++) cells[f] = parseCell(bytes, ranges[2 * f], ranges[2 * f + 1], dialect.quote);
+  return cells;
+}
+
+/**
+ * Where each field of a record lies, raw (quotes included), as [start, end) pairs in `ranges`;
+ * returns the number of fields. The same reading as parseRecord without building strings, for
+ * the sniffer's sample of thousands of records.
+ */
+export function fieldRanges(bytes: Uint8Array, start: number, end: number, dialect: CsvDialect, ranges: number[]): number {
   const { delimiter, quote } = dialect;
-  const cells: string[] = [];
+  ranges.length = 0;
   let inQuotes = false;
   let fieldStart = start;
   for (let i = start; i < end; i++) {
@@ -23,13 +36,13 @@ export function parseRecord(bytes: Uint8Array, start: number, end: number, diale
       if (i + 1 < end && bytes[i + 1] === quote) { i++; continue; }
     }
     if (c === delimiter && !inQuotes) {
-      cells.push(parseCell(bytes, fieldStart, i, quote));
+      ranges.push(fieldStart, i);
       fieldStart = i + 1;
     }
   }
-  if (fieldStart < end) cells.push(parseCell(bytes, fieldStart, end, quote));
-  if (end > start && bytes[end - 1] === delimiter) cells.push('');
-  return cells;
+  if (fieldStart < end) ranges.push(fieldStart, end);
+  if (end > start && bytes[end - 1] === delimiter) ranges.push(end, end);
+  return ranges.length / 2;
 }
 
 /** A field's value: outer quotes removed when it both starts and ends with one, doubled quotes undone. */

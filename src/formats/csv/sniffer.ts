@@ -4,7 +4,7 @@ import { columnNamesFor } from '../../schema/identifiers.js';
 import { ColumnTypeAccumulator } from '../../schema/type-inference.js';
 import { fitsType } from '../../schema/value-checks.js';
 import { CR, type CsvDialect, DOUBLE_QUOTE, describeByte, LF } from './dialect.js';
-import { parseRecord } from './record-parser.js';
+import { fieldRanges, parseRecord } from './record-parser.js';
 import { nextRowEnd } from './row-boundary.js';
 
 /**
@@ -74,6 +74,16 @@ function splitRecords(bytes: Uint8Array, from: number, quote: number, newline: n
   return records;
 }
 
+/** Whether `quote` occurs at the start of a field somewhere: at the start, after a newline or a delimiter. */
+function opensAField(bytes: Uint8Array, from: number, quote: number, delimiter: number): boolean {
+  for (let i = bytes.indexOf(quote, from); i !== -1; i = bytes.indexOf(quote, i + 1)) {
+    if (i === from) return true;
+    const before = bytes[i - 1];
+    if (before === delimiter || before === LF || before === CR) return true;
+  }
+  return false;
+}
+
 function mode(values: number[]): { value: number; count: number } {
   const counts = new Map<number, number>();
   let best = { value: 0, count: 0 };
@@ -108,10 +118,14 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   let best = { dialect: { delimiter: DELIMITERS[0], quote: DOUBLE_QUOTE, newline }, score: -1, consistency: 0, records: [] as Record[], fields: 1 };
   for (const quote of QUOTES) {
     for (const delimiter of DELIMITERS) {
+      // An alternative quote must be seen quoting: one that never opens a field would only win by
+      // splitting the double-quoted fields that hold a delimiter (more fields, same consistency).
+      if (quote !== DOUBLE_QUOTE && !opensAField(head, from, quote, delimiter)) continue;
       const dialect = { delimiter, quote, newline };
       const records = splitRecords(head, from, quote, newline, 2_000, dropLastPartial);
       if (records.length === 0) continue;
-      const counts = records.map((r) => parseRecord(head, r.start, r.end, dialect).length);
+      const ranges: number[] = [];
+      const counts = records.map((r) => fieldRanges(head, r.start, r.end, dialect, ranges));
       const { value: fields, count } = mode(counts);
       const consistency = count / records.length;
       // More fields in agreement is better; a single column only wins when nothing splits.
@@ -127,25 +141,28 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
       dataStart: head.length, columns: [], sampledRecords: 0,
     };
   }
-  const parsed = records.map((r) => parseRecord(head, r.start, r.end, dialect));
   const columnCount = best.fields;
+  const ranges: number[] = [];
 
-  // Types of the rows after the first, including the spots later in the file.
+  // Types of the rows after the first, including the spots later in the file — read as byte
+  // ranges: thousands of records, so no strings are built for them.
   const rest = new ColumnTypeAccumulator(columnCount);
-  for (let r = 1; r < parsed.length; r++) if (parsed[r].length === columnCount) rest.addRecord(parsed[r]);
+  for (let r = 1; r < records.length; r++) {
+    if (fieldRanges(head, records[r].start, records[r].end, dialect, ranges) === columnCount) rest.addRecord(head, ranges, dialect.quote);
+  }
   for (const spot of sample.spots) {
     const firstNewline = spot.indexOf(newline);
     if (firstNewline === -1) continue;
     for (const record of splitRecords(spot, firstNewline + 1, dialect.quote, newline, 5_000, true)) {
-      const values = parseRecord(spot, record.start, record.end, dialect);
-      if (values.length === columnCount) rest.addRecord(values);
+      if (fieldRanges(spot, record.start, record.end, dialect, ranges) === columnCount) rest.addRecord(spot, ranges, dialect.quote);
     }
   }
   const restTypes = rest.result();
-  const first = parsed[0];
+  const first = parseRecord(head, records[0].start, records[0].end, dialect);
+  const following = records.slice(1, 201).map((r) => parseRecord(head, r.start, r.end, dialect));
 
   const { header, confidence: headerConfidence } = overrides.header === undefined
-    ? detectHeader(first, restTypes.map((c) => c.type), parsed.slice(1))
+    ? detectHeader(first, restTypes.map((c) => c.type), following)
     : { header: overrides.header, confidence: 1 };
 
   let columns: SniffedColumn[];
@@ -155,8 +172,8 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     columns = restTypes.map((c, i) => ({ name: names[i], source: sources[i], type: c.type, confidence: c.confidence }));
   } else {
     // The first row is data: fold it into the types.
-    const all = new ColumnTypeAccumulator(columnCount);
-    for (const values of parsed) if (values.length === columnCount) all.addRecord(values);
+    const all = rest;
+    if (fieldRanges(head, records[0].start, records[0].end, dialect, ranges) === columnCount) all.addRecord(head, ranges, dialect.quote);
     const names = columnNamesFor(Array.from({ length: columnCount }, () => ''));
     columns = all.result().map((c, i) => ({ name: names[i], source: '', type: c.type, confidence: c.confidence }));
   }
@@ -166,7 +183,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     delimiterConfidence: Math.round(best.consistency * 1000) / 1000,
     dataStart: header ? headerEnd : from,
     columns,
-    sampledRecords: parsed.length,
+    sampledRecords: records.length,
   };
 }
 

@@ -1,0 +1,91 @@
+/**
+ * The whole suite — what `npm run bench` (and `make bench`) runs:
+ *   1. generate (or reuse) the time-series CSV            bench/generate-timeseries-csv.ts
+ *   2. parser micro-benchmark: encodeChunk vs csv-parser  bench/parser-vs-csv-parser.ts
+ *   3. headline: sluice load vs psql \copy                bench/engine-vs-psql-copy.ts
+ *   4. where one load spends its time (BENCH_PROFILE=0 skips)  bench/profile-sluice-load.ts
+ * then a summary and one machine-readable JSON line. A watchdog ends the run if it ever takes
+ * longer than BENCH_TIMEOUT_S (default 570 s), so it always stops by itself.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { runEngineBench } from './engine-vs-psql-copy.js';
+import { csvPathFor, generateTimeseriesCsv } from './generate-timeseries-csv.js';
+import { runParserBench } from './parser-vs-csv-parser.js';
+import { runProfile } from './profile-sluice-load.js';
+import { envInteger, fmtInt } from './support.js';
+
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
+}
+
+function section(title: string): void {
+  process.stdout.write(`\n=== ${title} ${'='.repeat(Math.max(0, 86 - title.length))}\n`);
+}
+
+const timeoutS = envInteger('BENCH_TIMEOUT_S', 570, 10);
+const watchdog = setTimeout(() => {
+  process.stderr.write(`\nbench: still running after ${timeoutS} s — giving up (BENCH_TIMEOUT_S)\n`);
+  process.exit(124);
+}, timeoutS * 1000);
+watchdog.unref();
+
+const started = performance.now();
+const rows = envInteger('BENCH_ROWS', 1_000_000, 1);
+process.stdout.write(`sluice benchmark suite — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadAverage()}\n`);
+
+section('1. data');
+const csv = await generateTimeseriesCsv(csvPathFor(rows), rows);
+process.stdout.write(`${csv.generated ? 'generated' : 'reused'} ${csv.path}: ${fmtInt(csv.rows)} rows, ${(csv.bytes / 1e6).toFixed(1)} MB, `
+  + `sha256 ${csv.sha256.slice(0, 16)}… (${Math.round(csv.ms)} ms)\n`);
+
+section('2. parser: encodeChunk vs csv-parser (one thread)');
+const parser = await runParserBench();
+
+section('3. sluice load vs psql \\copy');
+const engine = await runEngineBench();
+
+let profile: Awaited<ReturnType<typeof runProfile>> | undefined;
+if (process.env.BENCH_PROFILE !== '0') {
+  section('4. profile of one sluice load');
+  profile = await runProfile();
+}
+
+section('summary');
+const task = (prefix: string) => parser.tasks.find((t) => t.name.startsWith(prefix));
+const totalS = (performance.now() - started) / 1000;
+const lines = [
+  `data: ${fmtInt(csv.rows)} rows, ${(csv.bytes / 1e6).toFixed(1)} MB`,
+  `parser (${fmtInt(parser.rows)} rows in memory): csv-parser ${task('(a)')?.mbPerSecond.toFixed(1)} MB/s, encodeChunk ${task('(b)')?.mbPerSecond.toFixed(1)} MB/s `
+    + `(${parser.encodeSpeedupOverCsvParser.toFixed(2)}×), lastRowEnd ${task('(c) lastRowEnd')?.mbPerSecond.toFixed(0)} MB/s`,
+  `load: psql \\copy median ${(engine.medianPsqlMs / 1000).toFixed(2)} s (${fmtInt(engine.psqlRowsPerSecond)} rows/s), `
+    + `sluice median ${(engine.medianSluiceMs / 1000).toFixed(2)} s (${fmtInt(engine.sluiceRowsPerSecond)} rows/s)`,
+  `ratio sluice/psql: ${engine.ratio.toFixed(2)} (target ≤ ${engine.ratioTarget}: ${engine.ratio <= engine.ratioTarget ? 'MET' : 'MISSED'})`,
+  `sluice peak RSS: ${engine.peakSluiceRssMB?.toFixed(0) ?? '?'} MB (target < ${engine.rssTargetMB} MB: ${engine.peakSluiceRssMB !== null && engine.peakSluiceRssMB < engine.rssTargetMB ? 'MET' : 'MISSED'})`,
+  `suite took ${totalS.toFixed(0)} s; load average now ${loadAverage()}`,
+];
+for (const line of lines) process.stdout.write(`  ${line}\n`);
+process.stdout.write(`${JSON.stringify({
+  bench: 'sluice-suite', node: process.version, cpus: cpus().length, seconds: Math.round(totalS),
+  data: { path: csv.path, rows: csv.rows, bytes: csv.bytes, sha256: csv.sha256 },
+  parser: {
+    rows: parser.rows, bytes: parser.bytes, speedup: parser.encodeSpeedupOverCsvParser,
+    tasks: parser.tasks.map((t) => ({ name: t.name, ms: t.medianMs, mbPerSecond: t.mbPerSecond, rowsPerSecond: t.rowsPerSecond })),
+  },
+  engine: {
+    rounds: engine.rounds, medianPsqlMs: engine.medianPsqlMs, medianSluiceMs: engine.medianSluiceMs, ratio: engine.ratio,
+    ratioPerRoundMedian: engine.ratioPerRoundMedian, psqlRowsPerSecond: engine.psqlRowsPerSecond, sluiceRowsPerSecond: engine.sluiceRowsPerSecond,
+    peakSluiceRssMB: engine.peakSluiceRssMB, psqlMs: engine.psql.map((r) => r.ms), sluiceMs: engine.sluice.map((r) => r.ms),
+  },
+  profile: profile === undefined ? null : {
+    wallMs: profile.wallMs,
+    nodeCpuS: profile.threads.reduce((s, t) => s + t.cpuS, 0),
+    postgresCpuS: profile.postgres.reduce((s, p) => s + p.cpuS, 0),
+    hottest: profile.profiles.map((p) => ({ thread: p.thread, top: p.top.slice(0, 5).map((f) => f.name) })),
+  },
+})}\n`);
+clearTimeout(watchdog);
