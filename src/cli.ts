@@ -10,7 +10,7 @@ import { describeColumns, describeDialect } from './formats/csv/sniffer.js';
 import { ProgressBar } from './telemetry/progress-bar.js';
 import type { FileSummary } from './summary.js';
 import { Piscina } from 'piscina';
-import { sniffFile } from './schedule/file-loader.js';
+import { sniffFile } from './formats/csv/sniff-file.js';
 
 const USAGE = `Usage:
   sluice load <file|dir>... [--dataset NAME] [--json] [--force] [--workers N] [--writers N] [--chunk-size BYTES]

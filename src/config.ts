@@ -8,7 +8,10 @@ export interface EngineOptions {
   databaseUrl?: string;
   /** Where Sluice keeps local state (the embedded database). Default: `SLUICE_HOME` or `./.sluice`. */
   home?: string;
-  /** Worker threads that parse and encode chunks. Default: the number of CPUs. */
+  /**
+   * Worker threads that parse and encode chunks. Default: one fewer than the CPUs (at least one):
+   * the main thread plans and feeds the writers, and PostgreSQL needs cores for COPY.
+   */
   workers?: number;
   /** Concurrent COPY connections. Default: 2 (throughput falls past a few concurrent COPYs). */
   writers?: number;
@@ -45,7 +48,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 export function resolveOptions(options: EngineOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
-  const workers = positiveInteger('workers', options.workers, Math.max(1, availableParallelism()), 1, 256);
+  const workers = positiveInteger('workers', options.workers, Math.max(1, availableParallelism() - 1), 1, 256);
   const writers = positiveInteger('writers', options.writers, 2, 1, 64);
   const chunkSize = positiveInteger('chunkSize', options.chunkSize, 4 * 1024 * 1024, 64, 512 * 1024 * 1024);
   const queueBound = positiveInteger('queueBound', options.queueBound, 2 * writers, 1, 1024);

@@ -55,13 +55,20 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async open(): Promise<void> {
-    this.database = await openDatabase(this.options);
+    // Workers start first: their start-up (loading modules) overlaps connecting and migrating.
     this.piscina = new Piscina({
       filename: WORKER_FILE.href,
       minThreads: this.options.workers,
       maxThreads: this.options.workers,
       idleTimeout: 30_000,
     });
+    try {
+      this.database = await openDatabase(this.options);
+    } catch (error) {
+      await this.piscina.destroy();
+      this.piscina = undefined;
+      throw error;
+    }
     const database = this.database;
     this.writers = Array.from({ length: this.options.writers }, () => new CopyWriter(() => database.connectWriter(), this.options.log));
   }

@@ -34,6 +34,14 @@ export interface ClaimRequest {
   tableName: string;
   chunkSize: number;
   force: boolean;
+  /** The id a new ledger row takes (reserved with reserveFileId before the hash was known). */
+  newId: number;
+}
+
+/** Reserves an ingest.files id, so chunks can be encoded (they carry it) while the file is hashed. */
+export async function reserveFileId(client: pg.ClientBase): Promise<number> {
+  const result = await client.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('ingest.files', 'id')) AS id`);
+  return Number(result.rows[0].id);
 }
 
 interface FileRow {
@@ -62,9 +70,9 @@ export async function claimFile(client: pg.ClientBase, request: ClaimRequest): P
     }
     if (row === undefined || row.status === 'loaded') {
       const inserted = await client.query<{ id: string }>(
-        `INSERT INTO ingest.files (sha256, generation, path, size_bytes, dataset, table_name, chunk_size, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'loading') RETURNING id`,
-        [request.sha256, (row?.generation ?? 0) + 1, request.path, request.sizeBytes, request.dataset, request.tableName, request.chunkSize]);
+        `INSERT INTO ingest.files (id, sha256, generation, path, size_bytes, dataset, table_name, chunk_size, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'loading') RETURNING id`,
+        [request.newId, request.sha256, (row?.generation ?? 0) + 1, request.path, request.sizeBytes, request.dataset, request.tableName, request.chunkSize]);
       fileId = Number(inserted.rows[0].id);
     } else {
       // An earlier attempt stopped part way: resume into the same dataset with the same chunking,

@@ -22,6 +22,30 @@ export function displayTable(dataset: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(dataset) ? `staging.${dataset}` : qualifiedTable(dataset);
 }
 
+async function existingColumns(client: pg.ClientBase, table: string): Promise<Map<string, string>> {
+  const existing = await client.query<{ name: string; type: string }>(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+       FROM pg_attribute a
+      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, [table]);
+  return new Map(existing.rows.map((r) => [r.name, r.type]));
+}
+
+function effectiveColumns(columns: readonly StagingColumn[], existing: Map<string, string>): StagingColumn[] {
+  return columns.map((column) => {
+    const current = existing.get(column.name);
+    return current === undefined ? { ...column } : { name: column.name, type: columnTypeFromPostgres(current) };
+  });
+}
+
+/** The types rows would be checked against, without changing anything (the table may not exist yet). */
+export async function plannedColumns(client: pg.ClientBase, dataset: string, columns: readonly StagingColumn[]): Promise<StagingColumn[]> {
+  return effectiveColumns(columns, await existingColumns(client, qualifiedTable(dataset)));
+}
+
+export function sameColumns(a: readonly StagingColumn[], b: readonly StagingColumn[]): boolean {
+  return a.length === b.length && a.every((column, i) => column.name === b[i].name && column.type === b[i].type);
+}
+
 /** Ensures the table has every column; returns the types rows must be checked against. */
 export async function ensureStagingTable(client: pg.ClientBase, dataset: string, columns: readonly StagingColumn[]): Promise<StagingColumn[]> {
   const table = qualifiedTable(dataset);
@@ -29,28 +53,20 @@ export async function ensureStagingTable(client: pg.ClientBase, dataset: string,
   try {
     // Two loads into one new dataset must not both try to create it.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sluice:ddl:${dataset}`]);
-    const existing = await client.query<{ name: string; type: string }>(
-      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
-         FROM pg_attribute a
-        WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, [table]);
-    if (existing.rowCount === 0) {
+    const existing = await existingColumns(client, table);
+    if (existing.size === 0) {
       const definitions = ['_file bigint NOT NULL', '_offset bigint NOT NULL',
         ...columns.map((c) => `${pg.escapeIdentifier(c.name)} ${postgresTypeName(c.type)}`)];
       await client.query(`CREATE TABLE ${table} (${definitions.join(', ')})`);
       await client.query('COMMIT');
       return columns.map((c) => ({ ...c }));
     }
-    const types = new Map(existing.rows.map((r) => [r.name, r.type]));
-    const effective: StagingColumn[] = [];
     for (const column of columns) {
-      const current = types.get(column.name);
-      if (current === undefined) {
+      if (!existing.has(column.name)) {
         await client.query(`ALTER TABLE ${table} ADD COLUMN ${pg.escapeIdentifier(column.name)} ${postgresTypeName(column.type)}`);
-        effective.push({ ...column });
-      } else {
-        effective.push({ name: column.name, type: columnTypeFromPostgres(current) });
       }
     }
+    const effective = effectiveColumns(columns, existing);
     await client.query('COMMIT');
     return effective;
   } catch (error) {

@@ -1,0 +1,44 @@
+import { open } from 'node:fs/promises';
+import type { Piscina } from 'piscina';
+import { SluiceError, type SluiceErrorCode } from '../../errors.js';
+import type { SniffTask, SniffTaskResult } from './sniff-task.js';
+import type { CsvSniffResult } from './sniffer.js';
+
+/**
+ * The main-thread side of sniffing: read a sample — the head of the file, stretches spread through
+ * it and one at its very end — into shared buffers and let a worker sniff it. A change of values
+ * later in the file (nulls, wider numbers, text in a numeric column) is seen before the table exists.
+ */
+
+const SNIFF_HEAD_BYTES = 1024 * 1024;
+const SNIFF_SPOT_BYTES = 128 * 1024;
+const SNIFF_SPOTS = 4;
+
+async function readSniffSample(path: string, size: number): Promise<SniffTask> {
+  const file = await open(path, 'r');
+  try {
+    const headLength = Math.min(size, SNIFF_HEAD_BYTES);
+    const head = new SharedArrayBuffer(Math.max(1, headLength));
+    await file.read(new Uint8Array(head), 0, headLength, 0);
+    const spots: SniffTask['spots'] = [];
+    if (size > 2 * SNIFF_SPOT_BYTES) {
+      const positions = Array.from({ length: SNIFF_SPOTS }, (_, k) => Math.floor((size * (k + 1)) / (SNIFF_SPOTS + 1)));
+      positions.push(size - SNIFF_SPOT_BYTES);
+      for (const position of positions) {
+        const buffer = new SharedArrayBuffer(SNIFF_SPOT_BYTES);
+        const { bytesRead } = await file.read(new Uint8Array(buffer), 0, SNIFF_SPOT_BYTES, position);
+        spots.push({ buffer, length: bytesRead });
+      }
+    }
+    return { head, headLength, headIsWholeFile: headLength === size, spots, overrides: {} };
+  } finally {
+    await file.close();
+  }
+}
+
+export async function sniffFile(piscina: Piscina, path: string, size: number): Promise<CsvSniffResult> {
+  const task = await readSniffSample(path, size);
+  const outcome = await piscina.run(task, { name: 'sniff' }) as SniffTaskResult;
+  if (!outcome.ok) throw new SluiceError(outcome.error.code as SluiceErrorCode, outcome.error.message);
+  return outcome.result;
+}

@@ -1,0 +1,156 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { Piscina } from 'piscina';
+import { SluiceError } from '../errors.js';
+import type { EncodePlan } from '../formats/csv/chunk-encoder.js';
+import type { EncodeResult, EncodeTask } from '../formats/csv/encode-task.js';
+import { SlotRing, SlotState } from '../ring/slot-ring.js';
+import type { CopyJob, CopyWriter } from '../sink/copy-writer.js';
+import { BoundedQueue } from './bounded-queue.js';
+import { ChunkPlanner, type PlannedChunk } from './chunk-planner.js';
+import type { CommittedChunk } from './ledger.js';
+
+/**
+ * The parallel path for one file:
+ *
+ *   ChunkPlanner ──slot──▶ piscina encode ──▶ BoundedQueue ──▶ CopyWriter × N ──▶ release slot
+ *        ▲                                                           │                 │
+ *        │                                                        gate (claim)          │
+ *        └──────────────── ring.acquire() waits while every slot is in use ◀────────────┘
+ *
+ * Reading and encoding may begin before the file is claimed in the ledger (while its hash is still
+ * being computed): writers wait at the gate, and the ring's bound means at most `slots` chunks are
+ * encoded ahead. If the claim turns out otherwise (already loaded, or a resume under another file
+ * id) the gate opens `false` and the encoded chunks are dropped unwritten.
+ */
+
+export interface PipelineOptions {
+  piscina: Piscina;
+  writers: CopyWriter[];
+  file: FileHandle;
+  size: number;
+  dataStart: number;
+  chunkSize: number;
+  maxRowBytes: number;
+  slots: number;
+  plan: Omit<EncodePlan, 'chunkNo' | 'baseOffset'>;
+  copySql: string;
+  committed: Map<number, CommittedChunk>;
+  /** Resolves with the attempt number when writes may begin, or false to drop everything. */
+  gate: Promise<number | false>;
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
+  phase: (name: string) => void;
+}
+
+export interface PipelineResult {
+  /** False when the gate opened false: nothing was written. */
+  written: boolean;
+  chunksLoaded: number;
+  /** Chunks committed before this run: by an earlier attempt, or by another process meanwhile. */
+  chunksSkipped: number;
+}
+
+interface EncodedChunk {
+  chunk: PlannedChunk;
+  result: EncodeResult;
+}
+
+const WORKER_RETRIES = 2;
+
+function countNewlines(bytes: Uint8Array, end: number, newline: number): number {
+  let count = 0;
+  for (let i = bytes.indexOf(newline); i !== -1 && i < end; i = bytes.indexOf(newline, i + 1)) count++;
+  return count;
+}
+
+export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
+  const { piscina, writers, plan, phase } = options;
+  const totalBytes = Math.max(0, options.size - options.dataStart);
+  const ring = new SlotRing({ slots: options.slots, inputCapacity: Math.max(64, Math.min(options.chunkSize, totalBytes)) });
+  const planner = new ChunkPlanner({
+    file: options.file, size: options.size, dataStart: options.dataStart, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes,
+    quote: plan.dialect.quote, newline: plan.dialect.newline, ring, committed: options.committed,
+  });
+  const queue = new BoundedQueue<EncodedChunk>(ring.slots);
+  const result: PipelineResult = { written: true, chunksLoaded: 0, chunksSkipped: 0 };
+  let failure: unknown;
+  let doneBytes = 0;
+  const stopped = (): boolean => failure !== undefined || !result.written;
+  void options.gate.then((attempt) => { if (attempt === false) result.written = false; }, (error: unknown) => { failure ??= error; });
+
+  const writeChunk = async (writer: CopyWriter, attempt: number, { chunk, result: encoded }: EncodedChunk): Promise<void> => {
+    const views = ring.views(chunk.slot);
+    const input = chunk.oversize !== undefined ? new Uint8Array(chunk.oversize) : views.input;
+    const job: CopyJob = {
+      fileId: plan.fileId, chunkNo: chunk.chunkNo, attempt, byteStart: chunk.byteStart, byteEnd: chunk.byteEnd,
+      rows: encoded.stats.rows, rejected: encoded.stats.rejected, lines: encoded.stats.lines,
+      data: encoded.dataOverflow !== undefined ? new Uint8Array(encoded.dataOverflow) : views.output.subarray(0, encoded.dataLength),
+      rejects: encoded.rejectsOverflow !== undefined ? new Uint8Array(encoded.rejectsOverflow) : views.rejects.subarray(0, encoded.rejectsLength),
+      copySql: options.copySql, delimiter: plan.dialect.delimiter, quote: plan.dialect.quote,
+      chunkLineOf: (offset) => 1 + countNewlines(input, offset - chunk.byteStart, plan.dialect.newline),
+    };
+    Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.writing);
+    const outcome = await writer.write(job);
+    if (result.chunksLoaded === 0 && result.chunksSkipped === 0) phase('first chunk committed');
+    if (outcome === 'committed') result.chunksLoaded++;
+    else result.chunksSkipped++;
+    doneBytes += chunk.byteEnd - chunk.byteStart;
+    options.onProgress?.(doneBytes + planner.skippedBytes, totalBytes);
+  };
+
+  const writerLoops = writers.map(async (writer) => {
+    const attempt = await options.gate.catch(() => false as const);
+    for (;;) {
+      const item = await queue.take();
+      if (item === undefined) return;
+      try {
+        if (attempt !== false && !stopped()) await writeChunk(writer, attempt, item);
+      } catch (error) {
+        failure ??= error;
+      } finally {
+        ring.release(item.chunk.slot);
+      }
+    }
+  });
+
+  const encodeChunk = async (chunk: PlannedChunk): Promise<void> => {
+    const task: EncodeTask = {
+      ring: ring.shared, slot: chunk.slot, length: chunk.byteEnd - chunk.byteStart, oversizeInput: chunk.oversize,
+      plan: { ...plan, chunkNo: chunk.chunkNo, baseOffset: chunk.byteStart },
+    };
+    for (let tries = 0; ; tries++) {
+      Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.encoding);
+      try {
+        const encoded = await piscina.run(task, { name: 'encode' }) as EncodeResult;
+        if (chunk.chunkNo === 0) phase('first chunk encoded');
+        if (!queue.push({ chunk, result: encoded })) throw new Error('writer queue overflow: more chunks in flight than ring slots');
+        return;
+      } catch (error) {
+        // A worker that died is replaced by the pool; its chunk is simply encoded again.
+        if (tries >= WORKER_RETRIES || stopped()) {
+          failure ??= new SluiceError('SLUICE_ERR_WORKER_FAILED', `chunk ${chunk.chunkNo}: ${(error as Error).message}`, { cause: error });
+          ring.release(chunk.slot);
+          return;
+        }
+      }
+    }
+  };
+
+  const encodes = new Set<Promise<void>>();
+  try {
+    while (!stopped()) {
+      const chunk = await planner.next();
+      if (chunk === null) break;
+      if (stopped()) { ring.release(chunk.slot); break; }
+      const encoding = encodeChunk(chunk).finally(() => encodes.delete(encoding));
+      encodes.add(encoding);
+    }
+  } catch (error) {
+    failure ??= error;
+  }
+  await Promise.all(encodes);
+  queue.close();
+  await Promise.all(writerLoops);
+  if (failure !== undefined) throw failure;
+  result.chunksSkipped += planner.skipped;
+  return result;
+}
