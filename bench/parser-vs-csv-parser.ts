@@ -8,9 +8,9 @@
  *                        with provenance prefixes into a ByteSink over a preallocated buffer;
  *   (c) lastRowEnd     — the planner's quote-parity scan over the buffer (what cuts chunks), and
  *       countByte(LF)  — the byte count it is built on, here with dense hits (its loop path);
- *   (c') lastRowEnd over a Buffer view of the same memory: Node's Buffer#indexOf is memchr, the
- *       Uint8Array's (what the planner has: a view of a ring slot) is V8's generic loop.
- * Sluice's tasks read a Uint8Array over a SharedArrayBuffer, exactly as a worker reads a ring slot;
+ *   (c') lastRowEnd over a plain Uint8Array view of the same memory — the alternative the ring
+ *       does not use: Node's Buffer#indexOf is memchr, a Uint8Array's is V8's generic loop.
+ * Sluice's tasks read a Buffer over a SharedArrayBuffer, exactly as a worker reads a ring slot;
  * csv-parser gets a Buffer over the same memory.
  * Column types come from the sniffer (and must be timestamptz,text,float,text,int,text).
  *
@@ -80,11 +80,13 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
   await generateTimeseriesCsv(path, fileRows);
   const slice = sliceRows(readFileSync(path), wantRows);
   const rows = slice.rows;
-  // The engine's workers and planner see chunks as plain Uint8Arrays over a SharedArrayBuffer (a
-  // ring slot), whose indexOf is V8's, not Node's memchr-backed Buffer#indexOf: measure the same.
-  const bytes = new Uint8Array(new SharedArrayBuffer(slice.bytes.length));
+  // The engine's workers and planner see chunks as Buffers over a SharedArrayBuffer (a ring slot,
+  // see slotViews): measure the same. `plain` is the same memory as a Uint8Array, for (c').
+  const shared = new SharedArrayBuffer(slice.bytes.length);
+  const bytes = Buffer.from(shared, 0, slice.bytes.length);
   bytes.set(slice.bytes);
-  const asBuffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length); // same memory, Buffer methods
+  const asBuffer = bytes;
+  const plain = new Uint8Array(shared, 0, slice.bytes.length);
   const megabytes = bytes.length / 1e6;
 
   // Sniff the slice the way the engine does (head only is enough for one column layout).
@@ -128,7 +130,7 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
     b: '(b) sluice encodeChunk (1 thread)',
     c1: '(c) lastRowEnd (planner scan)',
     c2: '(c) countByte(LF)',
-    c3: "(c') lastRowEnd on a Buffer view",
+    c3: "(c') lastRowEnd on a plain Uint8Array view",
   };
   const perRound: Record<string, number[]> = Object.fromEntries(Object.values(names).map((n) => [n, []]));
   const samples: Record<string, number> = Object.fromEntries(Object.values(names).map((n) => [n, 0]));
@@ -152,7 +154,7 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
     });
     bench.add(names.c1, () => { sink += lastRowEnd(bytes, sniff.dataStart, bytes.length, quote, newline); });
     bench.add(names.c2, () => { sink += countByte(bytes, LF, 0, bytes.length); });
-    bench.add(names.c3, () => { sink += lastRowEnd(asBuffer, sniff.dataStart, asBuffer.length, quote, newline); });
+    bench.add(names.c3, () => { sink += lastRowEnd(plain, sniff.dataStart, plain.length, quote, newline); });
     await bench.run();
     const line: string[] = [];
     for (const task of bench.tasks) {
