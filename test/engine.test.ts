@@ -133,6 +133,33 @@ describe('engine: loading CSV files', () => {
     assert.deepEqual(loaded.rows.map((r) => r.id), [1, 5]);
   });
 
+  test('a row PostgreSQL refuses at COPY time is isolated and rejected with its message; the rest of the chunk loads', async () => {
+    // The worker cannot know the table's own constraints: PostgreSQL refuses these rows mid-COPY.
+    await db.query('CREATE TABLE staging.constrained (_file bigint NOT NULL, _offset bigint NOT NULL, id integer, amount integer CHECK (amount > 0))');
+    const rows = ['id,amount'];
+    for (let i = 1; i <= 5000; i++) rows.push(`${i},${i % 1000 === 0 ? -i : i}`);
+    const text = `${rows.join('\n')}\n`;
+    const path = join(dir, 'constrained.csv');
+    await writeFile(path, text);
+    const isolating = createEngine({ databaseUrl: db.url, workers: 1, writers: 1, chunkSize: 1 << 20 });
+    try {
+      const summary = await isolating.ingest(path);
+      assert.equal(summary.status, 'loaded', JSON.stringify(summary.error));
+      assert.equal(summary.rows, 4995);
+      assert.equal(summary.rejected, 5);
+      const rejects = await db.query<{ line: number; byte_offset: number; reason: string; detail: string; raw: string }>(
+        `SELECT r.line::int, r.byte_offset::int, r.reason, r.detail, r.raw FROM ingest.rejects r JOIN ingest.files f ON f.id = r.file_id
+          WHERE f.dataset = 'constrained' ORDER BY r.byte_offset`);
+      assert.deepEqual(rejects.rows.map((r) => [r.line, r.byte_offset, r.reason, r.raw]),
+        [1000, 2000, 3000, 4000, 5000].map((i) => [i + 1, text.indexOf(`\n${i},-${i}\n`) + 1, 'CONSTRAINT', `${i},-${i}`]));
+      assert.match(rejects.rows[0].detail, /check constraint/);
+      const loaded = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM staging.constrained WHERE amount < 0');
+      assert.equal(loaded.rows[0].count, 0);
+    } finally {
+      await isolating.close();
+    }
+  });
+
   test('a missing file fails with a clear error and does not stop the engine', async () => {
     const summary = await engine.ingest(join(dir, 'nope.csv'));
     assert.equal(summary.status, 'failed');

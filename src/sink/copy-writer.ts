@@ -14,8 +14,8 @@ import { LF } from '../formats/csv/dialect.js';
  *
  * A value the worker accepted can still fail COPY (an edge of PostgreSQL's input syntax). Then the
  * transaction is rolled back, the row PostgreSQL names is moved to the rejects with reason CAST and
- * the database's message, and the chunk is retried — one bad row never fails a file (pgloader's
- * approach). Only transient failures (connection lost, admin shutdown, disk full, serialization)
+ * the database's message (CONSTRAINT when the table's own constraints refused it), and the chunk
+ * is retried — one bad row never fails a file (pgloader's approach). Only transient failures (connection lost, admin shutdown, disk full, serialization)
  * are retried as they are, with exponential backoff and jitter.
  */
 
@@ -151,7 +151,10 @@ function isolateFailingRow(job: CopyJob, error: unknown): boolean {
       const offset = Number(row.slice(firstDelimiter + 1, secondDelimiter));
       const raw = row.slice(secondDelimiter + 1).replace(/\n$/, '');
       const message = (error as Error).message + (typeof where === 'string' ? ` (${where})` : '');
-      const rejectRow = Buffer.from(`${job.fileId}\t${job.chunkNo}\t${job.chunkLineOf(offset)}\t${offset}\tCAST\t${copyTextEscape(message)}\t${copyTextEscape(raw)}\n`);
+      // Class 23 is a constraint the table carries (NOT NULL, CHECK, UNIQUE); class 22, a value
+      // PostgreSQL could not read as the column's type.
+      const reason = String((error as { code?: unknown }).code).startsWith('23') ? 'CONSTRAINT' : 'CAST';
+      const rejectRow = Buffer.from(`${job.fileId}\t${job.chunkNo}\t${job.chunkLineOf(offset)}\t${offset}\t${reason}\t${copyTextEscape(message)}\t${copyTextEscape(raw)}\n`);
       const remaining = new Uint8Array(data.length - (end - rowStart));
       remaining.set(data.subarray(0, rowStart), 0);
       remaining.set(data.subarray(end), rowStart);

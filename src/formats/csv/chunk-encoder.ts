@@ -22,7 +22,7 @@ import { nextRowEnd } from './row-boundary.js';
  *   file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw
  */
 
-export type RejectReason = 'TOO_FEW_FIELDS' | 'TOO_MANY_FIELDS' | 'CAST' | 'UNCLOSED_QUOTE' | 'ENCODING' | 'NUL_BYTE';
+export type RejectReason = 'TOO_FEW_FIELDS' | 'TOO_MANY_FIELDS' | 'CAST' | 'CONSTRAINT' | 'UNCLOSED_QUOTE' | 'ENCODING' | 'NUL_BYTE';
 
 export interface EncodePlan {
   dialect: CsvDialect;
