@@ -8,7 +8,7 @@ export interface FileSummary {
   dataset: string | null;
   /** Schema-qualified, as it would be written in SQL (`staging.sales`). */
   table: string | null;
-  format: 'csv' | null;
+  format: 'csv' | 'json' | 'ndjson' | null;
   encoding: string | null;
   delimiter: string | null;
   quote: string | null;
@@ -18,7 +18,7 @@ export interface FileSummary {
   rejected: number;
   columns: SummaryColumn[];
   /** Confidence (0..1) of each sniffing decision. */
-  confidence: { delimiter: number; header: number } | null;
+  confidence: Record<string, number> | null;
   /** The first few rejected rows: where and why. */
   reject_samples: { line: number | null; byte_offset: number; reason: RejectReason | string; detail: string }[];
   chunks: { total: number; loaded: number; skipped: number } | null;

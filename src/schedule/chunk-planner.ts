@@ -1,6 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
 import { SluiceError } from '../errors.js';
-import { lastRowEnd } from '../formats/csv/row-boundary.js';
 import type { SlotRing } from '../ring/slot-ring.js';
 import type { CommittedChunk } from './ledger.js';
 
@@ -31,8 +30,11 @@ export interface ChunkPlannerOptions {
   dataStart: number;
   chunkSize: number;
   maxRowBytes: number;
-  quote: number;
-  newline: number;
+  /**
+   * The index just after the last complete row in bytes[from, to), or -1 (the format's rule:
+   * quote parity for CSV, a plain newline for NDJSON, …). `from` is always a row start.
+   */
+  lastRowEnd: (bytes: Buffer, from: number, to: number) => number;
   ring: SlotRing;
   committed: Map<number, CommittedChunk>;
 }
@@ -89,7 +91,7 @@ export class ChunkPlanner {
       let length = want;
       let oversize: SharedArrayBuffer | undefined;
       if (start + want < size) {
-        const cut = lastRowEnd(input, 0, want, this.options.quote, this.options.newline);
+        const cut = this.options.lastRowEnd(input, 0, want);
         if (cut > 0) length = cut;
         else ({ length, oversize } = await this.readLongRow(start, want));
       }
@@ -100,17 +102,17 @@ export class ChunkPlanner {
 
   /** No row ends within one chunk: read more, doubling, until one does (or the file ends). */
   private async readLongRow(start: number, tried: number): Promise<{ length: number; oversize: SharedArrayBuffer }> {
-    const { size, maxRowBytes, quote, newline } = this.options;
+    const { size, maxRowBytes } = this.options;
     for (let want = tried * 2; ; want *= 2) {
       const length = Math.min(want, size - start);
       if (length > maxRowBytes) {
         throw new SluiceError('SLUICE_ERR_FORMAT_ROW_TOO_LONG', `no row ends within ${maxRowBytes} bytes from offset ${start} (an unclosed quote, or a row longer than maxRowBytes)`);
       }
       const oversize = new SharedArrayBuffer(length);
-      const bytes = new Uint8Array(oversize);
+      const bytes = Buffer.from(oversize);
       await readFully(this.options.file, bytes, length, start);
       if (start + length >= size) return { length, oversize };
-      const cut = lastRowEnd(bytes, 0, length, quote, newline);
+      const cut = this.options.lastRowEnd(bytes, 0, length);
       if (cut > 0) return { length: cut, oversize };
     }
   }

@@ -7,10 +7,9 @@ import type { Piscina } from 'piscina';
 import { registerStagingLoad } from '../catalog/register.js';
 import type { ResolvedOptions } from '../config.js';
 import { SluiceError, toPlainError } from '../errors.js';
-import type { EncodePlan } from '../formats/csv/chunk-encoder.js';
-import { describeByte } from '../formats/csv/dialect.js';
-import { sniffFile } from '../formats/csv/sniff-file.js';
-import type { CsvSniffResult } from '../formats/csv/sniffer.js';
+import { prepareCsv } from '../formats/csv/prepare-csv.js';
+import { detectFormat } from '../formats/detect-format.js';
+import type { PreparedFile } from '../formats/prepared-file.js';
 import { ColumnType, postgresTypeName } from '../schema/column-type.js';
 import { datasetNameFor, normaliseIdentifier } from '../schema/identifiers.js';
 import type { CopyWriter } from '../sink/copy-writer.js';
@@ -22,7 +21,7 @@ import { type PipelineResult, runPipeline } from './load-pipeline.js';
 /**
  * Loads one file:
  *
- *   stat ─┬─ sniff (worker) ── planned columns ── pipeline starts reading + encoding ─┐
+ *   stat ─┬─ prepare (format; a worker sniffs) ── planned columns ── pipeline starts reading + encoding ─┐
  *         └─ sha256 (here) ─────────────────────────── claim in the ledger ── staging DDL ── gate opens: COPY
  *                                                                                        └─ complete
  *
@@ -63,25 +62,26 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-function copySqlFor(dataset: string, columns: readonly StagingColumn[], sniff: CsvSniffResult): string {
+function copySqlFor(dataset: string, columns: readonly StagingColumn[], prepared: PreparedFile): string {
   const names = ['_file', '_offset', ...columns.map((c) => c.name)].map((n) => pg.escapeIdentifier(n));
   const typed = columns.filter((c) => c.type !== ColumnType.text).map((c) => pg.escapeIdentifier(c.name));
   const options = [
     'FORMAT csv',
-    `DELIMITER ${pg.escapeLiteral(String.fromCharCode(sniff.dialect.delimiter))}`,
-    `QUOTE ${pg.escapeLiteral(String.fromCharCode(sniff.dialect.quote))}`,
+    `DELIMITER ${pg.escapeLiteral(String.fromCharCode(prepared.copyDelimiter))}`,
+    `QUOTE ${pg.escapeLiteral(String.fromCharCode(prepared.copyQuote))}`,
     // A quoted empty field in a typed column is a missing value, not an invalid one.
     ...(typed.length > 0 ? [`FORCE_NULL (${typed.join(', ')})`] : []),
   ];
   return `COPY ${qualifiedTable(dataset)} (${names.join(', ')}) FROM STDIN WITH (${options.join(', ')})`;
 }
 
-async function firstDataLine(file: FileHandle, sniff: CsvSniffResult): Promise<number> {
-  const head = Buffer.alloc(sniff.dataStart);
-  await file.read(head, 0, head.length, 0);
-  let lines = 1;
-  for (let i = head.indexOf(sniff.dialect.newline); i !== -1; i = head.indexOf(sniff.dialect.newline, i + 1)) lines++;
-  return lines;
+/** Looks at the file in the way its format needs (a worker sniffs the sample). */
+async function prepareFile(piscina: Piscina, path: string, size: number): Promise<PreparedFile> {
+  const format = await detectFormat(path);
+  switch (format) {
+    case 'csv': return prepareCsv(piscina, path, size);
+    default: throw new SluiceError('SLUICE_ERR_FORMAT_UNSUPPORTED', `${format} files are not supported yet: ${path}`);
+  }
 }
 
 interface PipelineSetup {
@@ -111,37 +111,34 @@ export async function loadFile(context: LoadContext, path: string, request: Load
     return finish({ status: 'failed', error: plain });
   }
 
-  const sniffing = settle(sniffFile(context.piscina, absolute, size));
+  const preparation = settle(prepareFile(context.piscina, absolute, size));
   const hashing = settle(sha256File(absolute));
   const requestedDataset = request.dataset !== undefined ? normaliseIdentifier(request.dataset, 'dataset') : datasetNameFor(basename(absolute));
   const control = await context.pool.connect();
   let file: FileHandle | undefined;
   try {
     const reservedId = await reserveFileId(control);
-    const sniffed = await sniffing;
-    phase('sniffed');
+    const preparedOutcome = await preparation;
+    phase('prepared');
     file = await open(absolute, 'r');
 
-    const start = (setup: PipelineSetup, sniff: CsvSniffResult): Promise<PipelineResult> => {
-      const plan: Omit<EncodePlan, 'chunkNo' | 'baseOffset'> = {
-        dialect: sniff.dialect, columnTypes: setup.columns.map((c) => c.type), columnNames: setup.columns.map((c) => c.name),
-        fileId: setup.fileId, invalidUtf8: options.invalidUtf8,
-      };
-      return runPipeline({
-        piscina: context.piscina, writers: context.writers, file: file!, size, dataStart: sniff.dataStart, chunkSize: setup.chunkSize,
-        maxRowBytes: options.maxRowBytes, slots: options.workers + options.queueBound, plan, copySql: copySqlFor(setup.dataset, setup.columns, sniff),
-        committed: setup.committed, gate: setup.gate, onProgress: request.onProgress, phase,
-      });
-    };
+    const start = (setup: PipelineSetup, prepared: PreparedFile): Promise<PipelineResult> => runPipeline({
+      piscina: context.piscina, writers: context.writers, file: file!, size, dataStart: prepared.dataStart, chunkSize: setup.chunkSize,
+      maxRowBytes: options.maxRowBytes, slots: options.workers + options.queueBound, lastRowEnd: prepared.lastRowEnd,
+      encodeTask: prepared.encodeTask,
+      plan: { ...prepared.encodePlan({ fileId: setup.fileId, columnTypes: setup.columns.map((c) => c.type), columnNames: setup.columns.map((c) => c.name), invalidUtf8: options.invalidUtf8 }), fileId: setup.fileId },
+      copySql: copySqlFor(setup.dataset, setup.columns, prepared), copyDelimiter: prepared.copyDelimiter, copyQuote: prepared.copyQuote,
+      committed: setup.committed, gate: setup.gate, onProgress: request.onProgress, phase,
+    });
 
     // Start reading and encoding under the reserved id while the hash is computed.
     let openGate: (attempt: number | false) => void = () => undefined;
     let speculative: { pipeline: Promise<Settled<PipelineResult>>; columns: StagingColumn[] } | undefined;
-    if (sniffed.ok) {
-      const columns = await plannedColumns(control, requestedDataset, sniffed.value.columns.map((c) => ({ name: c.name, type: c.type })));
+    if (preparedOutcome.ok) {
+      const columns = await plannedColumns(control, requestedDataset, preparedOutcome.value.columns.map((c) => ({ name: c.name, type: c.type })));
       const gate = new Promise<number | false>((resolveGate) => { openGate = resolveGate; });
       const setup = { fileId: reservedId, dataset: requestedDataset, chunkSize: options.chunkSize, columns, committed: new Map(), gate };
-      speculative = { pipeline: settle(start(setup, sniffed.value)), columns };
+      speculative = { pipeline: settle(start(setup, preparedOutcome.value)), columns };
     }
 
     const hashed = await hashing;
@@ -164,9 +161,9 @@ export async function loadFile(context: LoadContext, path: string, request: Load
     }
 
     try {
-      if (!sniffed.ok) throw sniffed.error;
-      const sniff = sniffed.value;
-      const columns = await ensureStagingTable(control, claim.dataset, sniff.columns.map((c) => ({ name: c.name, type: c.type })));
+      if (!preparedOutcome.ok) throw preparedOutcome.error;
+      const prepared = preparedOutcome.value;
+      const columns = await ensureStagingTable(control, claim.dataset, prepared.columns.map((c) => ({ name: c.name, type: c.type })));
       phase('staging table ready');
       const reusable = speculative !== undefined && claim.fileId === reservedId && claim.committed.size === 0
         && claim.dataset === requestedDataset && claim.chunkSize === options.chunkSize && sameColumns(columns, speculative.columns);
@@ -179,17 +176,15 @@ export async function loadFile(context: LoadContext, path: string, request: Load
         openGate(false);
         await speculative?.pipeline;
         const setup = { fileId: claim.fileId, dataset: claim.dataset, chunkSize: claim.chunkSize, columns, committed: claim.committed, gate: Promise.resolve(claim.attempt) };
-        outcome = await settle(start(setup, sniff));
+        outcome = await settle(start(setup, prepared));
       }
       if (!outcome.ok) throw outcome.error;
       phase('all chunks committed');
       const counts = { loaded: outcome.value.chunksLoaded, skipped: outcome.value.chunksSkipped };
-      const summary = await completeFile(control, claim.fileId, claim.attempt, await firstDataLine(file, sniff), counts, (totals, samples) => finish({
-        file: path, sha256, status: 'loaded', dataset: claim.dataset, table: displayTable(claim.dataset), format: 'csv', encoding: sniff.encoding,
-        delimiter: describeByte(sniff.dialect.delimiter), quote: describeByte(sniff.dialect.quote), line_ending: sniff.lineEnding,
-        header: sniff.header, rows: totals.rows, rejected: totals.rejected,
-        columns: columns.map((c, i) => ({ name: c.name, source: sniff.columns[i]?.source ?? '', type: postgresTypeName(c.type), confidence: sniff.columns[i]?.confidence ?? 1 })),
-        confidence: { delimiter: sniff.delimiterConfidence, header: sniff.headerConfidence },
+      const summary = await completeFile(control, claim.fileId, claim.attempt, await prepared.firstDataLine(file), counts, (totals, samples) => finish({
+        file: path, sha256, status: 'loaded', dataset: claim.dataset, table: displayTable(claim.dataset), format: prepared.format, encoding: prepared.encoding,
+        ...prepared.describe, rows: totals.rows, rejected: totals.rejected,
+        columns: columns.map((c, i) => ({ name: c.name, source: prepared.columns[i]?.source ?? '', type: postgresTypeName(c.type), confidence: prepared.columns[i]?.confidence ?? 1 })),
         reject_samples: samples, chunks: { total: totals.chunks, loaded: counts.loaded, skipped: counts.skipped },
       }));
       await registerStagingLoad(control, { fileId: claim.fileId, summary });

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Piscina } from 'piscina';
 import { SluiceError } from '../errors.js';
-import type { EncodePlan } from '../formats/csv/chunk-encoder.js';
+import { LF } from '../formats/csv/dialect.js';
 import type { EncodeResult, EncodeTask } from '../formats/csv/encode-task.js';
 import { SlotRing, SlotState } from '../ring/slot-ring.js';
 import type { CopyJob, CopyWriter } from '../sink/copy-writer.js';
@@ -32,8 +32,15 @@ export interface PipelineOptions {
   chunkSize: number;
   maxRowBytes: number;
   slots: number;
-  plan: Omit<EncodePlan, 'chunkNo' | 'baseOffset'>;
+  /** Where rows end (the planner's cut). */
+  lastRowEnd: (bytes: Buffer, from: number, to: number) => number;
+  /** The piscina task that encodes a chunk, and its plan (chunkNo and baseOffset added per chunk). */
+  encodeTask: string;
+  plan: Record<string, unknown> & { fileId: number };
   copySql: string;
+  /** The COPY CSV dialect of the encoded rows (to find a failing row). */
+  copyDelimiter: number;
+  copyQuote: number;
   committed: Map<number, CommittedChunk>;
   /** Resolves with the attempt number when writes may begin, or false to drop everything. */
   gate: Promise<number | false>;
@@ -68,7 +75,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const ring = new SlotRing({ slots: options.slots, inputCapacity: Math.max(64, Math.min(options.chunkSize, totalBytes)) });
   const planner = new ChunkPlanner({
     file: options.file, size: options.size, dataStart: options.dataStart, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes,
-    quote: plan.dialect.quote, newline: plan.dialect.newline, ring, committed: options.committed,
+    lastRowEnd: options.lastRowEnd, ring, committed: options.committed,
   });
   const queue = new BoundedQueue<EncodedChunk>(ring.slots);
   const result: PipelineResult = { written: true, chunksLoaded: 0, chunksSkipped: 0 };
@@ -85,8 +92,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       rows: encoded.stats.rows, rejected: encoded.stats.rejected, lines: encoded.stats.lines,
       data: encoded.dataOverflow !== undefined ? new Uint8Array(encoded.dataOverflow) : views.output.subarray(0, encoded.dataLength),
       rejects: encoded.rejectsOverflow !== undefined ? new Uint8Array(encoded.rejectsOverflow) : views.rejects.subarray(0, encoded.rejectsLength),
-      copySql: options.copySql, delimiter: plan.dialect.delimiter, quote: plan.dialect.quote,
-      chunkLineOf: (offset) => 1 + countNewlines(input, offset - chunk.byteStart, plan.dialect.newline),
+      copySql: options.copySql, delimiter: options.copyDelimiter, quote: options.copyQuote,
+      chunkLineOf: (offset) => 1 + countNewlines(input, offset - chunk.byteStart, LF),
     };
     Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.writing);
     const outcome = await writer.write(job);
@@ -115,12 +122,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const encodeChunk = async (chunk: PlannedChunk): Promise<void> => {
     const task: EncodeTask = {
       ring: ring.shared, slot: chunk.slot, length: chunk.byteEnd - chunk.byteStart, oversizeInput: chunk.oversize,
-      plan: { ...plan, chunkNo: chunk.chunkNo, baseOffset: chunk.byteStart },
+      plan: { ...plan, chunkNo: chunk.chunkNo, baseOffset: chunk.byteStart } as unknown as EncodeTask['plan'],
     };
     for (let tries = 0; ; tries++) {
       Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.encoding);
       try {
-        const encoded = await piscina.run(task, { name: 'encode' }) as EncodeResult;
+        const encoded = await piscina.run(task, { name: options.encodeTask }) as EncodeResult;
         if (chunk.chunkNo === 0) phase('first chunk encoded');
         if (!queue.push({ chunk, result: encoded })) throw new Error('writer queue overflow: more chunks in flight than ring slots');
         return;

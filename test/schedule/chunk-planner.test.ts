@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SlotRing } from '../../src/ring/slot-ring.js';
 import { ChunkPlanner, type PlannedChunk } from '../../src/schedule/chunk-planner.js';
+import { lastRowEnd } from '../../src/formats/csv/row-boundary.js';
 
 let dir: string;
 before(async () => { dir = await mkdtemp(join(tmpdir(), 'sluice-planner-')); });
@@ -15,7 +16,7 @@ async function plan(text: string, chunkSize: number, committed = new Map<number,
   await writeFile(path, text);
   const file = await open(path, 'r');
   const ring = new SlotRing({ slots: 2, inputCapacity: chunkSize });
-  const planner = new ChunkPlanner({ file, size: Buffer.byteLength(text), dataStart: 0, chunkSize, maxRowBytes: 1 << 20, quote: 0x22, newline: 0x0a, ring, committed });
+  const planner = new ChunkPlanner({ file, size: Buffer.byteLength(text), dataStart: 0, chunkSize, maxRowBytes: 1 << 20, lastRowEnd: (bytes, from, to) => lastRowEnd(bytes, from, to, 0x22, 0x0a), ring, committed });
   const chunks: PlannedChunk[] = [];
   try {
     for (let chunk = await planner.next(); chunk !== null; chunk = await planner.next()) {

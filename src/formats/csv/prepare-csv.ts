@@ -1,0 +1,38 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { Piscina } from 'piscina';
+import type { PreparedFile } from '../prepared-file.js';
+import { describeByte } from './dialect.js';
+import { lastRowEnd } from './row-boundary.js';
+import { sniffFile } from './sniff-file.js';
+
+/** A CSV file, sniffed (in a worker) and ready for the loader. */
+export async function prepareCsv(piscina: Piscina, path: string, size: number): Promise<PreparedFile> {
+  const sniff = await sniffFile(piscina, path, size);
+  const { quote, newline, delimiter } = sniff.dialect;
+  return {
+    format: 'csv',
+    encoding: sniff.encoding,
+    dataStart: sniff.dataStart,
+    columns: sniff.columns,
+    lastRowEnd: (bytes, from, to) => lastRowEnd(bytes, from, to, quote, newline),
+    encodeTask: 'encode',
+    encodePlan: (load) => ({ dialect: sniff.dialect, ...load }),
+    // Well-formed rows are passed through as they are, so COPY reads the file's own dialect.
+    copyDelimiter: delimiter,
+    copyQuote: quote,
+    async firstDataLine(file: FileHandle) {
+      const head = Buffer.alloc(sniff.dataStart);
+      await file.read(head, 0, head.length, 0);
+      let lines = 1;
+      for (let i = head.indexOf(newline); i !== -1; i = head.indexOf(newline, i + 1)) lines++;
+      return lines;
+    },
+    describe: {
+      delimiter: describeByte(delimiter),
+      quote: describeByte(quote),
+      line_ending: sniff.lineEnding,
+      header: sniff.header,
+      confidence: { delimiter: sniff.delimiterConfidence, header: sniff.headerConfidence },
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { ColumnTypeCode } from '../schema/column-type.js';
+
+/**
+ * What the loader needs from a format, once the format has looked at a file. The loader (hash,
+ * claim, staging table, pipeline, ledger) is the same for every format; a format decides where rows
+ * end, how a worker turns a chunk into COPY bytes, and what it found out about the file.
+ */
+
+export interface PreparedColumn {
+  /** Safe identifier. */
+  name: string;
+  /** Header or key as written in the file. */
+  source: string;
+  type: ColumnTypeCode;
+  confidence: number;
+}
+
+/** Per-load facts every format's encode plan carries. */
+export interface EncodeLoad {
+  fileId: number;
+  columnTypes: readonly ColumnTypeCode[];
+  columnNames: readonly string[];
+  /** Rows with invalid UTF-8: rejected, or loaded with U+FFFD. */
+  invalidUtf8: 'reject' | 'replace';
+}
+
+export interface PreparedFile {
+  format: 'csv' | 'json' | 'ndjson';
+  encoding: string;
+  /** Byte offset of the first data row (after BOM, preamble and header). */
+  dataStart: number;
+  columns: PreparedColumn[];
+  /** The index just after the last complete row in bytes[from, to) (`from` is a row start), or -1. */
+  lastRowEnd: (bytes: Buffer, from: number, to: number) => number;
+  /** The piscina task (an export of workers/chunk-worker) that encodes one chunk. */
+  encodeTask: string;
+  /**
+   * The format's encode plan for a load, sent with every chunk (chunkNo and baseOffset are added
+   * per chunk). Plain data: it crosses to the workers by structured clone.
+   */
+  encodePlan(load: EncodeLoad): Record<string, unknown>;
+  /** How the worker writes COPY rows: `FORMAT csv` with this delimiter and quote, LF terminated. */
+  copyDelimiter: number;
+  copyQuote: number;
+  /** 1-based line number of the first data row, for absolute reject lines. */
+  firstDataLine(file: FileHandle): Promise<number>;
+  /** Format-specific facts for the summary (delimiter, quote, header, line ending, confidences). */
+  describe: {
+    delimiter: string | null;
+    quote: string | null;
+    line_ending: 'LF' | 'CRLF' | 'CR' | null;
+    header: boolean | null;
+    confidence: Record<string, number> | null;
+  };
+}
