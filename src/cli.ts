@@ -6,15 +6,19 @@ import { resolveOptions } from './config.js';
 import { openDatabase } from './database/database.js';
 import { createEngine } from './engine.js';
 import { SluiceError } from './errors.js';
-import { describeColumns, describeDialect } from './formats/csv/sniffer.js';
+import { type FormatOverrides, overrideByte, parseTypesOption } from './formats/overrides.js';
+import { columnTypeName, postgresTypeName } from './schema/column-type.js';
 import { ProgressBar } from './telemetry/progress-bar.js';
 import type { FileSummary } from './summary.js';
 import { Piscina } from 'piscina';
-import { sniffFile } from './formats/csv/sniff-file.js';
+import { prepareFile } from './schedule/file-loader.js';
 
 const USAGE = `Usage:
-  sluice load <file|dir>... [--dataset NAME] [--json] [--force] [--workers N] [--writers N] [--chunk-size BYTES]
-  sluice sniff <file>          print what Sluice detects, without loading
+  sluice load <file|dir>... [--dataset NAME] [--json] [--force] [--workers N] [--writers N] [--chunk-size BYTES] [overrides]
+  sluice sniff <file> [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
+
+Overrides (instead of detection): --delimiter C  --quote C  --encoding LABEL  --header | --no-header
+  --types name=type,...  (types: bool, int, bigint, float, date, timestamptz, text)
   sluice migrate               apply the migrations in sql/ and exit
 
 Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLUICE_HOME.`;
@@ -22,6 +26,24 @@ Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLU
 const LOADABLE = /\.(csv|tsv|txt|psv|dat)$/i;
 
 class UsageError extends Error {}
+
+const OVERRIDE_OPTIONS = {
+  delimiter: { type: 'string' }, quote: { type: 'string' }, encoding: { type: 'string' },
+  header: { type: 'boolean' }, 'no-header': { type: 'boolean' }, types: { type: 'string' }, sheet: { type: 'string' },
+} as const;
+
+function overridesFrom(values: { delimiter?: string; quote?: string; encoding?: string; header?: boolean; 'no-header'?: boolean; types?: string; sheet?: string }): FormatOverrides {
+  if (values.header === true && values['no-header'] === true) throw new UsageError('--header and --no-header contradict each other');
+  const overrides: FormatOverrides = {};
+  if (values.delimiter !== undefined) { overrideByte('delimiter', values.delimiter); overrides.delimiter = values.delimiter; }
+  if (values.quote !== undefined) { overrideByte('quote', values.quote); overrides.quote = values.quote; }
+  if (values.encoding !== undefined) overrides.encoding = values.encoding;
+  if (values.header === true) overrides.header = true;
+  if (values['no-header'] === true) overrides.header = false;
+  if (values.types !== undefined) overrides.types = parseTypesOption(values.types);
+  if (values.sheet !== undefined) overrides.sheet = values.sheet;
+  return overrides;
+}
 
 function integerOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -61,8 +83,10 @@ async function load(args: string[]): Promise<number> {
     options: {
       dataset: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' },
       workers: { type: 'string' }, writers: { type: 'string' }, 'chunk-size': { type: 'string' },
+      ...OVERRIDE_OPTIONS,
     },
   });
+  const overrides = overridesFrom(values);
   if (positionals.length === 0) throw new UsageError('sluice load needs at least one file or directory');
   const files = await expandInputs(positionals);
   const engine = createEngine({
@@ -89,7 +113,7 @@ async function load(args: string[]): Promise<number> {
   try {
     for (const file of files) {
       if (stopping) break;
-      const summary = await engine.ingest(file, { dataset: values.dataset, force: values.force });
+      const summary = await engine.ingest(file, { dataset: values.dataset, force: values.force, overrides });
       bar?.done();
       bar = undefined;
       summaries.push(summary);
@@ -104,23 +128,24 @@ async function load(args: string[]): Promise<number> {
 }
 
 async function sniff(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...OVERRIDE_OPTIONS } });
   if (positionals.length !== 1) throw new UsageError('sluice sniff needs exactly one file');
+  const overrides = overridesFrom(values);
   const path = positionals[0];
   const info = await stat(path);
   const pool = new Piscina({ filename: new URL('../workers/chunk-worker.js', import.meta.url).href, maxThreads: 1 });
   try {
-    const result = await sniffFile(pool, path, info.size);
-    const dialect = describeDialect(result.dialect);
-    const overrides = [
-      `--delimiter ${JSON.stringify(dialect.delimiter)}`, `--quote ${JSON.stringify(dialect.quote)}`,
-      result.header ? '--header' : '--no-header',
-      `--types ${result.columns.map((c) => `${c.name}=${describeColumns([c])[0].inferred}`).join(',')}`,
-    ];
+    const prepared = await prepareFile(pool, path, info.size, overrides);
+    const flags: string[] = [];
+    if (prepared.describe.delimiter !== null) flags.push(`--delimiter ${JSON.stringify(prepared.describe.delimiter)}`);
+    if (prepared.describe.quote !== null) flags.push(`--quote ${JSON.stringify(prepared.describe.quote)}`);
+    flags.push(`--encoding ${prepared.encoding}`);
+    if (prepared.describe.header !== null) flags.push(prepared.describe.header ? '--header' : '--no-header');
+    if (prepared.columns.length > 0) flags.push(`--types ${prepared.columns.map((c) => `${c.name}=${columnTypeName(c.type)}`).join(',')}`);
     process.stdout.write(`${JSON.stringify({
-      file: path, format: 'csv', encoding: result.encoding, bom: result.bom, ...dialect, line_ending: result.lineEnding,
-      header: result.header, confidence: { delimiter: result.delimiterConfidence, header: result.headerConfidence },
-      sampled_records: result.sampledRecords, columns: describeColumns(result.columns), overrides: overrides.join(' '),
+      file: path, format: prepared.format, encoding: prepared.encoding, ...prepared.describe,
+      columns: prepared.columns.map((c) => ({ name: c.name, source: c.source, type: postgresTypeName(c.type), inferred: columnTypeName(c.type), confidence: c.confidence })),
+      overrides: flags.join(' '),
     }, null, 2)}\n`);
     return 0;
   } finally {
@@ -148,12 +173,13 @@ export async function main(argv: string[]): Promise<number> {
       default: throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const code = (error as { code?: string }).code;
+    if (error instanceof UsageError || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'SLUICE_ERR_CONFIG_INVALID') {
       process.stderr.write(`sluice: ${(error as Error).message}\n${USAGE}\n`);
       return 2;
     }
-    const code = error instanceof SluiceError ? `${error.code}: ` : '';
-    process.stderr.write(`sluice: ${code}${(error as Error).message}\n`);
+    const prefix = error instanceof SluiceError ? `${error.code}: ` : '';
+    process.stderr.write(`sluice: ${prefix}${(error as Error).message}\n`);
     return 1;
   }
 }

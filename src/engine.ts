@@ -6,6 +6,7 @@ import { SluiceError } from './errors.js';
 import { loadFile, type LoadRequest } from './schedule/file-loader.js';
 import { CopyWriter } from './sink/copy-writer.js';
 import type { FileSummary } from './summary.js';
+import type { FormatOverrides } from './formats/overrides.js';
 
 /** Events an engine emits. */
 export interface EngineEvents {
@@ -20,6 +21,8 @@ export interface IngestOptions {
   dataset?: string;
   /** Load again even if this content was loaded before (a new generation). */
   force?: boolean;
+  /** Decisions made by the caller instead of the sniffer (delimiter, header, types, encoding, …). */
+  overrides?: FormatOverrides;
 }
 
 const WORKER_FILE = new URL('../workers/chunk-worker.js', import.meta.url);

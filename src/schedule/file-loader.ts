@@ -9,6 +9,7 @@ import type { ResolvedOptions } from '../config.js';
 import { SluiceError, toPlainError } from '../errors.js';
 import { prepareCsv } from '../formats/csv/prepare-csv.js';
 import { detectFormat } from '../formats/detect-format.js';
+import type { FormatOverrides } from '../formats/overrides.js';
 import type { PreparedFile } from '../formats/prepared-file.js';
 import { ColumnType, postgresTypeName } from '../schema/column-type.js';
 import { datasetNameFor, normaliseIdentifier } from '../schema/identifiers.js';
@@ -42,6 +43,8 @@ export interface LoadContext {
 export interface LoadRequest {
   dataset?: string;
   force?: boolean;
+  /** Decisions the user made instead of the sniffer. */
+  overrides?: FormatOverrides;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
@@ -76,10 +79,10 @@ function copySqlFor(dataset: string, columns: readonly StagingColumn[], prepared
 }
 
 /** Looks at the file in the way its format needs (a worker sniffs the sample). */
-async function prepareFile(piscina: Piscina, path: string, size: number): Promise<PreparedFile> {
+export async function prepareFile(piscina: Piscina, path: string, size: number, overrides: FormatOverrides = {}): Promise<PreparedFile> {
   const format = await detectFormat(path);
   switch (format) {
-    case 'csv': return prepareCsv(piscina, path, size);
+    case 'csv': return prepareCsv(piscina, path, size, overrides);
     default: throw new SluiceError('SLUICE_ERR_FORMAT_UNSUPPORTED', `${format} files are not supported yet: ${path}`);
   }
 }
@@ -111,7 +114,7 @@ export async function loadFile(context: LoadContext, path: string, request: Load
     return finish({ status: 'failed', error: plain });
   }
 
-  const preparation = settle(prepareFile(context.piscina, absolute, size));
+  const preparation = settle(prepareFile(context.piscina, absolute, size, request.overrides));
   const hashing = settle(sha256File(absolute));
   const requestedDataset = request.dataset !== undefined ? normaliseIdentifier(request.dataset, 'dataset') : datasetNameFor(basename(absolute));
   const control = await context.pool.connect();

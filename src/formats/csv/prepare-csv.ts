@@ -1,13 +1,19 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Piscina } from 'piscina';
+import { type FormatOverrides, overrideByte } from '../overrides.js';
 import type { PreparedFile } from '../prepared-file.js';
 import { describeByte } from './dialect.js';
 import { lastRowEnd } from './row-boundary.js';
 import { sniffFile } from './sniff-file.js';
 
 /** A CSV file, sniffed (in a worker) and ready for the loader. */
-export async function prepareCsv(piscina: Piscina, path: string, size: number): Promise<PreparedFile> {
-  const sniff = await sniffFile(piscina, path, size);
+export async function prepareCsv(piscina: Piscina, path: string, size: number, overrides: FormatOverrides = {}): Promise<PreparedFile> {
+  const sniff = await sniffFile(piscina, path, size, {
+    header: overrides.header,
+    delimiter: overrides.delimiter === undefined ? undefined : overrideByte('delimiter', overrides.delimiter),
+    quote: overrides.quote === undefined ? undefined : overrideByte('quote', overrides.quote),
+    types: overrides.types,
+  });
   const { quote, newline, delimiter } = sniff.dialect;
   return {
     format: 'csv',

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import type { Piscina } from 'piscina';
 import { SluiceError, type SluiceErrorCode } from '../../errors.js';
 import type { SniffTask, SniffTaskResult } from './sniff-task.js';
-import type { CsvSniffResult } from './sniffer.js';
+import type { CsvSniffResult, SniffOverrides } from './sniffer.js';
 
 /**
  * The main-thread side of sniffing: read a sample — the head of the file, stretches spread through
@@ -14,7 +14,7 @@ const SNIFF_HEAD_BYTES = 1024 * 1024;
 const SNIFF_SPOT_BYTES = 128 * 1024;
 const SNIFF_SPOTS = 4;
 
-async function readSniffSample(path: string, size: number): Promise<SniffTask> {
+async function readSniffSample(path: string, size: number, overrides: SniffOverrides): Promise<SniffTask> {
   const file = await open(path, 'r');
   try {
     const headLength = Math.min(size, SNIFF_HEAD_BYTES);
@@ -30,14 +30,14 @@ async function readSniffSample(path: string, size: number): Promise<SniffTask> {
         spots.push({ buffer, length: bytesRead });
       }
     }
-    return { head, headLength, headIsWholeFile: headLength === size, spots, overrides: {} };
+    return { head, headLength, headIsWholeFile: headLength === size, spots, overrides };
   } finally {
     await file.close();
   }
 }
 
-export async function sniffFile(piscina: Piscina, path: string, size: number): Promise<CsvSniffResult> {
-  const task = await readSniffSample(path, size);
+export async function sniffFile(piscina: Piscina, path: string, size: number, overrides: SniffOverrides = {}): Promise<CsvSniffResult> {
+  const task = await readSniffSample(path, size, overrides);
   const outcome = await piscina.run(task, { name: 'sniff' }) as SniffTaskResult;
   if (!outcome.ok) throw new SluiceError(outcome.error.code as SluiceErrorCode, outcome.error.message);
   return outcome.result;

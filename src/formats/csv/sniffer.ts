@@ -1,5 +1,5 @@
 import { SluiceError } from '../../errors.js';
-import { ColumnType, type ColumnTypeCode, columnTypeName, postgresTypeName } from '../../schema/column-type.js';
+import { ColumnType, type ColumnTypeCode, type ColumnTypeName, columnTypeName, postgresTypeName } from '../../schema/column-type.js';
 import { columnNamesFor } from '../../schema/identifiers.js';
 import { ColumnTypeAccumulator } from '../../schema/type-inference.js';
 import { fitsType } from '../../schema/value-checks.js';
@@ -45,8 +45,13 @@ export interface CsvSniffResult {
   sampledRecords: number;
 }
 
+/** The overrides the CSV sniffer honours, already checked (see formats/overrides.ts). */
 export interface SniffOverrides {
   header?: boolean;
+  delimiter?: number;
+  quote?: number;
+  /** Forced column types, by column name or header text. */
+  types?: Record<string, ColumnTypeName>;
 }
 
 const DELIMITERS = [0x2c, 0x3b, 0x09, 0x7c];
@@ -55,14 +60,14 @@ const MAX_SNIFF_RECORDS = 20_000;
 /** Records each dialect candidate is tried on: enough to see ragged rows, cheap for 8 candidates. */
 const DIALECT_RECORDS = 500;
 
-interface Record {
+interface RecordSpan {
   start: number;
   end: number;
 }
 
 /** Splits bytes into records (blank lines dropped), quote-aware, up to `limit`. */
-function splitRecords(bytes: Uint8Array, from: number, quote: number, newline: number, limit: number, dropLastPartial: boolean): Record[] {
-  const records: Record[] = [];
+function splitRecords(bytes: Uint8Array, from: number, quote: number, newline: number, limit: number, dropLastPartial: boolean): RecordSpan[] {
+  const records: RecordSpan[] = [];
   let i = from;
   while (i < bytes.length && records.length < limit) {
     const { end, unclosedQuote } = nextRowEnd(bytes, i, bytes.length, quote, newline);
@@ -117,12 +122,14 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   const dropLastPartial = !sample.headIsWholeFile;
 
   // Try every delimiter × quote; keep the one whose records agree on the most fields.
-  let best = { dialect: { delimiter: DELIMITERS[0], quote: DOUBLE_QUOTE, newline }, score: -1, consistency: 0, records: [] as Record[], fields: 1 };
-  for (const quote of QUOTES) {
-    for (const delimiter of DELIMITERS) {
+  let best = { dialect: { delimiter: overrides.delimiter ?? DELIMITERS[0], quote: overrides.quote ?? DOUBLE_QUOTE, newline }, score: -1, consistency: 0, records: [] as RecordSpan[], fields: 1 };
+  const quotes = overrides.quote !== undefined ? [overrides.quote] : QUOTES;
+  const delimiters = overrides.delimiter !== undefined ? [overrides.delimiter] : DELIMITERS;
+  for (const quote of quotes) {
+    for (const delimiter of delimiters) {
       // An alternative quote must be seen quoting: one that never opens a field would only win by
       // splitting the double-quoted fields that hold a delimiter (more fields, same consistency).
-      if (quote !== DOUBLE_QUOTE && !opensAField(head, from, quote, delimiter)) continue;
+      if (quote !== DOUBLE_QUOTE && overrides.quote === undefined && !opensAField(head, from, quote, delimiter)) continue;
       const dialect = { delimiter, quote, newline };
       const records = splitRecords(head, from, quote, newline, DIALECT_RECORDS, dropLastPartial);
       if (records.length === 0) continue;
@@ -179,6 +186,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     const names = columnNamesFor(Array.from({ length: columnCount }, () => ''));
     columns = all.result().map((c, i) => ({ name: names[i], source: '', type: c.type, confidence: c.confidence }));
   }
+  applyTypeOverrides(columns, overrides.types);
   const headerEnd = nextRowEnd(head, records[0].start, head.length, dialect.quote, newline).end;
   return {
     encoding: 'utf-8', bom, dialect, lineEnding, header, headerConfidence,
@@ -213,6 +221,18 @@ function detectHeader(first: string[], types: ColumnTypeCode[], rest: string[][]
   const recurs = first.some((v, i) => rest.some((row) => row[i] === v));
   if (distinct && nameLike && !recurs) return { header: true, confidence: 0.6 };
   return { header: false, confidence: 0.6 };
+}
+
+/** Forces the types the user named (by column name or header text); they are certain. */
+function applyTypeOverrides(columns: SniffedColumn[], types: Record<string, ColumnTypeName> | undefined): void {
+  if (types === undefined) return;
+  for (const column of columns) {
+    const forced = types[column.name] ?? types[column.source];
+    if (forced !== undefined) {
+      column.type = ColumnType[forced];
+      column.confidence = 1;
+    }
+  }
 }
 
 export function describeDialect(dialect: CsvDialect): { delimiter: string; quote: string } {

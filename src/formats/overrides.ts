@@ -1,0 +1,43 @@
+import { SluiceError } from '../errors.js';
+import { ColumnType, type ColumnTypeName } from '../schema/column-type.js';
+
+/**
+ * What a user may tell Sluice instead of letting it detect: every sniffing decision can be
+ * overridden (`sluice sniff` prints the overrides that reproduce what it detected).
+ */
+export interface FormatOverrides {
+  /** One character; `\t` or `tab` for a tab. */
+  delimiter?: string;
+  quote?: string;
+  /** An encoding label TextDecoder knows (`utf-8`, `windows-1252`, `utf-16le`, `shift_jis`, …). */
+  encoding?: string;
+  header?: boolean;
+  /** Column types by column name (as Sluice names it) or by header text. */
+  types?: Record<string, ColumnTypeName>;
+  /** The sheet of a workbook to load (name or 1-based number). */
+  sheet?: string;
+}
+
+/** Parses `--types name=int,other=text`; names the bad part when it cannot. */
+export function parseTypesOption(text: string): Record<string, ColumnTypeName> {
+  const types: Record<string, ColumnTypeName> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const at = part.lastIndexOf('=');
+    const name = part.slice(0, at).trim();
+    const type = part.slice(at + 1).trim().toLowerCase();
+    if (at <= 0 || !(type in ColumnType)) {
+      throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `--types: ${JSON.stringify(part)} is not name=type with type one of ${Object.keys(ColumnType).join(', ')}`);
+    }
+    types[name] = type as ColumnTypeName;
+  }
+  return types;
+}
+
+/** A delimiter or quote override as the byte it stands for. */
+export function overrideByte(option: string, value: string): number {
+  const text = value === '\\t' || value.toLowerCase() === 'tab' ? '\t' : value;
+  if (text.length !== 1 || text.charCodeAt(0) > 0x7e) {
+    throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `--${option} must be one ASCII character (or \\t), got ${JSON.stringify(value)}`);
+  }
+  return text.charCodeAt(0);
+}
