@@ -19,6 +19,7 @@ const USAGE = `Usage:
 
 Overrides (instead of detection): --delimiter C  --quote C  --encoding LABEL  --header | --no-header
   --types name=type,...  (types: bool, int, bigint, float, date, timestamptz, text)
+  --date-order mdy|dmy   (when day and month cannot be told apart; default mdy)
   sluice migrate               apply the migrations in sql/ and exit
 
 Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLUICE_HOME.`;
@@ -30,9 +31,10 @@ class UsageError extends Error {}
 const OVERRIDE_OPTIONS = {
   delimiter: { type: 'string' }, quote: { type: 'string' }, encoding: { type: 'string' },
   header: { type: 'boolean' }, 'no-header': { type: 'boolean' }, types: { type: 'string' }, sheet: { type: 'string' },
+  'date-order': { type: 'string' },
 } as const;
 
-function overridesFrom(values: { delimiter?: string; quote?: string; encoding?: string; header?: boolean; 'no-header'?: boolean; types?: string; sheet?: string }): FormatOverrides {
+function overridesFrom(values: { delimiter?: string; quote?: string; encoding?: string; header?: boolean; 'no-header'?: boolean; types?: string; sheet?: string; 'date-order'?: string }): FormatOverrides {
   if (values.header === true && values['no-header'] === true) throw new UsageError('--header and --no-header contradict each other');
   const overrides: FormatOverrides = {};
   if (values.delimiter !== undefined) { overrideByte('delimiter', values.delimiter); overrides.delimiter = values.delimiter; }
@@ -42,6 +44,11 @@ function overridesFrom(values: { delimiter?: string; quote?: string; encoding?: 
   if (values['no-header'] === true) overrides.header = false;
   if (values.types !== undefined) overrides.types = parseTypesOption(values.types);
   if (values.sheet !== undefined) overrides.sheet = values.sheet;
+  const dateOrder = values['date-order'];
+  if (dateOrder !== undefined) {
+    if (dateOrder !== 'mdy' && dateOrder !== 'dmy') throw new UsageError(`--date-order must be mdy or dmy, got ${JSON.stringify(dateOrder)}`);
+    overrides.dateOrder = dateOrder;
+  }
   return overrides;
 }
 
@@ -142,9 +149,13 @@ async function sniff(args: string[]): Promise<number> {
     flags.push(`--encoding ${prepared.encoding}`);
     if (prepared.describe.header !== null) flags.push(prepared.describe.header ? '--header' : '--no-header');
     if (prepared.columns.length > 0) flags.push(`--types ${prepared.columns.map((c) => `${c.name}=${columnTypeName(c.type)}`).join(',')}`);
+    if (prepared.columns.some((c) => c.format === 'DD/MM/YYYY')) flags.push('--date-order dmy');
     process.stdout.write(`${JSON.stringify({
       file: path, format: prepared.format, encoding: prepared.encoding, ...prepared.describe,
-      columns: prepared.columns.map((c) => ({ name: c.name, source: c.source, type: postgresTypeName(c.type), inferred: columnTypeName(c.type), confidence: c.confidence })),
+      columns: prepared.columns.map((c) => ({
+        name: c.name, source: c.source, type: postgresTypeName(c.type), inferred: columnTypeName(c.type), confidence: c.confidence,
+        format: c.format ?? null, ...(c.ambiguous === true ? { ambiguous: true } : {}),
+      })),
       overrides: flags.join(' '),
     }, null, 2)}\n`);
     return 0;

@@ -36,6 +36,10 @@ export interface SummaryColumn {
   /** PostgreSQL type name. */
   type: string;
   confidence: number;
+  /** How the values were written when Sluice rewrote them (`DD/MM/YYYY`, `1.234,5`, `epoch seconds`, null tokens), else null. */
+  format: string | null;
+  /** Day/month order could not be told from the sample; the configured order (month first by default) was used. */
+  ambiguous?: boolean;
 }
 
 export function emptySummary(file: string): FileSummary {

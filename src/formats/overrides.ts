@@ -14,6 +14,8 @@ export interface FormatOverrides {
   header?: boolean;
   /** Column types by column name (as Sluice names it) or by header text. */
   types?: Record<string, ColumnTypeName>;
+  /** Day/month order when the values cannot tell (`01/02/2024`). Default: mdy. */
+  dateOrder?: 'mdy' | 'dmy';
   /** The sheet of a workbook to load (name or 1-based number). */
   sheet?: string;
 }

@@ -14,6 +14,10 @@ export interface PreparedColumn {
   source: string;
   type: ColumnTypeCode;
   confidence: number;
+  /** How values are written when not plain (`DD/MM/YYYY`, `1.234,5`, null tokens), for the summary. */
+  format?: string | null;
+  /** Day/month order could not be told from the sample. */
+  ambiguous?: boolean;
 }
 
 /** Per-load facts every format's encode plan carries. */

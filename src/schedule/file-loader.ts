@@ -187,7 +187,14 @@ export async function loadFile(context: LoadContext, path: string, request: Load
       const summary = await completeFile(control, claim.fileId, claim.attempt, await prepared.firstDataLine(file), counts, (totals, samples) => finish({
         file: path, sha256, status: 'loaded', dataset: claim.dataset, table: displayTable(claim.dataset), format: prepared.format, encoding: prepared.encoding,
         ...prepared.describe, rows: totals.rows, rejected: totals.rejected,
-        columns: columns.map((c, i) => ({ name: c.name, source: prepared.columns[i]?.source ?? '', type: postgresTypeName(c.type), confidence: prepared.columns[i]?.confidence ?? 1 })),
+        columns: columns.map((c, i) => {
+          const found = prepared.columns[i];
+          const sameType = found?.type === c.type;
+          return {
+            name: c.name, source: found?.source ?? '', type: postgresTypeName(c.type), confidence: found?.confidence ?? 1,
+            format: sameType ? found?.format ?? null : null, ...(sameType && found?.ambiguous === true ? { ambiguous: true } : {}),
+          };
+        }),
         reject_samples: samples, chunks: { total: totals.chunks, loaded: counts.loaded, skipped: counts.skipped },
       }));
       await registerStagingLoad(control, { fileId: claim.fileId, summary });

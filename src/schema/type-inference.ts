@@ -1,27 +1,91 @@
-import { ColumnType, type ColumnTypeCode, INFERENCE_ORDER } from './column-type.js';
+import { ColumnType, type ColumnTypeCode } from './column-type.js';
 import { fitsType } from './value-checks.js';
+import { type ColumnFormat, isNullToken, normaliseValue, scratchBuffer, ValueFormat, type ValueFormatCode } from './value-format.js';
 
 /**
- * Infers each column's type from sampled values: the most specific type (INFERENCE_ORDER) that
- * every non-empty sampled value fits. Types are not a chain (an int is not a date), so each column
- * keeps the set of types still possible rather than a single pointer that only moves forward.
+ * Infers each column's type — and the format its values are written in — from sampled values:
+ * the first candidate (type, format) in preference order that every non-empty sampled value fits.
+ * Types are not a chain (an int is not a date), so each column keeps the set of candidates still
+ * possible rather than a pointer that only moves forward. Null tokens (NA, NULL, …) are not
+ * evidence against a type: they are counted, and load as NULL in a typed column.
  */
-export interface InferredColumn {
+
+export interface Candidate {
   type: ColumnTypeCode;
-  /** 0..1: how much evidence the sample gave (non-empty values seen, saturating at 100). */
-  confidence: number;
-  nonEmpty: number;
+  format: ValueFormatCode;
 }
 
-const ALL_CANDIDATES = INFERENCE_ORDER.reduce((mask, type) => mask | (1 << type), 0);
+export interface InferenceHints {
+  /** Prefer a decimal comma (1.234,5) to a decimal point when values allow both (`;` files). */
+  decimalComma?: boolean;
+  /** When day and month order cannot be told from the values. Default: month first. */
+  dateOrder?: 'mdy' | 'dmy';
+}
+
+export interface InferredColumn {
+  type: ColumnTypeCode;
+  format: ColumnFormat;
+  /** 0..1: how much evidence the sample gave (non-empty values seen, saturating at 100), lower when ambiguous. */
+  confidence: number;
+  nonEmpty: number;
+  /** Day/month order could not be told from the sample; `dateOrder` decided. */
+  ambiguous: boolean;
+}
+
+/** Names that say a number is a point in time (epoch seconds or milliseconds). */
+const TIME_NAME = /(^|_)(time|timestamp|ts|epoch|date|datetime|created|updated|modified)(_|$)|_at$/;
+
+export function namesTime(name: string): boolean {
+  return TIME_NAME.test(name.toLowerCase());
+}
+
+/** The candidates for one column, most preferred first. */
+export function candidatesFor(hints: InferenceHints, timeByName: boolean): Candidate[] {
+  const list: Candidate[] = [{ type: ColumnType.bool, format: ValueFormat.plain }];
+  if (timeByName) {
+    list.push({ type: ColumnType.timestamptz, format: ValueFormat.epochSeconds }, { type: ColumnType.timestamptz, format: ValueFormat.epochMillis });
+  }
+  // Plain integers first (copied as they are). Then, where a decimal comma is expected (`;` files),
+  // `1.000` is a thousand before it is 1.0; elsewhere `1.5` is one and a half before anything else.
+  list.push({ type: ColumnType.int, format: ValueFormat.plain }, { type: ColumnType.bigint, format: ValueFormat.plain });
+  const integersAndFloats = (style: ValueFormatCode): Candidate[] => [
+    { type: ColumnType.int, format: style }, { type: ColumnType.bigint, format: style }, { type: ColumnType.float, format: style }];
+  if (hints.decimalComma) {
+    list.push(...integersAndFloats(ValueFormat.thousandsDot), { type: ColumnType.float, format: ValueFormat.plain }, ...integersAndFloats(ValueFormat.thousandsComma));
+  } else {
+    list.push({ type: ColumnType.float, format: ValueFormat.plain }, ...integersAndFloats(ValueFormat.thousandsComma), ...integersAndFloats(ValueFormat.thousandsDot));
+  }
+  list.push(...integersAndFloats(ValueFormat.thousandsSpace));
+  const dayMonth = hints.dateOrder === 'dmy' ? [ValueFormat.dmy, ValueFormat.mdy] : [ValueFormat.mdy, ValueFormat.dmy];
+  for (const type of [ColumnType.date, ColumnType.timestamptz] as const) {
+    for (const format of [ValueFormat.plain, ValueFormat.ymdSlash, ...dayMonth, ValueFormat.monthDayYear, ValueFormat.dayMonthYear]) list.push({ type, format });
+  }
+  list.push({ type: ColumnType.date, format: ValueFormat.yearMonth });
+  // Only when forced: a column of years is a number unless the user says otherwise.
+  list.push({ type: ColumnType.date, format: ValueFormat.year });
+  list.push({ type: ColumnType.text, format: ValueFormat.plain });
+  return list;
+}
+
+function fitsCandidate(candidate: Candidate, bytes: Uint8Array, start: number, end: number, scratch: Uint8Array): boolean {
+  if (candidate.type === ColumnType.text) return true;
+  if (candidate.format === ValueFormat.plain) return fitsType(candidate.type, bytes, start, end);
+  return normaliseValue(candidate.type, { format: candidate.format, nullTokens: false }, bytes, start, end, scratch) > 0;
+}
 
 export class ColumnTypeAccumulator {
-  private readonly candidates: number[];
+  private readonly candidates: Candidate[][];
+  private readonly alive: Uint8Array[];
   private readonly nonEmpty: number[];
+  private readonly nullTokens: number[];
+  private readonly scratch = scratchBuffer();
 
-  constructor(readonly columnCount: number) {
-    this.candidates = new Array<number>(columnCount).fill(ALL_CANDIDATES);
+  /** `candidates[column]`, or one list for every column (default: no hints). */
+  constructor(readonly columnCount: number, candidates: Candidate[][] | Candidate[] = candidatesFor({}, false)) {
+    this.candidates = Array.from({ length: columnCount }, (_, c) => (Array.isArray(candidates[0]) ? (candidates as Candidate[][])[c] : candidates as Candidate[]));
+    this.alive = this.candidates.map((list) => new Uint8Array(list.length).fill(1));
     this.nonEmpty = new Array<number>(columnCount).fill(0);
+    this.nullTokens = new Array<number>(columnCount).fill(0);
   }
 
   /**
@@ -40,14 +104,16 @@ export class ColumnTypeAccumulator {
   }
 
   addField(column: number, bytes: Uint8Array, start: number, end: number): void {
+    while (start < end && bytes[start] === 0x20) start++;
+    while (end > start && bytes[end - 1] === 0x20) end--;
     if (end <= start) return;
+    if (isNullToken(bytes, start, end)) { this.nullTokens[column]++; return; }
     this.nonEmpty[column]++;
-    let mask = this.candidates[column];
-    if (mask === 1 << ColumnType.text) return;
-    for (const type of INFERENCE_ORDER) {
-      if (type !== ColumnType.text && (mask & (1 << type)) !== 0 && !fitsType(type, bytes, start, end)) mask &= ~(1 << type);
+    const list = this.candidates[column];
+    const alive = this.alive[column];
+    for (let k = 0; k < list.length - 1; k++) {
+      if (alive[k] === 1 && !fitsCandidate(list[k], bytes, start, end, this.scratch)) alive[k] = 0;
     }
-    this.candidates[column] = mask;
   }
 
   /** Adds one value given as text (a test, or a value already decoded). */
@@ -56,13 +122,31 @@ export class ColumnTypeAccumulator {
     this.addField(column, bytes, 0, bytes.length);
   }
 
-  result(): InferredColumn[] {
+  /**
+   * The chosen candidate per column. `forced[column]` (a type the user named) picks the first
+   * format of that type every value fitted, or the plain format when none did.
+   */
+  result(forced: readonly (ColumnTypeCode | undefined)[] = []): InferredColumn[] {
     const columns: InferredColumn[] = [];
     for (let column = 0; column < this.columnCount; column++) {
-      const mask = this.candidates[column];
+      const list = this.candidates[column];
+      const alive = this.alive[column];
       const nonEmpty = this.nonEmpty[column];
-      const type = nonEmpty === 0 ? ColumnType.text : INFERENCE_ORDER.find((t) => (mask & (1 << t)) !== 0) ?? ColumnType.text;
-      columns.push({ type, confidence: Math.min(1, nonEmpty / 100), nonEmpty });
+      const want = forced[column];
+      let chosen = list.length - 1;
+      if (want !== undefined) {
+        chosen = list.findIndex((c, k) => c.type === want && (alive[k] === 1 || nonEmpty === 0));
+        if (chosen === -1) chosen = list.findIndex((c) => c.type === want);
+      } else if (nonEmpty > 0) {
+        for (let k = 0; k < list.length; k++) if (alive[k] === 1) { chosen = k; break; }
+      }
+      const { type, format } = chosen === -1 ? { type: want!, format: ValueFormat.plain } : list[chosen];
+      // Day/month order is ambiguous when the other order would have fitted every value too.
+      const other = format === ValueFormat.dmy ? ValueFormat.mdy : format === ValueFormat.mdy ? ValueFormat.dmy : -1;
+      const ambiguous = other !== -1 && list.some((c, k) => alive[k] === 1 && c.type === type && c.format === other);
+      const nullTokens = type !== ColumnType.text && this.nullTokens[column] > 0;
+      const confidence = Math.min(1, nonEmpty / 100) * (ambiguous ? 0.5 : 1);
+      columns.push({ type, format: { format, nullTokens }, confidence, nonEmpty, ambiguous });
     }
     return columns;
   }

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { ByteSink } from '../byte-sink.js';
 import { ColumnType, type ColumnTypeCode, columnTypeName } from '../../schema/column-type.js';
 import { fitsType } from '../../schema/value-checks.js';
+import { type ColumnFormat, isPlain, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
 import { CR, LF, type CsvDialect } from './dialect.js';
 import { parseRecord } from './record-parser.js';
 import { nextRowEnd } from './row-boundary.js';
@@ -34,6 +35,11 @@ export interface EncodePlan {
   baseOffset: number;
   /** `replace` decodes invalid UTF-8 with U+FFFD instead of rejecting the row. */
   invalidUtf8: 'reject' | 'replace';
+  /**
+   * How each column's values are written, when PostgreSQL cannot read them as they are (decimal
+   * commas, day-first dates, null tokens, …). Absent, or all plain: every row is copied as it is.
+   */
+  columnFormats?: readonly (ColumnFormat | null)[];
 }
 
 export interface RejectSample {
@@ -87,6 +93,16 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
   const chunkView = bytes.subarray(start, end);
   const rowChecks = chunkView.indexOf(0) !== -1 || !isUtf8(chunkView);
   const context: ChunkContext = { bytes, start, end, plan, data, rejects, stats, rowChecks };
+  // Columns whose values are rewritten: such rows are written field by field instead of copied.
+  const formats = plan.columnFormats ?? [];
+  const rewritten = new Uint8Array(columnCount);
+  let rewrite = false;
+  for (let f = 0; f < columnCount; f++) if (!isPlain(formats[f])) { rewritten[f] = 1; rewrite = true; }
+  const rawStarts = new Int32Array(columnCount);
+  const rawEnds = new Int32Array(columnCount);
+  const valueStarts = new Int32Array(columnCount);
+  const valueEnds = new Int32Array(columnCount);
+  const scratch = scratchBuffer();
   const fileIdPrefix = Buffer.from(`${plan.fileId}${String.fromCharCode(delimiter)}`, 'latin1');
 
   let line = 1;
@@ -107,6 +123,7 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
     let badField = -1;
     let clean = true;
     for (;;) {
+      const fieldStart = i;
       let valueStart: number;
       let valueEnd: number;
       if (i < end && bytes[i] === quote) {
@@ -138,9 +155,17 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
           if (c !== delimiter && c !== newline && !(crlf && c === CR && (i + 1 === end || bytes[i + 1] === LF))) { clean = false; break; }
         }
       }
-      if (field < columnCount && badField < 0 && valueEnd > valueStart) {
-        const type = types[field];
-        if (type !== ColumnType.text && !fitsType(type, bytes, valueStart, valueEnd)) badField = field;
+      if (field < columnCount) {
+        if (rewrite) {
+          rawStarts[field] = fieldStart;
+          rawEnds[field] = i;
+          valueStarts[field] = valueStart;
+          valueEnds[field] = valueEnd;
+        }
+        if (badField < 0 && valueEnd > valueStart && rewritten[field] === 0) {
+          const type = types[field];
+          if (type !== ColumnType.text && !fitsType(type, bytes, valueStart, valueEnd)) badField = field;
+        }
       }
       field++;
       if (i < end && bytes[i] === delimiter) { i++; continue; }
@@ -185,7 +210,29 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
         continue;
       }
     }
-    data.pushBytes(bytes, rowStart, contentEnd);
+    if (rewrite) {
+      // Plain fields are copied as written (quotes and all); the others are rewritten into
+      // canonical text, which never needs quoting (digits, '-', ':', '.', ' ', 'Z').
+      let failed = -1;
+      for (let f = 0; f < columnCount; f++) {
+        if (f > 0) data.pushByte(delimiter);
+        if (rewritten[f] === 0) {
+          data.pushBytes(bytes, rawStarts[f], rawEnds[f]);
+          continue;
+        }
+        const length = normaliseValue(types[f], formats[f]!, bytes, valueStarts[f], valueEnds[f], scratch);
+        if (length < 0) { failed = f; break; }
+        data.pushBytes(scratch, 0, length);
+      }
+      if (failed >= 0) {
+        data.length = mark;
+        const value = parseRecord(bytes, rowStart, contentEnd, plan.dialect)[failed] ?? '';
+        reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, failed, value));
+        continue;
+      }
+    } else {
+      data.pushBytes(bytes, rowStart, contentEnd);
+    }
     data.pushByte(LF);
     stats.rows++;
   }
@@ -238,14 +285,20 @@ function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { ne
       `expected ${columnCount} fields, found ${values.length}`);
     return result;
   }
+  const scratch = scratchBuffer();
   for (let f = 0; f < columnCount; f++) {
     const type = plan.columnTypes[f];
-    if (type === ColumnType.text || values[f] === '') continue;
+    const format = plan.columnFormats?.[f];
+    if (values[f] === '' || (type === ColumnType.text && isPlain(format))) continue;
     const encoded = Buffer.from(values[f], 'utf8');
-    if (!fitsType(type, encoded, 0, encoded.length)) {
-      reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, f, values[f]));
-      return result;
+    if (isPlain(format)) {
+      if (fitsType(type, encoded, 0, encoded.length)) continue;
+    } else {
+      const length = normaliseValue(type, format!, encoded, 0, encoded.length, scratch);
+      if (length >= 0) { values[f] = Buffer.from(scratch.subarray(0, length)).toString('latin1'); continue; }
     }
+    reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, f, values[f]));
+    return result;
   }
   if (context.rowChecks) {
     const problem = rowEncodingProblem(bytes, rowStart, contentEnd);

@@ -1,5 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Piscina } from 'piscina';
+import { ColumnType } from '../../schema/column-type.js';
+import { describeFormat, ValueFormat } from '../../schema/value-format.js';
 import { type FormatOverrides, overrideByte } from '../overrides.js';
 import type { PreparedFile } from '../prepared-file.js';
 import { describeByte } from './dialect.js';
@@ -13,16 +15,27 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
     delimiter: overrides.delimiter === undefined ? undefined : overrideByte('delimiter', overrides.delimiter),
     quote: overrides.quote === undefined ? undefined : overrideByte('quote', overrides.quote),
     types: overrides.types,
+    dateOrder: overrides.dateOrder,
   });
   const { quote, newline, delimiter } = sniff.dialect;
   return {
     format: 'csv',
     encoding: sniff.encoding,
     dataStart: sniff.dataStart,
-    columns: sniff.columns,
+    columns: sniff.columns.map((c) => ({ ...c, format: describeFormat(c.format) })),
     lastRowEnd: (bytes, from, to) => lastRowEnd(bytes, from, to, quote, newline),
     encodeTask: 'encode',
-    encodePlan: (load) => ({ dialect: sniff.dialect, ...load }),
+    encodePlan: (load) => ({
+      dialect: sniff.dialect,
+      ...load,
+      // A sniffed format applies while the table's type is the sniffed type; an existing column of
+      // another type reads the values as they are (null tokens still mean NULL in a typed column).
+      columnFormats: sniff.columns.map((c, i) => {
+        const type = load.columnTypes[i];
+        if (type === c.type) return c.format;
+        return type !== ColumnType.text && c.format.nullTokens ? { format: ValueFormat.plain, nullTokens: true } : null;
+      }),
+    }),
     // Well-formed rows are passed through as they are, so COPY reads the file's own dialect.
     copyDelimiter: delimiter,
     copyQuote: quote,

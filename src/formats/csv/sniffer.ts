@@ -1,7 +1,8 @@
 import { SluiceError } from '../../errors.js';
 import { ColumnType, type ColumnTypeCode, type ColumnTypeName, columnTypeName, postgresTypeName } from '../../schema/column-type.js';
-import { columnNamesFor } from '../../schema/identifiers.js';
-import { ColumnTypeAccumulator } from '../../schema/type-inference.js';
+import { columnNamesFor, normaliseIdentifier } from '../../schema/identifiers.js';
+import { candidatesFor, ColumnTypeAccumulator, type InferredColumn, namesTime } from '../../schema/type-inference.js';
+import { type ColumnFormat, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
 import { fitsType } from '../../schema/value-checks.js';
 import { CR, type CsvDialect, DOUBLE_QUOTE, describeByte, LF } from './dialect.js';
 import { fieldRanges, parseRecord } from './record-parser.js';
@@ -28,6 +29,10 @@ export interface SniffedColumn {
   source: string;
   type: ColumnTypeCode;
   confidence: number;
+  /** How the values are written (plain = as PostgreSQL reads them). */
+  format: ColumnFormat;
+  /** Day/month order could not be told from the sample (the configured order was used). */
+  ambiguous: boolean;
 }
 
 export interface CsvSniffResult {
@@ -43,6 +48,8 @@ export interface CsvSniffResult {
   columns: SniffedColumn[];
   /** Records the sniffer read, for reporting. */
   sampledRecords: number;
+  /** Lines before the header that are not data (a title, an export note), skipped. */
+  preambleLines: number;
 }
 
 /** The overrides the CSV sniffer honours, already checked (see formats/overrides.ts). */
@@ -52,11 +59,15 @@ export interface SniffOverrides {
   quote?: number;
   /** Forced column types, by column name or header text. */
   types?: Record<string, ColumnTypeName>;
+  /** Day/month order when the values cannot tell. Default: month first (mdy). */
+  dateOrder?: 'mdy' | 'dmy';
 }
 
 const DELIMITERS = [0x2c, 0x3b, 0x09, 0x7c];
 const QUOTES = [DOUBLE_QUOTE, 0x27];
 const MAX_SNIFF_RECORDS = 20_000;
+/** Leading lines that may precede the header without being data. */
+const MAX_PREAMBLE_LINES = 20;
 /** Records each dialect candidate is tried on: enough to see ragged rows, cheap for 8 candidates. */
 const DIALECT_RECORDS = 500;
 
@@ -143,19 +154,30 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     }
   }
   const dialect = best.dialect;
-  const records = splitRecords(head, from, dialect.quote, newline, MAX_SNIFF_RECORDS, dropLastPartial);
+  let records = splitRecords(head, from, dialect.quote, newline, MAX_SNIFF_RECORDS, dropLastPartial);
+  const columnCount = best.fields;
+  const ranges: number[] = [];
+  // A preamble (a title, "exported on …") is a few leading lines that do not have the file's
+  // number of fields; the header is the first line that has it.
+  let preambleLines = 0;
+  while (preambleLines < Math.min(MAX_PREAMBLE_LINES, records.length - 1)
+    && fieldRanges(head, records[preambleLines].start, records[preambleLines].end, dialect, ranges) !== columnCount) preambleLines++;
+  if (preambleLines > 0 && fieldRanges(head, records[preambleLines].start, records[preambleLines].end, dialect, ranges) !== columnCount) preambleLines = 0;
+  records = records.slice(preambleLines);
   if (records.length === 0) {
     return {
       encoding: 'utf-8', bom, dialect, lineEnding, header: overrides.header ?? true, delimiterConfidence: 0, headerConfidence: 0,
-      dataStart: head.length, columns: [], sampledRecords: 0,
+      dataStart: head.length, columns: [], sampledRecords: 0, preambleLines: 0,
     };
   }
-  const columnCount = best.fields;
-  const ranges: number[] = [];
+  const first = parseRecord(head, records[0].start, records[0].end, dialect);
+  const hints = { decimalComma: dialect.delimiter === 0x3b, dateOrder: overrides.dateOrder ?? 'mdy' } as const;
+  // A number in a column named like a time (created_at, ts, epoch) may be epoch seconds.
+  const candidates = Array.from({ length: columnCount }, (_, i) => candidatesFor(hints, namesTime(normaliseIdentifier(first[i] ?? '', ''))));
 
   // Types of the rows after the first, including the spots later in the file — read as byte
   // ranges: thousands of records, so no strings are built for them.
-  const rest = new ColumnTypeAccumulator(columnCount);
+  const rest = new ColumnTypeAccumulator(columnCount, candidates);
   for (let r = 1; r < records.length; r++) {
     if (fieldRanges(head, records[r].start, records[r].end, dialect, ranges) === columnCount) rest.addRecord(head, ranges, dialect.quote);
   }
@@ -167,33 +189,38 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     }
   }
   const restTypes = rest.result();
-  const first = parseRecord(head, records[0].start, records[0].end, dialect);
   const following = records.slice(1, 201).map((r) => parseRecord(head, r.start, r.end, dialect));
 
   const { header, confidence: headerConfidence } = overrides.header === undefined
-    ? detectHeader(first, restTypes.map((c) => c.type), following)
+    ? detectHeader(first, restTypes, following)
     : { header: overrides.header, confidence: 1 };
 
-  let columns: SniffedColumn[];
+  let sources: string[];
+  let names: string[];
   if (header) {
-    const sources = Array.from({ length: columnCount }, (_, i) => first[i] ?? '');
-    const names = columnNamesFor(sources);
-    columns = restTypes.map((c, i) => ({ name: names[i], source: sources[i], type: c.type, confidence: c.confidence }));
+    sources = Array.from({ length: columnCount }, (_, i) => first[i] ?? '');
+    names = columnNamesFor(sources);
   } else {
     // The first row is data: fold it into the types.
-    const all = rest;
-    if (fieldRanges(head, records[0].start, records[0].end, dialect, ranges) === columnCount) all.addRecord(head, ranges, dialect.quote);
-    const names = columnNamesFor(Array.from({ length: columnCount }, () => ''));
-    columns = all.result().map((c, i) => ({ name: names[i], source: '', type: c.type, confidence: c.confidence }));
+    if (fieldRanges(head, records[0].start, records[0].end, dialect, ranges) === columnCount) rest.addRecord(head, ranges, dialect.quote);
+    sources = Array.from({ length: columnCount }, () => '');
+    names = columnNamesFor(sources);
   }
-  applyTypeOverrides(columns, overrides.types);
+  const forced = names.map((name, i) => {
+    const type = overrides.types?.[name] ?? overrides.types?.[sources[i]];
+    return type === undefined ? undefined : ColumnType[type];
+  });
+  const columns: SniffedColumn[] = rest.result(forced).map((c, i) => ({
+    name: names[i], source: sources[i], type: c.type, confidence: forced[i] !== undefined ? 1 : c.confidence, format: c.format, ambiguous: c.ambiguous,
+  }));
   const headerEnd = nextRowEnd(head, records[0].start, head.length, dialect.quote, newline).end;
   return {
     encoding: 'utf-8', bom, dialect, lineEnding, header, headerConfidence,
     delimiterConfidence: Math.round(best.consistency * 1000) / 1000,
-    dataStart: header ? headerEnd : from,
+    dataStart: header ? headerEnd : records[0].start,
     columns,
     sampledRecords: records.length,
+    preambleLines,
   };
 }
 
@@ -202,15 +229,17 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
  * of numbers). When every column is text the types cannot tell: then a row of distinct, non-empty,
  * name-like values that do not recur below is taken as a header, with lower confidence.
  */
-function detectHeader(first: string[], types: ColumnTypeCode[], rest: string[][]): { header: boolean; confidence: number } {
+function detectHeader(first: string[], columns: InferredColumn[], rest: string[][]): { header: boolean; confidence: number } {
   let typedColumns = 0;
   let misfits = 0;
-  for (let i = 0; i < types.length; i++) {
-    if (types[i] === ColumnType.text) continue;
+  const scratch = scratchBuffer();
+  for (let i = 0; i < columns.length; i++) {
+    const { type, format } = columns[i];
+    if (type === ColumnType.text) continue;
     typedColumns++;
     const value = first[i] ?? '';
     const bytes = Buffer.from(value, 'utf8');
-    if (value !== '' && !fitsType(types[i], bytes, 0, bytes.length)) misfits++;
+    if (value !== '' && normaliseValue(type, format, bytes, 0, bytes.length, scratch) < 0) misfits++;
   }
   if (typedColumns > 0) {
     if (misfits > 0) return { header: true, confidence: Math.min(1, 0.5 + misfits / typedColumns / 2) };
@@ -221,18 +250,6 @@ function detectHeader(first: string[], types: ColumnTypeCode[], rest: string[][]
   const recurs = first.some((v, i) => rest.some((row) => row[i] === v));
   if (distinct && nameLike && !recurs) return { header: true, confidence: 0.6 };
   return { header: false, confidence: 0.6 };
-}
-
-/** Forces the types the user named (by column name or header text); they are certain. */
-function applyTypeOverrides(columns: SniffedColumn[], types: Record<string, ColumnTypeName> | undefined): void {
-  if (types === undefined) return;
-  for (const column of columns) {
-    const forced = types[column.name] ?? types[column.source];
-    if (forced !== undefined) {
-      column.type = ColumnType[forced];
-      column.confidence = 1;
-    }
-  }
 }
 
 export function describeDialect(dialect: CsvDialect): { delimiter: string; quote: string } {
