@@ -30,6 +30,11 @@ export interface InferredColumn {
   nonEmpty: number;
   /** Day/month order could not be told from the sample; `dateOrder` decided. */
   ambiguous: boolean;
+  /**
+   * For each type some format of it fitted every value: that format. Used when the table already
+   * has the column with another type than the one chosen here.
+   */
+  formatsByType: Partial<Record<ColumnTypeCode, ColumnFormat>>;
 }
 
 /** Names that say a number is a point in time (epoch seconds or milliseconds). */
@@ -75,7 +80,8 @@ function fitsCandidate(candidate: Candidate, bytes: Uint8Array, start: number, e
 
 export class ColumnTypeAccumulator {
   private readonly candidates: Candidate[][];
-  private readonly alive: Uint8Array[];
+  /** Sampled values each candidate did not fit; chosen types need none, other formats tolerate a few. */
+  private readonly misfits: Uint32Array[];
   private readonly nonEmpty: number[];
   private readonly nullTokens: number[];
   private readonly scratch = scratchBuffer();
@@ -83,7 +89,7 @@ export class ColumnTypeAccumulator {
   /** `candidates[column]`, or one list for every column (default: no hints). */
   constructor(readonly columnCount: number, candidates: Candidate[][] | Candidate[] = candidatesFor({}, false)) {
     this.candidates = Array.from({ length: columnCount }, (_, c) => (Array.isArray(candidates[0]) ? (candidates as Candidate[][])[c] : candidates as Candidate[]));
-    this.alive = this.candidates.map((list) => new Uint8Array(list.length).fill(1));
+    this.misfits = this.candidates.map((list) => new Uint32Array(list.length));
     this.nonEmpty = new Array<number>(columnCount).fill(0);
     this.nullTokens = new Array<number>(columnCount).fill(0);
   }
@@ -110,9 +116,11 @@ export class ColumnTypeAccumulator {
     if (isNullToken(bytes, start, end)) { this.nullTokens[column]++; return; }
     this.nonEmpty[column]++;
     const list = this.candidates[column];
-    const alive = this.alive[column];
+    const misfits = this.misfits[column];
+    // A candidate that missed more than a tenth of the values (and a few) stops being checked.
+    const hopeless = 3 + this.nonEmpty[column] / 10;
     for (let k = 0; k < list.length - 1; k++) {
-      if (alive[k] === 1 && !fitsCandidate(list[k], bytes, start, end, this.scratch)) alive[k] = 0;
+      if (misfits[k] <= hopeless && !fitsCandidate(list[k], bytes, start, end, this.scratch)) misfits[k]++;
     }
   }
 
@@ -130,23 +138,34 @@ export class ColumnTypeAccumulator {
     const columns: InferredColumn[] = [];
     for (let column = 0; column < this.columnCount; column++) {
       const list = this.candidates[column];
-      const alive = this.alive[column];
+      const misfits = this.misfits[column];
+      const alive = (k: number): boolean => misfits[k] === 0;
       const nonEmpty = this.nonEmpty[column];
       const want = forced[column];
       let chosen = list.length - 1;
       if (want !== undefined) {
-        chosen = list.findIndex((c, k) => c.type === want && (alive[k] === 1 || nonEmpty === 0));
+        chosen = list.findIndex((c, k) => c.type === want && (alive(k) || nonEmpty === 0));
         if (chosen === -1) chosen = list.findIndex((c) => c.type === want);
       } else if (nonEmpty > 0) {
-        for (let k = 0; k < list.length; k++) if (alive[k] === 1) { chosen = k; break; }
+        for (let k = 0; k < list.length; k++) if (alive(k)) { chosen = k; break; }
       }
       const { type, format } = chosen === -1 ? { type: want!, format: ValueFormat.plain } : list[chosen];
       // Day/month order is ambiguous when the other order would have fitted every value too.
       const other = format === ValueFormat.dmy ? ValueFormat.mdy : format === ValueFormat.mdy ? ValueFormat.dmy : -1;
-      const ambiguous = other !== -1 && list.some((c, k) => alive[k] === 1 && c.type === type && c.format === other);
+      const ambiguous = other !== -1 && list.some((c, k) => alive(k) && c.type === type && c.format === other);
       const nullTokens = type !== ColumnType.text && this.nullTokens[column] > 0;
       const confidence = Math.min(1, nonEmpty / 100) * (ambiguous ? 0.5 : 1);
-      columns.push({ type, format: { format, nullTokens }, confidence, nonEmpty, ambiguous });
+      // For another type (an existing table's), the format that fitted best — a few misfits are
+      // rows to reject, not a reason to read every value as it is.
+      const formatsByType: Partial<Record<ColumnTypeCode, ColumnFormat>> = {};
+      const fewest: Partial<Record<ColumnTypeCode, number>> = {};
+      for (let k = 0; k < list.length; k++) {
+        const t = list[k].type;
+        if (misfits[k] > Math.max(1, nonEmpty / 10) || misfits[k] >= (fewest[t] ?? Infinity)) continue;
+        fewest[t] = misfits[k];
+        formatsByType[t] = { format: list[k].format, nullTokens: t !== ColumnType.text && this.nullTokens[column] > 0 };
+      }
+      columns.push({ type, format: { format, nullTokens }, confidence, nonEmpty, ambiguous, formatsByType });
     }
     return columns;
   }

@@ -28,12 +28,12 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
     encodePlan: (load) => ({
       dialect: sniff.dialect,
       ...load,
-      // A sniffed format applies while the table's type is the sniffed type; an existing column of
-      // another type reads the values as they are (null tokens still mean NULL in a typed column).
+      // An existing column of another type than the sniffed one reads the values in the format
+      // that fitted them for that type, if one did; else as they are (null tokens still NULL).
       columnFormats: sniff.columns.map((c, i) => {
         const type = load.columnTypes[i];
         if (type === c.type) return c.format;
-        return type !== ColumnType.text && c.format.nullTokens ? { format: ValueFormat.plain, nullTokens: true } : null;
+        return c.formatsByType[type] ?? (type !== ColumnType.text && c.format.nullTokens ? { format: ValueFormat.plain, nullTokens: true } : null);
       }),
     }),
     // Well-formed rows are passed through as they are, so COPY reads the file's own dialect.

@@ -33,6 +33,8 @@ export interface SniffedColumn {
   format: ColumnFormat;
   /** Day/month order could not be told from the sample (the configured order was used). */
   ambiguous: boolean;
+  /** The format each other type would read the values with (an existing table's type may differ). */
+  formatsByType: Partial<Record<ColumnTypeCode, ColumnFormat>>;
 }
 
 export interface CsvSniffResult {
@@ -212,6 +214,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   });
   const columns: SniffedColumn[] = rest.result(forced).map((c, i) => ({
     name: names[i], source: sources[i], type: c.type, confidence: forced[i] !== undefined ? 1 : c.confidence, format: c.format, ambiguous: c.ambiguous,
+    formatsByType: c.formatsByType,
   }));
   const headerEnd = nextRowEnd(head, records[0].start, head.length, dialect.quote, newline).end;
   return {
