@@ -1,0 +1,37 @@
+/**
+ * The file the piscina pool is given: CommonJS on purpose. piscina loads a task file with require()
+ * first; on Node ≥ 20.19 require() can also load an ES module, and an ES module first required and
+ * then imported (by a second handler or a dynamic import) trips a Node assertion ("imported again
+ * after being required") that kills the worker. This shim is plain CommonJS, so require() succeeds
+ * here, and the real entry point (chunk-worker.js, ESM) is imported once, by the ES module loader.
+ */
+type Handlers = typeof import('./chunk-worker.js');
+
+let handlers: Promise<Handlers> | undefined;
+
+function load(): Promise<Handlers> {
+  handlers ??= import('./chunk-worker.js');
+  return handlers;
+}
+
+async function encode(task: Parameters<Handlers['encode']>[0]): Promise<ReturnType<Handlers['encode']>> {
+  return (await load()).encode(task);
+}
+
+async function sniff(task: Parameters<Handlers['sniff']>[0]): Promise<ReturnType<Handlers['sniff']>> {
+  return (await load()).sniff(task);
+}
+
+async function encodeJson(task: Parameters<Handlers['encodeJson']>[0]): Promise<ReturnType<Handlers['encodeJson']>> {
+  return (await load()).encodeJson(task);
+}
+
+async function sniffJson(task: Parameters<Handlers['sniffJson']>[0]): Promise<ReturnType<Handlers['sniffJson']>> {
+  return (await load()).sniffJson(task);
+}
+
+async function convertWorkbook(task: Parameters<Handlers['convertWorkbook']>[0]): ReturnType<Handlers['convertWorkbook']> {
+  return (await load()).convertWorkbook(task);
+}
+
+export = { encode, sniff, encodeJson, sniffJson, convertWorkbook };
