@@ -104,13 +104,30 @@ function describeFailure(what: string, run: TimedRun): string {
   return `${what} exited with ${run.code ?? run.signal}\n--- stdout ---\n${run.stdout.slice(-4000)}\n--- stderr ---\n${run.stderr.slice(-4000)}`;
 }
 
-export async function runEngineBench(options: { log?: (line: string) => void } = {}): Promise<EngineBenchResult> {
+export interface EngineBenchOptions {
+  log?: (line: string) => void;
+  /**
+   * Other files than the generated time-series CSV (bench/encoding-windows-1252.ts): psql copies
+   * `psqlPath`, sluice loads `sluicePath` — the same rows, in another encoding, say.
+   */
+  input?: { psqlPath: string; sluicePath: string; rows: number; bytes: number };
+  /** Fail unless sluice's summary reports this encoding. */
+  expectEncoding?: string;
+}
+
+export async function runEngineBench(options: EngineBenchOptions = {}): Promise<EngineBenchResult> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const rows = envInteger('BENCH_ROWS', 1_000_000, 1);
   const rounds = envInteger('BENCH_ROUNDS', 5, 1);
   const warmups = envInteger('BENCH_WARMUP', 1, 0);
   const flags = sluiceTuningFlags();
-  const csv = await generateTimeseriesCsv(csvPathFor(rows), rows);
+  let input = options.input;
+  if (input === undefined) {
+    const wanted = envInteger('BENCH_ROWS', 1_000_000, 1);
+    const generated = await generateTimeseriesCsv(csvPathFor(wanted), wanted);
+    input = { psqlPath: generated.path, sluicePath: generated.path, rows: generated.rows, bytes: generated.bytes };
+  }
+  const rows = input.rows;
+  const csv = { path: input.sluicePath, bytes: input.bytes };
   const url = benchDatabaseUrl();
   await ensureDatabase(url);
   const psql = psqlConnection(url);
@@ -131,10 +148,10 @@ export async function runEngineBench(options: { log?: (line: string) => void } =
     const leftovers = await db.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'staging' AND tablename ~ '^bench_[0-9]+$'`);
     for (const { t } of leftovers.rows) await db.query(`DROP TABLE staging.${pg.escapeIdentifier(t)}`);
 
-    const copyCommand = `\\copy ${PSQL_TABLE} FROM '${csv.path.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`;
+    const copyCommand = `\\copy ${PSQL_TABLE} FROM '${input.psqlPath.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`;
     const psqlArgs = ['-X', '-v', 'ON_ERROR_STOP=1', ...psql.args, '-c', copyCommand];
 
-    log(`engine vs psql \\copy: ${fmtInt(rows)} rows, ${(csv.bytes / 1e6).toFixed(1)} MB (${csv.path})`);
+    log(`engine vs psql \\copy: ${fmtInt(rows)} rows, ${(csv.bytes / 1e6).toFixed(1)} MB (${csv.path}${input.psqlPath !== csv.path ? `; psql copies ${input.psqlPath}` : ''})`);
     log(`  database ${redactUrl(url)}; ${rounds} rounds + ${warmups} warm-up, alternating A (psql \\copy) / B (sluice load${flags.length > 0 ? ` ${flags.join(' ')}` : ''})`);
     log(`  peak RSS: ${hasGnuTime() ? 'GNU time %M (ru_maxrss, all threads)' : '/proc/<pid>/status VmHWM polled every 20 ms'}`);
 
@@ -162,10 +179,11 @@ export async function runEngineBench(options: { log?: (line: string) => void } =
       if (b.result.code !== 0) fail(describeFailure('sluice load', b.result));
       const lines = b.result.stdout.trim().split('\n').filter((l) => l.startsWith('{'));
       if (lines.length === 0) fail(describeFailure('sluice load printed no JSON summary', b.result));
-      const summary = JSON.parse(lines[lines.length - 1]) as { status: string; rows: number; rejected: number; table: string | null; duration_ms: number; chunks: { total: number } | null; error: unknown };
+      const summary = JSON.parse(lines[lines.length - 1]) as { status: string; rows: number; rejected: number; table: string | null; encoding: string | null; duration_ms: number; chunks: { total: number } | null; error: unknown };
       if (summary.status !== 'loaded' || summary.rows !== rows || summary.rejected !== 0) {
         fail(`sluice summary: status ${summary.status}, rows ${summary.rows}, rejected ${summary.rejected} (expected loaded, ${rows}, 0): ${JSON.stringify(summary.error)}`);
       }
+      if (options.expectEncoding !== undefined && summary.encoding !== options.expectEncoding) fail(`sluice read the file as ${summary.encoding}, expected ${options.expectEncoding}`);
       const sluiceCount = await count(`staging.${pg.escapeIdentifier(dataset)}`);
       if (sluiceCount !== rows) fail(`staging.${dataset} holds ${sluiceCount} rows, expected ${rows}`);
 

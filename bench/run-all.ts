@@ -3,14 +3,18 @@
  *   1. generate (or reuse) the time-series CSV            bench/generate-timeseries-csv.ts
  *   2. parser micro-benchmark: encodeChunk vs csv-parser  bench/parser-vs-csv-parser.ts
  *   3. headline: sluice load vs psql \copy                bench/engine-vs-psql-copy.ts
- *   4. where one load spends its time (BENCH_PROFILE=0 skips)  bench/profile-sluice-load.ts
+ *   4. a Windows-1252 file vs psql \copy of its UTF-8 twin (BENCH_ENCODING=0 skips)  bench/encoding-windows-1252.ts
+ *   5. the same rows as NDJSON vs psql \copy of the CSV (BENCH_NDJSON=0 skips)  bench/ndjson-vs-psql-copy.ts
+ *   6. where one load spends its time (BENCH_PROFILE=0 skips)  bench/profile-sluice-load.ts
  * then a summary and one machine-readable JSON line. A watchdog ends the run if it ever takes
  * longer than BENCH_TIMEOUT_S (default 570 s), so it always stops by itself.
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { runEncodingBench } from './encoding-windows-1252.js';
 import { runEngineBench } from './engine-vs-psql-copy.js';
 import { csvPathFor, generateTimeseriesCsv } from './generate-timeseries-csv.js';
+import { runNdjsonBench } from './ndjson-vs-psql-copy.js';
 import { runParserBench } from './parser-vs-csv-parser.js';
 import { runProfile } from './profile-sluice-load.js';
 import { envInteger, fmtInt } from './support.js';
@@ -49,9 +53,21 @@ const parser = await runParserBench();
 section('3. sluice load vs psql \\copy');
 const engine = await runEngineBench();
 
+let encoding: Awaited<ReturnType<typeof runEncodingBench>> | undefined;
+if (process.env.BENCH_ENCODING !== '0') {
+  section('4. sluice load of a Windows-1252 file vs psql \\copy of the same rows in UTF-8');
+  encoding = await runEncodingBench();
+}
+
+let ndjson: Awaited<ReturnType<typeof runNdjsonBench>> | undefined;
+if (process.env.BENCH_NDJSON !== '0') {
+  section('5. sluice load of the rows as NDJSON vs psql \\copy of the CSV');
+  ndjson = await runNdjsonBench();
+}
+
 let profile: Awaited<ReturnType<typeof runProfile>> | undefined;
 if (process.env.BENCH_PROFILE !== '0') {
-  section('4. profile of one sluice load');
+  section('6. profile of one sluice load');
   profile = await runProfile();
 }
 
@@ -65,6 +81,8 @@ const lines = [
   `load: psql \\copy median ${(engine.medianPsqlMs / 1000).toFixed(2)} s (${fmtInt(engine.psqlRowsPerSecond)} rows/s), `
     + `sluice median ${(engine.medianSluiceMs / 1000).toFixed(2)} s (${fmtInt(engine.sluiceRowsPerSecond)} rows/s)`,
   `ratio sluice/psql: ${engine.ratio.toFixed(2)} (target ≤ ${engine.ratioTarget}: ${engine.ratio <= engine.ratioTarget ? 'MET' : 'MISSED'})`,
+  ...(encoding === undefined ? [] : [`windows-1252: sluice median ${(encoding.medianSluiceMs / 1000).toFixed(2)} s vs psql \\copy (UTF-8) ${(encoding.medianPsqlMs / 1000).toFixed(2)} s, ratio ${encoding.ratio.toFixed(2)}`]),
+  ...(ndjson === undefined ? [] : [`ndjson: sluice median ${(ndjson.medianSluiceMs / 1000).toFixed(2)} s (${(ndjson.variant.ndjsonBytes / 1e6).toFixed(0)} MB) vs psql \\copy of the CSV ${(ndjson.medianPsqlMs / 1000).toFixed(2)} s, ratio ${ndjson.ratio.toFixed(2)}`]),
   `sluice peak RSS: ${engine.peakSluiceRssMB?.toFixed(0) ?? '?'} MB (target < ${engine.rssTargetMB} MB: ${engine.peakSluiceRssMB !== null && engine.peakSluiceRssMB < engine.rssTargetMB ? 'MET' : 'MISSED'})`,
   `suite took ${totalS.toFixed(0)} s; load average now ${loadAverage()}`,
 ];
@@ -80,6 +98,14 @@ process.stdout.write(`${JSON.stringify({
     rounds: engine.rounds, medianPsqlMs: engine.medianPsqlMs, medianSluiceMs: engine.medianSluiceMs, ratio: engine.ratio,
     ratioPerRoundMedian: engine.ratioPerRoundMedian, psqlRowsPerSecond: engine.psqlRowsPerSecond, sluiceRowsPerSecond: engine.sluiceRowsPerSecond,
     peakSluiceRssMB: engine.peakSluiceRssMB, psqlMs: engine.psql.map((r) => r.ms), sluiceMs: engine.sluice.map((r) => r.ms),
+  },
+  encoding: encoding === undefined ? null : {
+    rounds: encoding.rounds, medianPsqlMs: encoding.medianPsqlMs, medianSluiceMs: encoding.medianSluiceMs, ratio: encoding.ratio,
+    ratioPerRoundMedian: encoding.ratioPerRoundMedian, peakSluiceRssMB: encoding.peakSluiceRssMB,
+  },
+  ndjson: ndjson === undefined ? null : {
+    rounds: ndjson.rounds, bytes: ndjson.variant.ndjsonBytes, medianPsqlMs: ndjson.medianPsqlMs, medianSluiceMs: ndjson.medianSluiceMs, ratio: ndjson.ratio,
+    ratioPerRoundMedian: ndjson.ratioPerRoundMedian, peakSluiceRssMB: ndjson.peakSluiceRssMB,
   },
   profile: profile === undefined ? null : {
     wallMs: profile.wallMs,

@@ -6,25 +6,33 @@ import { resolveOptions } from './config.js';
 import { openDatabase } from './database/database.js';
 import { createEngine } from './engine.js';
 import { SluiceError } from './errors.js';
+import { overrideEncoding } from './formats/encoding/text-encoding.js';
 import { type FormatOverrides, overrideByte, parseTypesOption } from './formats/overrides.js';
 import { columnTypeName, postgresTypeName } from './schema/column-type.js';
 import { ProgressBar } from './telemetry/progress-bar.js';
 import type { FileSummary } from './summary.js';
-import { Piscina } from 'piscina';
+import { createWorkerPool } from './worker-pool.js';
 import { prepareFile } from './schedule/file-loader.js';
+import { findRejectedRows, formatRejectedRows } from './schedule/rejected-rows.js';
+import { isRemoteInput } from './sources/remote-file.js';
+import { resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 
 const USAGE = `Usage:
-  sluice load <file|dir>... [--dataset NAME] [--json] [--force] [--workers N] [--writers N] [--chunk-size BYTES] [overrides]
+  sluice load <file|dir|url>... [--dataset NAME] [--json] [--force] [--workers N] [--writers N] [--chunk-size BYTES] [overrides]
   sluice sniff <file> [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
+  sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
+
+Inputs: local paths, http(s) URLs (downloaded first) and gzip files (.gz, decompressed first).
 
 Overrides (instead of detection): --delimiter C  --quote C  --encoding LABEL  --header | --no-header
   --types name=type,...  (types: bool, int, bigint, float, date, timestamptz, text)
   --date-order mdy|dmy   (when day and month cannot be told apart; default mdy)
+  --sheet NAME|N         (a workbook: load only this sheet, by name or 1-based position; default all)
   sluice migrate               apply the migrations in sql/ and exit
 
 Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLUICE_HOME.`;
 
-const LOADABLE = /\.(csv|tsv|txt|psv|dat)$/i;
+const LOADABLE = /\.(csv|tsv|txt|psv|dat|xlsx)$/i;
 
 class UsageError extends Error {}
 
@@ -39,7 +47,7 @@ function overridesFrom(values: { delimiter?: string; quote?: string; encoding?: 
   const overrides: FormatOverrides = {};
   if (values.delimiter !== undefined) { overrideByte('delimiter', values.delimiter); overrides.delimiter = values.delimiter; }
   if (values.quote !== undefined) { overrideByte('quote', values.quote); overrides.quote = values.quote; }
-  if (values.encoding !== undefined) overrides.encoding = values.encoding;
+  if (values.encoding !== undefined) { overrideEncoding(values.encoding); overrides.encoding = values.encoding; }
   if (values.header === true) overrides.header = true;
   if (values['no-header'] === true) overrides.header = false;
   if (values.types !== undefined) overrides.types = parseTypesOption(values.types);
@@ -63,10 +71,12 @@ function integerOption(name: string, value: string | undefined): number | undefi
 export async function expandInputs(inputs: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const input of inputs) {
-    const info = await stat(input).catch(() => null);
+    // A URL is passed through as it is: the engine downloads it.
+    const info = isRemoteInput(input) ? null : await stat(input).catch(() => null);
     if (info?.isDirectory()) {
       const entries = await readdir(input, { recursive: true, withFileTypes: true });
-      const found = entries.filter((e) => e.isFile() && LOADABLE.test(e.name)).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
+      // A compressed file counts when what it holds would (`x.csv.gz`).
+      const found = entries.filter((e) => e.isFile() && LOADABLE.test(e.name.replace(/\.gz$/i, ''))).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
       files.push(...found);
     } else {
       files.push(input);
@@ -78,7 +88,7 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
 function printTable(summaries: FileSummary[]): void {
   const header = ['status', 'rows', 'rejected', 'table', 'ms', 'file'];
   const rows = summaries.map((s) => [s.status, String(s.rows), String(s.rejected), s.table ?? '-', String(s.duration_ms),
-    s.file + (s.error !== null ? `  (${s.error.code}: ${s.error.message})` : '')]);
+    s.file + (s.sheet !== null ? ` [${s.sheet}]` : '') + (s.error !== null ? `  (${s.error.code}: ${s.error.message})` : '')]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === header.length - 1 ? 0 : r[i].length))));
   const format = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   process.stdout.write(`${format(header)}\n${rows.map(format).join('\n')}\n`);
@@ -120,11 +130,12 @@ async function load(args: string[]): Promise<number> {
   try {
     for (const file of files) {
       if (stopping) break;
-      const summary = await engine.ingest(file, { dataset: values.dataset, force: values.force, overrides });
+      // A workbook gives one summary per sheet.
+      const loaded = await engine.ingestAll(file, { dataset: values.dataset, force: values.force, overrides });
       bar?.done();
       bar = undefined;
-      summaries.push(summary);
-      if (values.json === true) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      summaries.push(...loaded);
+      if (values.json === true) for (const summary of loaded) process.stdout.write(`${JSON.stringify(summary)}\n`);
     }
   } finally {
     await engine.close();
@@ -139,10 +150,11 @@ async function sniff(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('sluice sniff needs exactly one file');
   const overrides = overridesFrom(values);
   const path = positionals[0];
-  const info = await stat(path);
-  const pool = new Piscina({ filename: new URL('../workers/chunk-worker.js', import.meta.url).href, maxThreads: 1 });
+  const input = await resolveInput(path, resolveOptionsFrom(resolveOptions()));
+  const pool = createWorkerPool(1);
   try {
-    const prepared = await prepareFile(pool, path, info.size, overrides);
+    const info = await stat(input.localPath);
+    const prepared = await prepareFile(pool, input.localPath, info.size, overrides);
     const flags: string[] = [];
     if (prepared.describe.delimiter !== null) flags.push(`--delimiter ${JSON.stringify(prepared.describe.delimiter)}`);
     if (prepared.describe.quote !== null) flags.push(`--quote ${JSON.stringify(prepared.describe.quote)}`);
@@ -151,7 +163,7 @@ async function sniff(args: string[]): Promise<number> {
     if (prepared.columns.length > 0) flags.push(`--types ${prepared.columns.map((c) => `${c.name}=${columnTypeName(c.type)}`).join(',')}`);
     if (prepared.columns.some((c) => c.format === 'DD/MM/YYYY')) flags.push('--date-order dmy');
     process.stdout.write(`${JSON.stringify({
-      file: path, format: prepared.format, encoding: prepared.encoding, ...prepared.describe,
+      file: path, format: prepared.format, compression: input.compression, encoding: prepared.encoding, ...prepared.describe,
       columns: prepared.columns.map((c) => ({
         name: c.name, source: c.source, type: postgresTypeName(c.type), inferred: columnTypeName(c.type), confidence: c.confidence,
         format: c.format ?? null, ...(c.ambiguous === true ? { ambiguous: true } : {}),
@@ -161,6 +173,32 @@ async function sniff(args: string[]): Promise<number> {
     return 0;
   } finally {
     await pool.destroy();
+    await input.cleanup();
+  }
+}
+
+async function rejects(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { limit: { type: 'string' }, json: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw new UsageError('sluice rejects needs exactly one file, sha256 or dataset');
+  const limit = integerOption('limit', values.limit) ?? 100;
+  const target = positionals[0];
+  const database = await openDatabase(resolveOptions());
+  try {
+    const client = await database.pool.connect();
+    try {
+      const report = await findRejectedRows(client, target, limit);
+      if (report === null) {
+        process.stderr.write(`sluice: no load of ${JSON.stringify(target)} in the ledger (a file as it was loaded, its sha256, or a dataset)\n`);
+        return 1;
+      }
+      if (values.json === true) process.stdout.write(report.rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      else process.stdout.write(formatRejectedRows(report));
+      return 0;
+    } finally {
+      client.release();
+    }
+  } finally {
+    await database.close();
   }
 }
 
@@ -177,6 +215,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'load': return await load(rest);
       case 'sniff': return await sniff(rest);
+      case 'rejects': return await rejects(rest);
       case 'migrate': return await migrateCommand();
       case undefined: case '-h': case '--help': case 'help':
         process.stdout.write(`${USAGE}\n`);

@@ -19,8 +19,21 @@ export interface EngineOptions {
   chunkSize?: number;
   /** Encoded chunks that may wait for a writer. Default: 2 × writers. */
   queueBound?: number;
-  /** A single row may not be longer than this. Default: 64 MiB. */
+  /**
+   * A row that does not end within this many bytes: a single over-long line is rejected
+   * (LINE_TOO_LONG) and loading goes on at the next line; a quoted field still open after this
+   * many bytes (an unclosed quote) fails the file. Raised to `chunkSize` when smaller, so that a
+   * long line is judged the same wherever it falls in the file. Default: 64 MiB.
+   */
   maxRowBytes?: number;
+  /** Largest file Sluice spools: a download, or the decompressed content of a .gz. Default: 10 GiB. */
+  maxDownloadBytes?: number;
+  /** Downloads: connect, headers and body idle timeout, each. Default: 30 s. */
+  downloadTimeoutMs?: number;
+  /** Downloads: attempts in all, retries included (transient failures, 5xx, 429). Default: 5. */
+  downloadAttempts?: number;
+  /** Downloads: the first retry's delay; it doubles per retry (up to 30 s), with jitter. Default: 500 ms. */
+  downloadBackoffMs?: number;
   /** Rows with invalid UTF-8: rejected (default) or loaded with U+FFFD replacements. */
   invalidUtf8?: 'reject' | 'replace';
   /** Diagnostic lines (embedded database start, retries). Default: silent. */
@@ -35,6 +48,10 @@ export interface ResolvedOptions {
   chunkSize: number;
   queueBound: number;
   maxRowBytes: number;
+  maxDownloadBytes: number;
+  downloadTimeoutMs: number;
+  downloadAttempts: number;
+  downloadBackoffMs: number;
   invalidUtf8: 'reject' | 'replace';
   log: (line: string) => void;
 }
@@ -52,7 +69,13 @@ export function resolveOptions(options: EngineOptions = {}, env: NodeJS.ProcessE
   const writers = positiveInteger('writers', options.writers, 2, 1, 64);
   const chunkSize = positiveInteger('chunkSize', options.chunkSize, 4 * 1024 * 1024, 64, 512 * 1024 * 1024);
   const queueBound = positiveInteger('queueBound', options.queueBound, 2 * writers, 1, 1024);
-  const maxRowBytes = positiveInteger('maxRowBytes', options.maxRowBytes, 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
+  // A row is judged over-long only where no chunk read holds its end; with chunks larger than
+  // maxRowBytes, the same line would load inside a chunk and be rejected at a chunk's start.
+  const maxRowBytes = Math.max(chunkSize, positiveInteger('maxRowBytes', options.maxRowBytes, 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024));
+  const maxDownloadBytes = positiveInteger('maxDownloadBytes', options.maxDownloadBytes, 10 * 1024 ** 3);
+  const downloadTimeoutMs = positiveInteger('downloadTimeoutMs', options.downloadTimeoutMs, 30_000, 1, 3_600_000);
+  const downloadAttempts = positiveInteger('downloadAttempts', options.downloadAttempts, 5, 1, 100);
+  const downloadBackoffMs = positiveInteger('downloadBackoffMs', options.downloadBackoffMs, 500, 1, 60_000);
   const invalidUtf8 = options.invalidUtf8 ?? 'reject';
   if (invalidUtf8 !== 'reject' && invalidUtf8 !== 'replace') {
     throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `option invalidUtf8 must be 'reject' or 'replace', got ${String(invalidUtf8)}`);
@@ -62,6 +85,7 @@ export function resolveOptions(options: EngineOptions = {}, env: NodeJS.ProcessE
     databaseUrl,
     home: resolve(options.home ?? env.SLUICE_HOME ?? '.sluice'),
     workers, writers, chunkSize, queueBound, maxRowBytes, invalidUtf8,
+    maxDownloadBytes, downloadTimeoutMs, downloadAttempts, downloadBackoffMs,
     log: options.log ?? (() => undefined),
   };
 }

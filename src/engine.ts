@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from './config.js';
 import { type Database, openDatabase } from './database/database.js';
 import { SluiceError } from './errors.js';
-import { loadFile, type LoadRequest } from './schedule/file-loader.js';
+import { loadInput, type LoadRequest } from './schedule/file-loader.js';
 import { CopyWriter } from './sink/copy-writer.js';
+import { createWorkerPool } from './worker-pool.js';
 import type { FileSummary } from './summary.js';
 import type { FormatOverrides } from './formats/overrides.js';
 
@@ -24,8 +25,6 @@ export interface IngestOptions {
   /** Decisions made by the caller instead of the sniffer (delimiter, header, types, encoding, …). */
   overrides?: FormatOverrides;
 }
-
-const WORKER_FILE = new URL('../workers/chunk-worker.js', import.meta.url);
 
 /**
  * The ingestion engine: one database, one worker pool, N COPY writers. Files are loaded one after
@@ -59,12 +58,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async open(): Promise<void> {
     // Workers start first: their start-up (loading modules) overlaps connecting and migrating.
-    this.piscina = new Piscina({
-      filename: WORKER_FILE.href,
-      minThreads: this.options.workers,
-      maxThreads: this.options.workers,
-      idleTimeout: 30_000,
-    });
+    this.piscina = createWorkerPool(this.options.workers);
     try {
       this.database = await openDatabase(this.options);
     } catch (error) {
@@ -76,8 +70,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.writers = Array.from({ length: this.options.writers }, () => new CopyWriter(() => database.connectWriter(), this.options.log));
   }
 
-  /** Loads one file and resolves with its summary; never rejects for a bad file (status `failed`). */
-  ingest(path: string, options: IngestOptions = {}): Promise<FileSummary> {
+  /**
+   * Loads one file and resolves with its summary; never rejects for a bad file (status `failed`).
+   * A workbook loads one dataset per sheet: this resolves with the first failed sheet's summary,
+   * else the first sheet's (`ingestAll` gives every sheet's; `'file'` is emitted for each).
+   */
+  async ingest(path: string, options: IngestOptions = {}): Promise<FileSummary> {
+    const summaries = await this.ingestAll(path, options);
+    return summaries.find((s) => s.status === 'failed') ?? summaries[0];
+  }
+
+  /** Loads one file and resolves with one summary per dataset in it: one, or one per workbook sheet. */
+  ingestAll(path: string, options: IngestOptions = {}): Promise<FileSummary[]> {
     if (this.closed) return Promise.reject(new SluiceError('SLUICE_ERR_ENGINE_CLOSED', 'the engine is closed'));
     const run = this.tail.then(async () => {
       await this.start();
@@ -85,9 +89,9 @@ export class Engine extends EventEmitter<EngineEvents> {
         ...options,
         onProgress: (doneBytes, totalBytes) => this.emit('progress', { file: path, doneBytes, totalBytes }),
       };
-      const summary = await loadFile({ pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options }, path, request);
-      this.emit('file', summary);
-      return summary;
+      const summaries = await loadInput({ pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options }, path, request);
+      for (const summary of summaries) this.emit('file', summary);
+      return summaries;
     });
     this.tail = run.catch(() => undefined);
     return run;

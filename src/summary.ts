@@ -8,7 +8,11 @@ export interface FileSummary {
   dataset: string | null;
   /** Schema-qualified, as it would be written in SQL (`staging.sales`). */
   table: string | null;
-  format: 'csv' | 'json' | 'ndjson' | null;
+  format: 'csv' | 'json' | 'ndjson' | 'xlsx' | null;
+  /** The workbook sheet this summary is about (one summary per sheet); null for other formats. */
+  sheet: string | null;
+  /** `gzip` when the input was compressed (`format` is then the format inside). */
+  compression: 'gzip' | null;
   encoding: string | null;
   delimiter: string | null;
   quote: string | null;
@@ -19,6 +23,8 @@ export interface FileSummary {
   columns: SummaryColumn[];
   /** Confidence (0..1) of each sniffing decision. */
   confidence: Record<string, number> | null;
+  /** JSON: occurrences of keys outside the sniffed columns, whose values were not loaded (this run's chunks). */
+  ignored_keys?: number;
   /** The first few rejected rows: where and why. */
   reject_samples: { line: number | null; byte_offset: number; reason: RejectReason | string; detail: string }[];
   chunks: { total: number; loaded: number; skipped: number } | null;
@@ -44,7 +50,7 @@ export interface SummaryColumn {
 
 export function emptySummary(file: string): FileSummary {
   return {
-    file, sha256: null, status: 'failed', dataset: null, table: null, format: null, encoding: null, delimiter: null,
+    file, sha256: null, status: 'failed', dataset: null, table: null, format: null, sheet: null, compression: null, encoding: null, delimiter: null,
     quote: null, line_ending: null, header: null, rows: 0, rejected: 0, columns: [], confidence: null, reject_samples: [],
     chunks: null, quality: null, timeseries: null, duration_ms: 0, error: null,
   };

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { startServer, type TestServer } from './helpers/http-server.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -79,6 +81,78 @@ describe('sluice CLI', () => {
     // `1,5` in a `;` file is a decimal comma.
     assert.deepEqual(report.columns.map((c) => [c.name, c.type]), [['when', 'date'], ['amount', 'double precision'], ['label', 'text']]);
     assert.match(report.overrides, /--delimiter ";"/);
+  });
+});
+
+describe('sluice CLI: remote and compressed inputs, rejects', () => {
+  let db: TestDatabase;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let server: TestServer;
+
+  before(async () => {
+    db = await createTestDatabase();
+    dir = await mkdtemp(join(tmpdir(), 'sluice-cli-inputs-'));
+    env = { ...process.env, DATABASE_URL: db.url, SLUICE_HOME: join(dir, 'home') };
+    server = await startServer({ '/remote_cli.csv': (_req, res) => { res.writeHead(200).end('k,v\n1,a\n2,b\n3,c\n'); } });
+  });
+
+  after(async () => {
+    await server.close();
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('load takes an http(s) URL as it is, and the .gz files of a directory', async () => {
+    const inbox = join(dir, 'inbox');
+    await mkdir(inbox);
+    await writeFile(join(inbox, 'zipped.csv.gz'), gzipSync('x,y\n1,2\n'));
+    await writeFile(join(inbox, 'notes.bin.gz'), gzipSync('not loadable'));
+    const url = server.url('/remote_cli.csv');
+    const outcome = await sluice(['load', url, inbox, '--json'], env);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const summaries = outcome.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(summaries.map((s) => [s.file, s.dataset, s.rows, s.compression]),
+      [[url, 'remote_cli', 3, null], [join(inbox, 'zipped.csv.gz'), 'zipped', 1, 'gzip']]);
+  });
+
+  test('rejects prints a file\'s rejected rows (line, offset, reason, detail, raw), by path, sha256 or dataset', async () => {
+    const first = join(dir, 'orders_1.csv');
+    const second = join(dir, 'orders_2.csv');
+    const long = `4,${'w'.repeat(200)},9,extra`;
+    const text = `id,name,qty\n1,a,1\n2,b\n3,c,3,extra\n${long}\n5,e,5\n6,f,6\n7,g,7\n8,h,8\n`;
+    const [o3, o4, o5] = ['2,b', '3,c', '4,w'].map((row) => text.indexOf(row));
+    await writeFile(first, text);
+    await writeFile(second, 'id,name,qty\n5,e\n6,f,6\n');
+    const loaded = await sluice(['load', first, second, '--dataset', 'orders', '--json'], env);
+    assert.equal(loaded.code, 0, loaded.stderr);
+    const [sha1] = loaded.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { sha256: string }).sha256);
+
+    const table = await sluice(['rejects', first], env);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^line\s+offset\s+reason\s+detail\s+raw$/m);
+    assert.match(table.stdout, new RegExp(`^3\\s+${o3}\\s+TOO_FEW_FIELDS\\s+expected 3 fields, found 2\\s+2,b$`, 'm'));
+    assert.match(table.stdout, new RegExp(`^4\\s+${o4}\\s+TOO_MANY_FIELDS`, 'm'));
+    assert.match(table.stdout, new RegExp(`^5\\s+${o5}\\s+TOO_MANY_FIELDS\\s.*4,w+…$`, 'm'), 'raw text is truncated in the table');
+
+    const json = await sluice(['rejects', sha1, '--json'], env);
+    assert.equal(json.code, 0, json.stderr);
+    const rows = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(rows.map((r) => [r.file, r.sha256, r.line, r.byte_offset, r.reason]),
+      [[first, sha1, 3, o3, 'TOO_FEW_FIELDS'], [first, sha1, 4, o4, 'TOO_MANY_FIELDS'], [first, sha1, 5, o5, 'TOO_MANY_FIELDS']]);
+    assert.equal(rows[2].raw, long, 'raw text is whole in JSON');
+
+    const dataset = await sluice(['rejects', 'orders', '--json', '--limit', '2'], env);
+    const newestFirst = dataset.stdout.trim().split('\n').map((line) => JSON.parse(line) as { file: string; line: number });
+    assert.deepEqual(newestFirst.map((r) => [r.file, r.line]), [[second, 2], [first, 3]]);
+    const limited = await sluice(['rejects', 'orders', '--limit', '2'], env);
+    assert.match(limited.stdout, /2 of 4 rejected rows shown/);
+  });
+
+  test('rejects of something the ledger does not know exits 1 and says so', async () => {
+    const outcome = await sluice(['rejects', join(dir, 'never-loaded.csv')], env);
+    assert.equal(outcome.code, 1);
+    assert.match(outcome.stderr, /no load of .*never-loaded\.csv/);
   });
 });
 

@@ -4,6 +4,9 @@
  */
 import { type EncodeResult, type EncodeTask, runEncodeTask } from '../src/formats/csv/encode-task.js';
 import { runSniffTask, type SniffTask, type SniffTaskResult } from '../src/formats/csv/sniff-task.js';
+import { type JsonEncodeResult, type JsonEncodeTask, runJsonEncodeTask } from '../src/formats/json/encode-task.js';
+import { type JsonSniffTask, type JsonSniffTaskResult, runJsonSniffTask } from '../src/formats/json/sniff-task.js';
+import type { ConvertWorkbookResult, ConvertWorkbookTask, ListWorksheetsResult, ListWorksheetsTask } from '../src/formats/xlsx/convert-workbook.js';
 
 export function encode(task: EncodeTask): EncodeResult {
   return runEncodeTask(task);
@@ -11,6 +14,29 @@ export function encode(task: EncodeTask): EncodeResult {
 
 export function sniff(task: SniffTask): SniffTaskResult {
   return runSniffTask(task);
+}
+
+export function encodeJson(task: JsonEncodeTask): JsonEncodeResult {
+  return runJsonEncodeTask(task);
+}
+
+export function sniffJson(task: JsonSniffTask): JsonSniffTaskResult {
+  return runJsonSniffTask(task);
+}
+
+/**
+ * One whole workbook to CSV files in the spool (a zip has no byte ranges to split on). exceljs is
+ * imported on first use: it takes ~200 ms to load, which a pool that only sees CSV should not pay.
+ */
+export async function convertWorkbook(task: ConvertWorkbookTask): Promise<ConvertWorkbookResult> {
+  const { convertWorkbook: convert } = await import('../src/formats/xlsx/convert-workbook.js');
+  return convert(task);
+}
+
+/** A workbook's worksheet names (its directory and workbook.xml only), to know what a load involves. */
+export async function listWorksheets(task: ListWorksheetsTask): Promise<ListWorksheetsResult> {
+  const { listWorksheets: list } = await import('../src/formats/xlsx/convert-workbook.js');
+  return list(task);
 }
 
 export default encode;

@@ -34,4 +34,8 @@ async function convertWorkbook(task: Parameters<Handlers['convertWorkbook']>[0])
   return (await load()).convertWorkbook(task);
 }
 
-export = { encode, sniff, encodeJson, sniffJson, convertWorkbook };
+async function listWorksheets(task: Parameters<Handlers['listWorksheets']>[0]): ReturnType<Handlers['listWorksheets']> {
+  return (await load()).listWorksheets(task);
+}
+
+export = { encode, sniff, encodeJson, sniffJson, convertWorkbook, listWorksheets };

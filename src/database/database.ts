@@ -57,8 +57,9 @@ export async function openDatabase(options: ResolvedOptions): Promise<Database> 
     await embedded?.stop();
     throw error;
   }
-  const pool = new pg.Pool({ connectionString: url, application_name: 'sluice', max: 4 });
-  pool.on('connect', (client) => { client.query("SET TimeZone = 'UTC'").catch(() => undefined); });
+  // The time zone is a startup option, not a query on connect: a query the 'connect' event starts
+  // would still be running when the pool hands the client to pool.query() (pg warns about that).
+  const pool = new pg.Pool({ connectionString: url, application_name: 'sluice', max: 4, options: '-c TimeZone=UTC' });
   pool.on('error', (error) => options.log(`idle database connection failed: ${error.message}`));
   const resolvedUrl = url;
   return {

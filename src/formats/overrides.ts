@@ -18,6 +18,8 @@ export interface FormatOverrides {
   dateOrder?: 'mdy' | 'dmy';
   /** The sheet of a workbook to load (name or 1-based number). */
   sheet?: string;
+  /** JSON: nested objects become columns down to this many levels of path (default 3); deeper ones are jsonb. */
+  flattenDepth?: number;
 }
 
 /** Parses `--types name=int,other=text`; names the bad part when it cannot. */

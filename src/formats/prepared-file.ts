@@ -37,6 +37,8 @@ export interface PreparedFile {
   columns: PreparedColumn[];
   /** The index just after the last complete row in bytes[from, to) (`from` is a row start), or -1. */
   lastRowEnd: (bytes: Buffer, from: number, to: number) => number;
+  /** Row terminators (physical lines) in bytes[from, to), for reject line numbers. Default: LF bytes. */
+  countLines?: (bytes: Uint8Array, from: number, to: number) => number;
   /** The piscina task (an export of workers/chunk-worker) that encodes one chunk. */
   encodeTask: string;
   /**
@@ -56,5 +58,7 @@ export interface PreparedFile {
     line_ending: 'LF' | 'CRLF' | 'CR' | null;
     header: boolean | null;
     confidence: Record<string, number> | null;
+    /** JSON: occurrences of keys outside the sniffed schema, not loaded (read when the load ends). */
+    ignored_keys?: number;
   };
 }

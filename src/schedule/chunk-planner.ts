@@ -2,6 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { SluiceError } from '../errors.js';
 import type { SlotRing } from '../ring/slot-ring.js';
 import type { CommittedChunk } from './ledger.js';
+import { LINE_TOO_LONG_RAW_BYTES } from './line-too-long.js';
 
 /**
  * Cuts a file into row-aligned chunks, reading each straight into a slot of the shared ring.
@@ -13,6 +14,20 @@ import type { CommittedChunk } from './ledger.js';
  * the last two chunk sizes of the file (halving what remains): the first COPY starts as soon as a
  * small chunk is encoded instead of after a full one, and the last COPYs end together instead of
  * one writer finishing a full chunk alone. Both depend only on the file and `chunkSize`.
+ *
+ * A row that does not end within `maxRowBytes` is one of two things:
+ *
+ *   row start ──── maxRowBytes ────┤
+ *   1,2,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…xxx\n3,4\n   one line, too long: a chunk of its own,
+ *                                                          rejected whole (LINE_TOO_LONG); the next
+ *                                                          line starts a row, whatever quotes it held
+ *   1,"abc\n5,6\n7,8\n9,10\n…………………………………………………………   a line end inside a quote: an unclosed
+ *                                                          quote (or a giant quoted field) — where the
+ *                                                          row ends cannot be told, so the file fails
+ *                                                          (SLUICE_ERR_FORMAT_ROW_TOO_LONG)
+ *
+ * Which one depends only on the bytes and `maxRowBytes`, which the ledger keeps with the chunk size
+ * so a resumed load re-plans the same chunks.
  */
 
 export interface PlannedChunk {
@@ -22,6 +37,11 @@ export interface PlannedChunk {
   slot: number;
   /** A chunk bigger than a slot (one row longer than the chunk size) comes in its own buffer. */
   oversize?: SharedArrayBuffer;
+  /**
+   * Set when the chunk is one line longer than maxRowBytes: it is not encoded but rejected whole.
+   * `head` holds its first bytes (for the reject's raw text); `terminated` whether a line end closes it.
+   */
+  overlongLine?: { head: Buffer; terminated: boolean };
 }
 
 export interface ChunkPlannerOptions {
@@ -35,6 +55,11 @@ export interface ChunkPlannerOptions {
    * quote parity for CSV, a plain newline for NDJSON, …). `from` is always a row start.
    */
   lastRowEnd: (bytes: Buffer, from: number, to: number) => number;
+  /**
+   * The byte that ends a physical line (LF; CR in CR-only files), or null for a format without
+   * lines — then a row that does not end within maxRowBytes always fails the file.
+   */
+  lineTerminator: number | null;
   ring: SlotRing;
   committed: Map<number, CommittedChunk>;
 }
@@ -47,6 +72,9 @@ async function readFully(file: FileHandle, into: Uint8Array, length: number, pos
     done += bytesRead;
   }
 }
+
+/** Block size for finding the end of an over-long line. */
+const LINE_SCAN_BYTES = 1024 * 1024;
 
 /** Bytes to read for chunk `chunkNo` when `remaining` bytes of the file are left. */
 export function targetChunkSize(chunkNo: number, remaining: number, chunkSize: number): number {
@@ -88,32 +116,64 @@ export class ChunkPlanner {
       const want = Math.min(targetChunkSize(this.chunkNo, size - start, chunkSize), size - start);
       const input = ring.views(slot).input;
       await readFully(this.options.file, input, want, start);
-      let length = want;
-      let oversize: SharedArrayBuffer | undefined;
+      let byteEnd = size;
       if (start + want < size) {
         const cut = this.options.lastRowEnd(input, 0, want);
-        if (cut > 0) length = cut;
-        else ({ length, oversize } = await this.readLongRow(start, want));
+        if (cut <= 0) {
+          const long = await this.readLongRow(start, input, want);
+          this.offset = long.byteEnd;
+          return { chunkNo: this.chunkNo++, byteStart: start, slot, ...long };
+        }
+        byteEnd = start + cut;
       }
-      this.offset = start + length;
-      return { chunkNo: this.chunkNo++, byteStart: start, byteEnd: start + length, slot, oversize };
+      this.offset = byteEnd;
+      return { chunkNo: this.chunkNo++, byteStart: start, byteEnd, slot };
     }
   }
 
-  /** No row ends within one chunk: read more, doubling, until one does (or the file ends). */
-  private async readLongRow(start: number, tried: number): Promise<{ length: number; oversize: SharedArrayBuffer }> {
+  /**
+   * No row ends within the first read (`first`, `tried` bytes): read more, doubling, up to
+   * maxRowBytes, until a row ends or the file does. Reads never pass maxRowBytes, so memory per
+   * row is bounded by it.
+   */
+  private async readLongRow(start: number, first: Buffer, tried: number): Promise<{ byteEnd: number; oversize?: SharedArrayBuffer; overlongLine?: PlannedChunk['overlongLine'] }> {
     const { size, maxRowBytes } = this.options;
-    for (let want = tried * 2; ; want *= 2) {
-      const length = Math.min(want, size - start);
-      if (length > maxRowBytes) {
-        throw new SluiceError('SLUICE_ERR_FORMAT_ROW_TOO_LONG', `no row ends within ${maxRowBytes} bytes from offset ${start} (an unclosed quote, or a row longer than maxRowBytes)`);
-      }
+    let bytes = first;
+    let length = tried;
+    while (length < maxRowBytes) {
+      length = Math.min(length * 2, maxRowBytes, size - start);
       const oversize = new SharedArrayBuffer(length);
-      const bytes = Buffer.from(oversize);
+      bytes = Buffer.from(oversize);
       await readFully(this.options.file, bytes, length, start);
-      if (start + length >= size) return { length, oversize };
+      if (start + length >= size) return { byteEnd: size, oversize };
       const cut = this.options.lastRowEnd(bytes, 0, length);
-      if (cut > 0) return { length: cut, oversize };
+      if (cut > 0) return { byteEnd: start + cut, oversize };
     }
+    return this.overlongLine(start, bytes.subarray(0, Math.min(length, maxRowBytes)));
+  }
+
+  /** `head`: the first maxRowBytes bytes of a row that does not end within them (see the class comment). */
+  private async overlongLine(start: number, head: Buffer): Promise<{ byteEnd: number; overlongLine: NonNullable<PlannedChunk['overlongLine']> }> {
+    const { lineTerminator, maxRowBytes } = this.options;
+    const tooLong = `the row at byte offset ${start} does not end within maxRowBytes (${maxRowBytes} bytes)`;
+    if (lineTerminator === null) throw new SluiceError('SLUICE_ERR_FORMAT_ROW_TOO_LONG', tooLong);
+    if (head.indexOf(lineTerminator) !== -1) {
+      throw new SluiceError('SLUICE_ERR_FORMAT_ROW_TOO_LONG', `${tooLong}: a quoted field opened in it is still open across lines (an unclosed quote?)`);
+    }
+    const { end, terminated } = await this.lineEnd(start + head.length);
+    return { byteEnd: end, overlongLine: { head: Buffer.from(head.subarray(0, LINE_TOO_LONG_RAW_BYTES)), terminated } };
+  }
+
+  /** Index just after the first line terminator at or after `from` (or the file's size), read in blocks. */
+  private async lineEnd(from: number): Promise<{ end: number; terminated: boolean }> {
+    const { file, size, lineTerminator } = this.options;
+    const block = Buffer.allocUnsafe(Math.max(1, Math.min(LINE_SCAN_BYTES, size - from)));
+    for (let position = from; position < size; position += block.length) {
+      const length = Math.min(block.length, size - position);
+      await readFully(file, block, length, position);
+      const at = block.subarray(0, length).indexOf(lineTerminator!);
+      if (at !== -1) return { end: position + at + 1, terminated: true };
+    }
+    return { end: size, terminated: false };
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import pg from 'pg';
 import type { Piscina } from 'piscina';
 import { registerStagingLoad } from '../catalog/register.js';
@@ -9,15 +9,19 @@ import type { ResolvedOptions } from '../config.js';
 import { SluiceError, toPlainError } from '../errors.js';
 import { prepareCsv } from '../formats/csv/prepare-csv.js';
 import { detectFormat } from '../formats/detect-format.js';
+import { prepareJson } from '../formats/json/prepare-json.js';
 import type { FormatOverrides } from '../formats/overrides.js';
 import type { PreparedFile } from '../formats/prepared-file.js';
 import { ColumnType, postgresTypeName } from '../schema/column-type.js';
 import { datasetNameFor, normaliseIdentifier } from '../schema/identifiers.js';
 import type { CopyWriter } from '../sink/copy-writer.js';
 import { displayTable, ensureStagingTable, plannedColumns, qualifiedTable, sameColumns, type StagingColumn } from '../sink/staging-table.js';
+import { type ResolvedInput, resolveInput, resolveOptionsFrom } from '../sources/resolve-input.js';
 import { emptySummary, type FileSummary } from '../summary.js';
 import { claimFile, completeFile, failFile, reserveFileId } from './ledger.js';
+import { lineTerminatorFor } from './line-too-long.js';
 import { type PipelineResult, runPipeline } from './load-pipeline.js';
+import { loadWorkbook } from './workbook-loader.js';
 
 /**
  * Loads one file:
@@ -46,6 +50,12 @@ export interface LoadRequest {
   /** Decisions the user made instead of the sniffer. */
   overrides?: FormatOverrides;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /**
+   * Summary fields that describe what the user loaded when the file is a stand-in for part of it
+   * (a workbook sheet spooled as CSV: format, sheet, the workbook's sha256); they win over the
+   * stand-in's own, in the result and in the ledger.
+   */
+  summary?: Partial<FileSummary>;
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -83,6 +93,9 @@ export async function prepareFile(piscina: Piscina, path: string, size: number, 
   const format = await detectFormat(path);
   switch (format) {
     case 'csv': return prepareCsv(piscina, path, size, overrides);
+    case 'json': case 'ndjson': return prepareJson(piscina, path, size, format, overrides);
+    // Workbooks are converted sheet by sheet before they load (schedule/workbook-loader.ts).
+    case 'xlsx': throw new SluiceError('SLUICE_ERR_FORMAT_UNSUPPORTED', `${path} is an Excel workbook: sluice load reads it sheet by sheet; sluice sniff does not read workbooks yet`);
     default: throw new SluiceError('SLUICE_ERR_FORMAT_UNSUPPORTED', `${format} files are not supported yet: ${path}`);
   }
 }
@@ -91,17 +104,51 @@ interface PipelineSetup {
   fileId: number;
   dataset: string;
   chunkSize: number;
+  maxRowBytes: number;
   columns: StagingColumn[];
   committed: Map<number, { byteStart: number; byteEnd: number }>;
   gate: Promise<number | false>;
 }
 
+/**
+ * Loads what the user named (`path`: a file, a .gz, an http(s) URL): resolves it to a local file
+ * first (download, gunzip — see sources/resolve-input.ts), and removes what that spooled when the
+ * load ends. The summary's `file` stays `path`; the ledger's `source` says where the bytes came from.
+ */
 export async function loadFile(context: LoadContext, path: string, request: LoadRequest = {}): Promise<FileSummary> {
+  const summaries = await loadInput(context, path, request);
+  // A workbook gives one summary per sheet: the first failure speaks for it, else the first sheet.
+  return summaries.find((s) => s.status === 'failed') ?? summaries[0];
+}
+
+/** Like loadFile, with every summary: one per file, or one per sheet of a workbook. */
+export async function loadInput(context: LoadContext, path: string, request: LoadRequest = {}): Promise<FileSummary[]> {
   const started = performance.now();
   const { options } = context;
-  const absolute = resolve(path);
-  const blank = emptySummary(path);
-  const finish = (patch: Partial<FileSummary>): FileSummary => ({ ...blank, ...patch, duration_ms: Math.round(performance.now() - started) });
+  let input: ResolvedInput;
+  try {
+    input = await resolveInput(path, resolveOptionsFrom(options));
+  } catch (error) {
+    return [{ ...emptySummary(path), status: 'failed', error: toPlainError(error), duration_ms: Math.round(performance.now() - started) }];
+  }
+  try {
+    if (await detectFormat(input.localPath).catch(() => null) === 'xlsx') {
+      return await loadWorkbook(context, {
+        path, input, request, started, hash: sha256File,
+        loadSheet: (sheetInput, sheetRequest) => loadLocalFile(context, path, sheetInput, sheetRequest, started),
+      });
+    }
+    return [await loadLocalFile(context, path, input, request, started)];
+  } finally {
+    await input.cleanup();
+  }
+}
+
+async function loadLocalFile(context: LoadContext, path: string, input: ResolvedInput, request: LoadRequest, started: number): Promise<FileSummary> {
+  const { options } = context;
+  const absolute = input.localPath;
+  const blank: FileSummary = { ...emptySummary(path), compression: input.compression };
+  const finish = (patch: Partial<FileSummary>): FileSummary => ({ ...blank, ...patch, ...request.summary, duration_ms: Math.round(performance.now() - started) });
   const phase = phaseLogger(options.log, basename(absolute), started);
 
   let size: number;
@@ -115,7 +162,8 @@ export async function loadFile(context: LoadContext, path: string, request: Load
   }
 
   const preparation = settle(prepareFile(context.piscina, absolute, size, request.overrides));
-  const hashing = settle(sha256File(absolute));
+  // A spooled file was hashed while it was written.
+  const hashing = settle(input.sha256 !== undefined ? Promise.resolve(input.sha256) : sha256File(absolute));
   const requestedDataset = request.dataset !== undefined ? normaliseIdentifier(request.dataset, 'dataset') : datasetNameFor(basename(absolute));
   const control = await context.pool.connect();
   let file: FileHandle | undefined;
@@ -127,7 +175,8 @@ export async function loadFile(context: LoadContext, path: string, request: Load
 
     const start = (setup: PipelineSetup, prepared: PreparedFile): Promise<PipelineResult> => runPipeline({
       piscina: context.piscina, writers: context.writers, file: file!, size, dataStart: prepared.dataStart, chunkSize: setup.chunkSize,
-      maxRowBytes: options.maxRowBytes, slots: options.workers + options.queueBound, lastRowEnd: prepared.lastRowEnd,
+      maxRowBytes: setup.maxRowBytes, slots: options.workers + options.queueBound, lastRowEnd: prepared.lastRowEnd, countLines: prepared.countLines,
+      lineTerminator: lineTerminatorFor(prepared.describe.line_ending, prepared.encoding),
       encodeTask: prepared.encodeTask,
       plan: { ...prepared.encodePlan({ fileId: setup.fileId, columnTypes: setup.columns.map((c) => c.type), columnNames: setup.columns.map((c) => c.name), invalidUtf8: options.invalidUtf8 }), fileId: setup.fileId },
       copySql: copySqlFor(setup.dataset, setup.columns, prepared), copyDelimiter: prepared.copyDelimiter, copyQuote: prepared.copyQuote,
@@ -140,7 +189,7 @@ export async function loadFile(context: LoadContext, path: string, request: Load
     if (preparedOutcome.ok) {
       const columns = await plannedColumns(control, requestedDataset, preparedOutcome.value.columns.map((c) => ({ name: c.name, type: c.type })));
       const gate = new Promise<number | false>((resolveGate) => { openGate = resolveGate; });
-      const setup = { fileId: reservedId, dataset: requestedDataset, chunkSize: options.chunkSize, columns, committed: new Map(), gate };
+      const setup = { fileId: reservedId, dataset: requestedDataset, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, columns, committed: new Map(), gate };
       speculative = { pipeline: settle(start(setup, preparedOutcome.value)), columns };
     }
 
@@ -153,14 +202,14 @@ export async function loadFile(context: LoadContext, path: string, request: Load
     }
     const sha256 = hashed.value;
     const claim = await claimFile(control, {
-      sha256, path: absolute, sizeBytes: size, dataset: requestedDataset, tableName: displayTable(requestedDataset),
-      chunkSize: options.chunkSize, force: request.force === true, newId: reservedId,
+      sha256, path: absolute, source: input.source, sizeBytes: size, dataset: requestedDataset, tableName: displayTable(requestedDataset),
+      chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, force: request.force === true, newId: reservedId,
     });
     phase('claimed');
     if (claim.kind === 'skip') {
       openGate(false);
       await speculative?.pipeline;
-      return finish({ ...(claim.summary ?? blank), file: path, sha256, status: 'skipped', error: null });
+      return finish({ ...(claim.summary ?? blank), file: path, compression: input.compression, sha256, status: 'skipped', error: null });
     }
 
     try {
@@ -169,7 +218,8 @@ export async function loadFile(context: LoadContext, path: string, request: Load
       const columns = await ensureStagingTable(control, claim.dataset, prepared.columns.map((c) => ({ name: c.name, type: c.type })));
       phase('staging table ready');
       const reusable = speculative !== undefined && claim.fileId === reservedId && claim.committed.size === 0
-        && claim.dataset === requestedDataset && claim.chunkSize === options.chunkSize && sameColumns(columns, speculative.columns);
+        && claim.dataset === requestedDataset && claim.chunkSize === options.chunkSize && claim.maxRowBytes === options.maxRowBytes
+        && sameColumns(columns, speculative.columns);
       let outcome: Settled<PipelineResult>;
       if (reusable) {
         openGate(claim.attempt);
@@ -178,7 +228,10 @@ export async function loadFile(context: LoadContext, path: string, request: Load
         // A resume (another id, chunks already committed) or a table that changed meanwhile.
         openGate(false);
         await speculative?.pipeline;
-        const setup = { fileId: claim.fileId, dataset: claim.dataset, chunkSize: claim.chunkSize, columns, committed: claim.committed, gate: Promise.resolve(claim.attempt) };
+        const setup = {
+          fileId: claim.fileId, dataset: claim.dataset, chunkSize: claim.chunkSize, maxRowBytes: claim.maxRowBytes, columns, committed: claim.committed,
+          gate: Promise.resolve(claim.attempt),
+        };
         outcome = await settle(start(setup, prepared));
       }
       if (!outcome.ok) throw outcome.error;

@@ -22,6 +22,8 @@ export type Claim =
     attempt: number;
     dataset: string;
     chunkSize: number;
+    /** Chunk boundaries depend on it too (an over-long line is a chunk of its own). */
+    maxRowBytes: number;
     /** Chunks an earlier attempt committed, by chunk number. */
     committed: Map<number, CommittedChunk>;
   };
@@ -29,10 +31,13 @@ export type Claim =
 export interface ClaimRequest {
   sha256: string;
   path: string;
+  /** Where the bytes came from: the URL, or the path the user gave (the .gz of a compressed file). */
+  source: string;
   sizeBytes: number;
   dataset: string;
   tableName: string;
   chunkSize: number;
+  maxRowBytes: number;
   force: boolean;
   /** The id a new ledger row takes (reserved with reserveFileId before the hash was known). */
   newId: number;
@@ -50,7 +55,22 @@ interface FileRow {
   status: 'loading' | 'loaded' | 'failed';
   dataset: string;
   chunk_size: string;
+  max_row_bytes: string | null;
   summary: FileSummary | null;
+}
+
+/**
+ * The stored summaries of the identities whose latest generation is loaded — what claimFile would
+ * answer `skip` for — read without claiming anything: a workbook asks this for all its sheets
+ * before it spends a conversion on sheets that are all loaded already.
+ */
+export async function loadedSummaries(client: pg.ClientBase | pg.Pool, sha256s: readonly string[]): Promise<Map<string, FileSummary>> {
+  const result = await client.query<{ sha256: string; status: string; summary: FileSummary | null }>(
+    `SELECT DISTINCT ON (sha256) sha256, status, summary FROM ingest.files WHERE sha256 = ANY($1) ORDER BY sha256, generation DESC`,
+    [sha256s]);
+  const loaded = new Map<string, FileSummary>();
+  for (const row of result.rows) if (row.status === 'loaded' && row.summary !== null) loaded.set(row.sha256, row.summary);
+  return loaded;
 }
 
 export async function claimFile(client: pg.ClientBase, request: ClaimRequest): Promise<Claim> {
@@ -58,21 +78,23 @@ export async function claimFile(client: pg.ClientBase, request: ClaimRequest): P
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sluice:file:${request.sha256}`]);
     const latest = await client.query<FileRow>(
-      'SELECT id, generation, status, dataset, chunk_size, summary FROM ingest.files WHERE sha256 = $1 ORDER BY generation DESC LIMIT 1',
+      'SELECT id, generation, status, dataset, chunk_size, max_row_bytes, summary FROM ingest.files WHERE sha256 = $1 ORDER BY generation DESC LIMIT 1',
       [request.sha256]);
     const row = latest.rows[0];
     let fileId: number;
     let dataset = request.dataset;
     let chunkSize = request.chunkSize;
+    let maxRowBytes = request.maxRowBytes;
     if (row !== undefined && row.status === 'loaded' && !request.force) {
       await client.query('COMMIT');
       return { kind: 'skip', fileId: Number(row.id), summary: row.summary, dataset: row.dataset };
     }
     if (row === undefined || row.status === 'loaded') {
       const inserted = await client.query<{ id: string }>(
-        `INSERT INTO ingest.files (id, sha256, generation, path, size_bytes, dataset, table_name, chunk_size, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'loading') RETURNING id`,
-        [request.newId, request.sha256, (row?.generation ?? 0) + 1, request.path, request.sizeBytes, request.dataset, request.tableName, request.chunkSize]);
+        `INSERT INTO ingest.files (id, sha256, generation, path, source, size_bytes, dataset, table_name, chunk_size, max_row_bytes, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'loading') RETURNING id`,
+        [request.newId, request.sha256, (row?.generation ?? 0) + 1, request.path, request.source, request.sizeBytes, request.dataset, request.tableName,
+          request.chunkSize, request.maxRowBytes]);
       fileId = Number(inserted.rows[0].id);
     } else {
       // An earlier attempt stopped part way: resume into the same dataset with the same chunking,
@@ -80,7 +102,9 @@ export async function claimFile(client: pg.ClientBase, request: ClaimRequest): P
       fileId = Number(row.id);
       dataset = row.dataset;
       chunkSize = Number(row.chunk_size);
-      await client.query(`UPDATE ingest.files SET status = 'loading', path = $2, error_code = NULL, error = NULL WHERE id = $1`, [fileId, request.path]);
+      maxRowBytes = row.max_row_bytes === null ? request.maxRowBytes : Number(row.max_row_bytes);
+      await client.query(`UPDATE ingest.files SET status = 'loading', path = $2, source = $3, max_row_bytes = $4, error_code = NULL, error = NULL WHERE id = $1`,
+        [fileId, request.path, request.source, maxRowBytes]);
     }
     const attempt = await client.query<{ attempt: number }>(
       `INSERT INTO ingest.attempts (file_id, attempt, pid, host)
@@ -91,7 +115,7 @@ export async function claimFile(client: pg.ClientBase, request: ClaimRequest): P
     await client.query('COMMIT');
     const committed = new Map<number, CommittedChunk>();
     for (const c of chunks.rows) committed.set(c.chunk_no, { byteStart: Number(c.byte_start), byteEnd: Number(c.byte_end) });
-    return { kind: 'load', fileId, attempt: attempt.rows[0].attempt, dataset, chunkSize, committed };
+    return { kind: 'load', fileId, attempt: attempt.rows[0].attempt, dataset, chunkSize, maxRowBytes, committed };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

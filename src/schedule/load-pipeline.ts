@@ -8,6 +8,7 @@ import type { CopyJob, CopyWriter } from '../sink/copy-writer.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { ChunkPlanner, type PlannedChunk } from './chunk-planner.js';
 import type { CommittedChunk } from './ledger.js';
+import { lineTooLongResult } from './line-too-long.js';
 
 /**
  * The parallel path for one file:
@@ -34,6 +35,10 @@ export interface PipelineOptions {
   slots: number;
   /** Where rows end (the planner's cut). */
   lastRowEnd: (bytes: Buffer, from: number, to: number) => number;
+  /** Line breaks in bytes[from, to) in the file's encoding (default: LF bytes). */
+  countLines?: (bytes: Uint8Array, from: number, to: number) => number;
+  /** The byte that ends a physical line, or null (see ChunkPlannerOptions). */
+  lineTerminator: number | null;
   /** The piscina task that encodes a chunk, and its plan (chunkNo and baseOffset added per chunk). */
   encodeTask: string;
   plan: Record<string, unknown> & { fileId: number };
@@ -75,7 +80,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const ring = new SlotRing({ slots: options.slots, inputCapacity: Math.max(64, Math.min(options.chunkSize, totalBytes)) });
   const planner = new ChunkPlanner({
     file: options.file, size: options.size, dataStart: options.dataStart, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes,
-    lastRowEnd: options.lastRowEnd, ring, committed: options.committed,
+    lastRowEnd: options.lastRowEnd, lineTerminator: options.lineTerminator, ring, committed: options.committed,
   });
   const queue = new BoundedQueue<EncodedChunk>(ring.slots);
   const result: PipelineResult = { written: true, chunksLoaded: 0, chunksSkipped: 0 };
@@ -93,7 +98,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       data: encoded.dataOverflow !== undefined ? new Uint8Array(encoded.dataOverflow) : views.output.subarray(0, encoded.dataLength),
       rejects: encoded.rejectsOverflow !== undefined ? new Uint8Array(encoded.rejectsOverflow) : views.rejects.subarray(0, encoded.rejectsLength),
       copySql: options.copySql, delimiter: options.copyDelimiter, quote: options.copyQuote,
-      chunkLineOf: (offset) => 1 + countNewlines(input, offset - chunk.byteStart, LF),
+      chunkLineOf: (offset) => 1 + (options.countLines === undefined
+        ? countNewlines(input, offset - chunk.byteStart, LF)
+        : options.countLines(input, 0, offset - chunk.byteStart)),
     };
     Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.writing);
     const outcome = await writer.write(job);
@@ -120,6 +127,16 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   });
 
   const encodeChunk = async (chunk: PlannedChunk): Promise<void> => {
+    if (chunk.overlongLine !== undefined) {
+      const { head, terminated } = chunk.overlongLine;
+      const encoded = lineTooLongResult({ fileId: plan.fileId, chunkNo: chunk.chunkNo, byteStart: chunk.byteStart, byteEnd: chunk.byteEnd, head, terminated, maxRowBytes: options.maxRowBytes });
+      Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.encoded);
+      if (!queue.push({ chunk, result: encoded })) {
+        failure ??= new Error('writer queue overflow: more chunks in flight than ring slots');
+        ring.release(chunk.slot);
+      }
+      return;
+    }
     const task: EncodeTask = {
       ring: ring.shared, slot: chunk.slot, length: chunk.byteEnd - chunk.byteStart, oversizeInput: chunk.oversize,
       plan: { ...plan, chunkNo: chunk.chunkNo, baseOffset: chunk.byteStart } as unknown as EncodeTask['plan'],

@@ -10,6 +10,8 @@ export const ColumnType = {
   date: 5,
   timestamptz: 6,
   text: 7,
+  /** Arrays and objects from JSON input (jsonb). Never inferred from text: only JSON values get it. */
+  json: 8,
 } as const;
 
 export type ColumnTypeCode = (typeof ColumnType)[keyof typeof ColumnType];
@@ -29,6 +31,7 @@ const POSTGRES_TYPE: Record<ColumnTypeCode, string> = {
   5: 'date',
   6: 'timestamp with time zone',
   7: 'text',
+  8: 'jsonb',
 };
 
 export function postgresTypeName(code: ColumnTypeCode): string {
@@ -49,6 +52,7 @@ export function columnTypeFromPostgres(name: string): ColumnTypeCode {
     case 'double precision': case 'real': case 'numeric': return ColumnType.float;
     case 'date': return ColumnType.date;
     case 'timestamp with time zone': case 'timestamp without time zone': return ColumnType.timestamptz;
+    case 'jsonb': case 'json': return ColumnType.json;
     default: return ColumnType.text;
   }
 }

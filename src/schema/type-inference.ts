@@ -28,7 +28,7 @@ export interface InferredColumn {
   /** 0..1: how much evidence the sample gave (non-empty values seen, saturating at 100), lower when ambiguous. */
   confidence: number;
   nonEmpty: number;
-  /** Day/month order could not be told from the sample; `dateOrder` decided. */
+  /** Day/month order could not be told from the sample (`dateOrder` decided), or every number could also be read with thousands dots. */
   ambiguous: boolean;
   /**
    * For each type some format of it fitted every value: that format. Used when the table already
@@ -50,16 +50,14 @@ export function candidatesFor(hints: InferenceHints, timeByName: boolean): Candi
   if (timeByName) {
     list.push({ type: ColumnType.timestamptz, format: ValueFormat.epochSeconds }, { type: ColumnType.timestamptz, format: ValueFormat.epochMillis });
   }
-  // Plain integers first (copied as they are). Then, where a decimal comma is expected (`;` files),
-  // `1.000` is a thousand before it is 1.0; elsewhere `1.5` is one and a half before anything else.
-  list.push({ type: ColumnType.int, format: ValueFormat.plain }, { type: ColumnType.bigint, format: ValueFormat.plain });
+  // Plain numbers first (copied as they are): `1.001` alone is one point zero zero one, and when it
+  // could also be a thousand and one the column is reported ambiguous. Where a decimal comma is
+  // expected (`;` files) `1.234,5` is tried before `1,234.5`; elsewhere the other way round.
+  list.push({ type: ColumnType.int, format: ValueFormat.plain }, { type: ColumnType.bigint, format: ValueFormat.plain }, { type: ColumnType.float, format: ValueFormat.plain });
   const integersAndFloats = (style: ValueFormatCode): Candidate[] => [
     { type: ColumnType.int, format: style }, { type: ColumnType.bigint, format: style }, { type: ColumnType.float, format: style }];
-  if (hints.decimalComma) {
-    list.push(...integersAndFloats(ValueFormat.thousandsDot), { type: ColumnType.float, format: ValueFormat.plain }, ...integersAndFloats(ValueFormat.thousandsComma));
-  } else {
-    list.push({ type: ColumnType.float, format: ValueFormat.plain }, ...integersAndFloats(ValueFormat.thousandsComma), ...integersAndFloats(ValueFormat.thousandsDot));
-  }
+  if (hints.decimalComma) list.push(...integersAndFloats(ValueFormat.thousandsDot), ...integersAndFloats(ValueFormat.thousandsComma));
+  else list.push(...integersAndFloats(ValueFormat.thousandsComma), ...integersAndFloats(ValueFormat.thousandsDot));
   list.push(...integersAndFloats(ValueFormat.thousandsSpace));
   const dayMonth = hints.dateOrder === 'dmy' ? [ValueFormat.dmy, ValueFormat.mdy] : [ValueFormat.mdy, ValueFormat.dmy];
   for (const type of [ColumnType.date, ColumnType.timestamptz] as const) {
@@ -152,7 +150,10 @@ export class ColumnTypeAccumulator {
       const { type, format } = chosen === -1 ? { type: want!, format: ValueFormat.plain } : list[chosen];
       // Day/month order is ambiguous when the other order would have fitted every value too.
       const other = format === ValueFormat.dmy ? ValueFormat.mdy : format === ValueFormat.mdy ? ValueFormat.dmy : -1;
-      const ambiguous = other !== -1 && list.some((c, k) => alive(k) && c.type === type && c.format === other);
+      // `1.001` read as a decimal, though every value would also read as thousands (`1.001` = 1001).
+      const thousandsToo = type === ColumnType.float && format === ValueFormat.plain
+        && list.some((c, k) => alive(k) && c.type !== ColumnType.float && c.format === ValueFormat.thousandsDot);
+      const ambiguous = thousandsToo || (other !== -1 && list.some((c, k) => alive(k) && c.type === type && c.format === other));
       const nullTokens = type !== ColumnType.text && this.nullTokens[column] > 0;
       const confidence = Math.min(1, nonEmpty / 100) * (ambiguous ? 0.5 : 1);
       // For another type (an existing table's), the format that fitted best — a few misfits are

@@ -75,7 +75,17 @@ export class CopyWriter {
   constructor(private readonly connect: () => Promise<pg.Client>, private readonly log: (line: string) => void = () => undefined) {}
 
   private async connection(): Promise<pg.Client> {
-    if (this.client === undefined) this.client = await this.connect();
+    if (this.client === undefined) {
+      const client = await this.connect();
+      // A session the server ends while the writer is idle (a restart, an idle timeout) emits
+      // 'error' with no query to reject: unheard, it would crash the process. Forget the client
+      // instead; the next chunk connects again.
+      client.on('error', (error) => {
+        this.log(`writer connection lost: ${error.message}`);
+        if (this.client === client) this.client = undefined;
+      });
+      this.client = client;
+    }
     return this.client;
   }
 
@@ -143,7 +153,10 @@ function isolateFailingRow(job: CopyJob, error: unknown): boolean {
   while (rowStart < data.length) {
     const { end } = nextRowEnd(data, rowStart, data.length, job.quote, LF);
     let terminators = 0;
-    for (let i = rowStart; i < end; i++) if (data[i] === LF) terminators++;
+    // PostgreSQL counts a newline inside quotes as a line only once it knows the line ending,
+    // which it learns at the end of the first row: the first row of a COPY is one line, always.
+    if (rowStart === 0) terminators = 1;
+    else for (let i = rowStart; i < end; i++) if (data[i] === LF) terminators++;
     if (failingLine >= line && failingLine < line + Math.max(1, terminators)) {
       const row = Buffer.from(data.buffer, data.byteOffset + rowStart, end - rowStart).toString('utf8');
       const firstDelimiter = row.indexOf(String.fromCharCode(job.delimiter));

@@ -32,6 +32,9 @@ export async function createTestDatabase(prefix = 'sluice_test'): Promise<TestDa
   }
   const url = withDatabase(ADMIN_URL, name);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // pool.end() resolves before its idle connections have closed; DROP … WITH (FORCE) below may then
+  // terminate one, and an 'error' without a listener would crash whichever test runs next.
+  pool.on('error', () => undefined);
   return {
     url,
     name,

@@ -11,12 +11,20 @@ let dir: string;
 before(async () => { dir = await mkdtemp(join(tmpdir(), 'sluice-planner-')); });
 after(async () => { await rm(dir, { recursive: true, force: true }); });
 
-async function plan(text: string, chunkSize: number, committed = new Map<number, { byteStart: number; byteEnd: number }>()): Promise<{ chunks: PlannedChunk[]; planner: ChunkPlanner }> {
+interface PlanOptions {
+  maxRowBytes?: number;
+  lineTerminator?: number | null;
+}
+
+async function plan(text: string, chunkSize: number, committed = new Map<number, { byteStart: number; byteEnd: number }>(), options: PlanOptions = {}): Promise<{ chunks: PlannedChunk[]; planner: ChunkPlanner }> {
   const path = join(dir, `f${Math.random()}.csv`);
   await writeFile(path, text);
   const file = await open(path, 'r');
   const ring = new SlotRing({ slots: 2, inputCapacity: chunkSize });
-  const planner = new ChunkPlanner({ file, size: Buffer.byteLength(text), dataStart: 0, chunkSize, maxRowBytes: 1 << 20, lastRowEnd: (bytes, from, to) => lastRowEnd(bytes, from, to, 0x22, 0x0a), ring, committed });
+  const planner = new ChunkPlanner({
+    file, size: Buffer.byteLength(text), dataStart: 0, chunkSize, maxRowBytes: options.maxRowBytes ?? 1 << 20,
+    lastRowEnd: (bytes, from, to) => lastRowEnd(bytes, from, to, 0x22, 0x0a), lineTerminator: options.lineTerminator === undefined ? 0x0a : options.lineTerminator, ring, committed,
+  });
   const chunks: PlannedChunk[] = [];
   try {
     for (let chunk = await planner.next(); chunk !== null; chunk = await planner.next()) {
@@ -63,4 +71,73 @@ test('a row longer than a chunk gets a chunk of its own in a larger buffer', asy
 test('an unclosed quote fails the file once it runs past maxRowBytes', async () => {
   const text = `1,"never closed\n${'x,y\n'.repeat(300_000)}`;
   await assert.rejects(plan(text, 4096), { code: 'SLUICE_ERR_FORMAT_ROW_TOO_LONG' });
+});
+
+function ranges(chunks: PlannedChunk[]): [number, number][] {
+  return chunks.map((c) => [c.byteStart, c.byteEnd]);
+}
+
+test('a line longer than maxRowBytes is a chunk of its own, and the next line starts the next chunk', async () => {
+  const long = `9,${'x'.repeat(5000)}\n`;
+  const text = `1,a\n2,b\n${long}3,c\n4,d\n`;
+  const { chunks } = await plan(text, 64, new Map(), { maxRowBytes: 1024 });
+  const overlong = chunks.filter((c) => c.overlongLine !== undefined);
+  assert.equal(overlong.length, 1);
+  assert.deepEqual(ranges(overlong), [[text.indexOf('9,'), text.indexOf('3,c')]]);
+  assert.equal(overlong[0].overlongLine!.terminated, true);
+  assert.equal(overlong[0].overlongLine!.head.toString(), long.slice(0, 1024));
+  assert.equal(chunks[0].byteStart, 0);
+  assert.equal(chunks.at(-1)!.byteEnd, text.length);
+  for (let i = 1; i < chunks.length; i++) assert.equal(chunks[i].byteStart, chunks[i - 1].byteEnd);
+});
+
+test('over-long lines are planned the same every time, and a resume skips them like any committed chunk', async () => {
+  const text = Array.from({ length: 40 }, (_, i) => (i % 9 === 4 ? `${i},"${'q'.repeat(3000)}\n` : `${i},row\n`)).join('');
+  const first = await plan(text, 128, new Map(), { maxRowBytes: 1024 });
+  const again = await plan(text, 128, new Map(), { maxRowBytes: 1024 });
+  assert.deepEqual(ranges(first.chunks), ranges(again.chunks));
+  assert.equal(first.chunks.filter((c) => c.overlongLine !== undefined).length, 4);
+  const committed = new Map(first.chunks.slice(0, 6).map((c) => [c.chunkNo, { byteStart: c.byteStart, byteEnd: c.byteEnd }]));
+  const resumed = await plan(text, 128, committed, { maxRowBytes: 1024 });
+  assert.deepEqual(ranges(resumed.chunks), ranges(first.chunks.slice(6)));
+});
+
+test('an over-long line holding an unbalanced quote is still one line: the next line starts a row', async () => {
+  const text = `1,a\n2,"${'z'.repeat(3000)}\n3,c\n`;
+  const { chunks } = await plan(text, 64, new Map(), { maxRowBytes: 1024 });
+  const overlong = chunks.find((c) => c.overlongLine !== undefined)!;
+  assert.equal(overlong.byteEnd, text.indexOf('3,c'));
+  assert.equal(chunks.at(-1)!.byteEnd, text.length);
+});
+
+test('an over-long last line without a line end runs to the end of the file', async () => {
+  const text = `1,a\n2,${'y'.repeat(4000)}`;
+  const { chunks } = await plan(text, 64, new Map(), { maxRowBytes: 1024 });
+  const last = chunks.at(-1)!;
+  assert.deepEqual([last.byteStart, last.byteEnd, last.overlongLine?.terminated], [4, text.length, false]);
+});
+
+test('a row of exactly maxRowBytes (its line end included) is a row; one byte more is an over-long line', async () => {
+  const row = (length: number): string => `${'r'.repeat(length - 1)}\n`;
+  const fits = await plan(`a\n${row(1024)}b\nc\n`, 64, new Map(), { maxRowBytes: 1024 });
+  assert.equal(fits.chunks.some((c) => c.overlongLine !== undefined), false);
+  const over = await plan(`a\n${row(1025)}b\nc\n`, 64, new Map(), { maxRowBytes: 1024 });
+  assert.deepEqual(over.chunks.filter((c) => c.overlongLine !== undefined).map((c) => [c.byteStart, c.byteEnd]), [[2, 2 + 1025]]);
+});
+
+test('with chunks larger than maxRowBytes, a line that no chunk can cut is still found over-long', async () => {
+  const text = `1,a\n${'w'.repeat(9000)}\n2,b\n`;
+  const { chunks } = await plan(text, 4096, new Map(), { maxRowBytes: 1024 });
+  assert.deepEqual(ranges(chunks.filter((c) => c.overlongLine !== undefined)), [[4, 4 + 9001]]);
+  assert.equal(chunks.at(-1)!.byteEnd, text.length);
+});
+
+test('a format without lines (no line terminator) fails the file on a row longer than maxRowBytes', async () => {
+  const text = `1,a\n2,${'v'.repeat(5000)}\n3,c\n`;
+  await assert.rejects(plan(text, 64, new Map(), { maxRowBytes: 1024, lineTerminator: null }), { code: 'SLUICE_ERR_FORMAT_ROW_TOO_LONG' });
+});
+
+test('a quoted field still open across lines after maxRowBytes fails the file, even when the lines are short', async () => {
+  const text = `1,"opened\n${'x,y\n'.repeat(1000)}`;
+  await assert.rejects(plan(text, 64, new Map(), { maxRowBytes: 1024 }), { code: 'SLUICE_ERR_FORMAT_ROW_TOO_LONG' });
 });

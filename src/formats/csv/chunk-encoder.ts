@@ -23,7 +23,7 @@ import { nextRowEnd } from './row-boundary.js';
  *   file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw
  */
 
-export type RejectReason = 'TOO_FEW_FIELDS' | 'TOO_MANY_FIELDS' | 'CAST' | 'CONSTRAINT' | 'UNCLOSED_QUOTE' | 'ENCODING' | 'NUL_BYTE';
+export type RejectReason = 'TOO_FEW_FIELDS' | 'TOO_MANY_FIELDS' | 'CAST' | 'CONSTRAINT' | 'UNCLOSED_QUOTE' | 'ENCODING' | 'NUL_BYTE' | 'LINE_TOO_LONG';
 
 export interface EncodePlan {
   dialect: CsvDialect;
@@ -81,7 +81,12 @@ function specialBytes(dialect: CsvDialect): Uint8Array {
   return table;
 }
 
-export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan: EncodePlan, data: ByteSink, rejects: ByteSink): EncodeStats {
+/**
+ * `mapOffset` is for text decoded from another encoding (formats/encoding/chunk-transcoder.ts):
+ * `bytes` are then UTF-8 and a row's provenance offset is where it starts in the original file.
+ */
+export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan: EncodePlan, data: ByteSink, rejects: ByteSink,
+  mapOffset?: (utf8Index: number) => number): EncodeStats {
   const { delimiter, quote, newline } = plan.dialect;
   const types = plan.columnTypes;
   const columnCount = types.length;
@@ -92,7 +97,7 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
   // that fails either check pays for checking row by row.
   const chunkView = bytes.subarray(start, end);
   const rowChecks = chunkView.indexOf(0) !== -1 || !isUtf8(chunkView);
-  const context: ChunkContext = { bytes, start, end, plan, data, rejects, stats, rowChecks };
+  const context: ChunkContext = { bytes, start, end, plan, data, rejects, stats, rowChecks, mapOffset };
   // Columns whose values are rewritten: such rows are written field by field instead of copied.
   const formats = plan.columnFormats ?? [];
   const rewritten = new Uint8Array(columnCount);
@@ -116,7 +121,7 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
 
     const mark = data.length;
     data.pushBytes(fileIdPrefix, 0, fileIdPrefix.length);
-    data.pushUint(plan.baseOffset + (rowStart - start));
+    data.pushUint(mapOffset === undefined ? plan.baseOffset + (rowStart - start) : mapOffset(rowStart));
     data.pushByte(delimiter);
 
     let field = 0;
@@ -251,10 +256,12 @@ interface ChunkContext {
   rejects: ByteSink;
   stats: EncodeStats;
   rowChecks: boolean;
+  /** File offset of a row start when `bytes` were decoded from another encoding. */
+  mapOffset: ((index: number) => number) | undefined;
 }
 
 function fileOffset(context: ChunkContext, index: number): number {
-  return context.plan.baseOffset + (index - context.start);
+  return context.mapOffset === undefined ? context.plan.baseOffset + (index - context.start) : context.mapOffset(index);
 }
 
 /**

@@ -2,10 +2,13 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Piscina } from 'piscina';
 import { ColumnType } from '../../schema/column-type.js';
 import { describeFormat, ValueFormat } from '../../schema/value-format.js';
+import { SluiceError } from '../../errors.js';
+import { bufferView, countUnits } from '../encoding/code-units.js';
+import { codeUnitsOf, hasAsciiTrailBytes, overrideEncoding } from '../encoding/text-encoding.js';
 import { type FormatOverrides, overrideByte } from '../overrides.js';
 import type { PreparedFile } from '../prepared-file.js';
 import { describeByte } from './dialect.js';
-import { lastRowEnd } from './row-boundary.js';
+import { lastRowEnd, lastRowEndUtf16 } from './row-boundary.js';
 import { sniffFile } from './sniff-file.js';
 
 /** A CSV file, sniffed (in a worker) and ready for the loader. */
@@ -16,17 +19,27 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
     quote: overrides.quote === undefined ? undefined : overrideByte('quote', overrides.quote),
     types: overrides.types,
     dateOrder: overrides.dateOrder,
-  });
+  }, overrides.encoding === undefined ? undefined : overrideEncoding(overrides.encoding));
   const { quote, newline, delimiter } = sniff.dialect;
+  // Chunks are cut on raw bytes by newline and quote parity (decoding is the workers' job): in
+  // UTF-16 by code units; elsewhere by bytes, which needs a quote that no trail byte can be.
+  const units = codeUnitsOf(sniff.encoding);
+  if (units === 'bytes' && quote >= 0x40 && hasAsciiTrailBytes(sniff.encoding)) {
+    throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `--quote ${JSON.stringify(String.fromCharCode(quote))} can be part of a character in ${sniff.encoding}; use " or '`);
+  }
   return {
     format: 'csv',
     encoding: sniff.encoding,
     dataStart: sniff.dataStart,
     columns: sniff.columns.map((c) => ({ ...c, format: describeFormat(c.format) })),
-    lastRowEnd: (bytes, from, to) => lastRowEnd(bytes, from, to, quote, newline),
+    lastRowEnd: units === 'bytes'
+      ? (bytes, from, to) => lastRowEnd(bytes, from, to, quote, newline)
+      : (bytes, from, to) => lastRowEndUtf16(bytes, from, to, quote, newline, units === 'utf16be'),
+    countLines: (bytes, from, to) => countUnits(bufferView(bytes, from, to), newline, units),
     encodeTask: 'encode',
     encodePlan: (load) => ({
       dialect: sniff.dialect,
+      encoding: sniff.encoding,
       ...load,
       // An existing column of another type than the sniffed one reads the values in the format
       // that fitted them for that type, if one did; else as they are (null tokens still NULL).
@@ -42,16 +55,14 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
     async firstDataLine(file: FileHandle) {
       const head = Buffer.alloc(sniff.dataStart);
       await file.read(head, 0, head.length, 0);
-      let lines = 1;
-      for (let i = head.indexOf(newline); i !== -1; i = head.indexOf(newline, i + 1)) lines++;
-      return lines;
+      return 1 + countUnits(head.subarray(sniff.bomLength), newline, units);
     },
     describe: {
       delimiter: describeByte(delimiter),
       quote: describeByte(quote),
       line_ending: sniff.lineEnding,
       header: sniff.header,
-      confidence: { delimiter: sniff.delimiterConfidence, header: sniff.headerConfidence },
+      confidence: { delimiter: sniff.delimiterConfidence, header: sniff.headerConfidence, encoding: sniff.encodingConfidence },
     },
   };
 }

@@ -1,3 +1,5 @@
+import { bufferView, countUnits } from '../encoding/code-units.js';
+
 /**
  * Finding where rows end without parsing fields — what the scheduler needs to cut a file into
  * row-aligned chunks. A newline ends a row only outside quotes, and "outside quotes" is the parity
@@ -46,6 +48,27 @@ export function lastRowEnd(bytes: Uint8Array, from: number, to: number, quote: n
     const c = bytes[i];
     if (c === quote) parity ^= 1;
     else if (c === newline && parity === 0) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * lastRowEnd for UTF-16 (little- or big-endian) bytes: the same quote parity, counted in code
+ * units — a quote or newline is a unit at an even offset from `from` whose other byte is zero, so
+ * the 0x22 or 0x0A byte of another character (U+220A, U+0A22) never counts. The cut is always on
+ * a unit boundary; an odd last byte (a unit cut in half by `to`) is left to the next chunk.
+ */
+export function lastRowEndUtf16(bytes: Uint8Array, from: number, to: number, quote: number, newline: number, bigEndian: boolean): number {
+  const end = from + ((to - from) & ~1);
+  const units = bigEndian ? 'utf16be' : 'utf16le';
+  let parity = countUnits(bufferView(bytes, from, end), quote, units) & 1;
+  const low = bigEndian ? 1 : 0;
+  const high = 1 - low;
+  for (let i = end - 2; i >= from; i -= 2) {
+    if (bytes[i + high] !== 0) continue;
+    const c = bytes[i + low];
+    if (c === quote) parity ^= 1;
+    else if (c === newline && parity === 0) return i + 2;
   }
   return -1;
 }

@@ -1,8 +1,9 @@
 import { open } from 'node:fs/promises';
 import type { Piscina } from 'piscina';
 import { SluiceError, type SluiceErrorCode } from '../../errors.js';
+import type { CsvFileSniff } from './sniff-encoded.js';
 import type { SniffTask, SniffTaskResult } from './sniff-task.js';
-import type { CsvSniffResult, SniffOverrides } from './sniffer.js';
+import type { SniffOverrides } from './sniffer.js';
 
 /**
  * The main-thread side of sniffing: read a sample — the head of the file, stretches spread through
@@ -14,7 +15,7 @@ const SNIFF_HEAD_BYTES = 1024 * 1024;
 const SNIFF_SPOT_BYTES = 128 * 1024;
 const SNIFF_SPOTS = 4;
 
-async function readSniffSample(path: string, size: number, overrides: SniffOverrides): Promise<SniffTask> {
+async function readSniffSample(path: string, size: number, overrides: SniffOverrides, encoding: string | undefined): Promise<SniffTask> {
   const file = await open(path, 'r');
   try {
     const headLength = Math.min(size, SNIFF_HEAD_BYTES);
@@ -27,17 +28,18 @@ async function readSniffSample(path: string, size: number, overrides: SniffOverr
       for (const position of positions) {
         const buffer = new SharedArrayBuffer(SNIFF_SPOT_BYTES);
         const { bytesRead } = await file.read(new Uint8Array(buffer), 0, SNIFF_SPOT_BYTES, position);
-        spots.push({ buffer, length: bytesRead });
+        spots.push({ buffer, length: bytesRead, position });
       }
     }
-    return { head, headLength, headIsWholeFile: headLength === size, spots, overrides };
+    return { head, headLength, headIsWholeFile: headLength === size, spots, overrides, encoding };
   } finally {
     await file.close();
   }
 }
 
-export async function sniffFile(piscina: Piscina, path: string, size: number, overrides: SniffOverrides = {}): Promise<CsvSniffResult> {
-  const task = await readSniffSample(path, size, overrides);
+/** `encoding`: a canonical name the user chose (`--encoding`); else the worker detects it. */
+export async function sniffFile(piscina: Piscina, path: string, size: number, overrides: SniffOverrides = {}, encoding?: string): Promise<CsvFileSniff> {
+  const task = await readSniffSample(path, size, overrides, encoding);
   const outcome = await piscina.run(task, { name: 'sniff' }) as SniffTaskResult;
   if (!outcome.ok) throw new SluiceError(outcome.error.code as SluiceErrorCode, outcome.error.message);
   return outcome.result;

@@ -29,8 +29,8 @@ describe('enhanced CSV: value formats, null tokens, preamble, overrides', () => 
     await writeFile(path, [
       'Sales report', 'exported 2024-05-01', '',
       'Datum;Betrag;Menge;Kunde;created_at',
-      '31.12.2023;1.234,56;1.000;Müller;1700000000',
-      '01.02.2024;3,14;12;"Weber; GmbH";1700003600',
+      '31.12.2023;1.234,56;2.500;Müller;1700000000',
+      '01.02.2024;3,14;1.000.000;"Weber; GmbH";1700003600',
       '15.03.2024;-0,5;NA;Schmidt;1700007200',
       '',
     ].join('\r\n'));
@@ -47,8 +47,8 @@ describe('enhanced CSV: value formats, null tokens, preamble, overrides', () => 
     const rows = await db.query<{ datum: string; betrag: number; menge: number | null; kunde: string; created_at: Date }>(
       "SELECT to_char(datum, 'YYYY-MM-DD') AS datum, betrag, menge, kunde, created_at FROM staging.euro ORDER BY _offset");
     assert.deepEqual(rows.rows.map((r) => [r.datum, r.betrag, r.menge, r.kunde, r.created_at.toISOString()]), [
-      ['2023-12-31', 1234.56, 1000, 'Müller', '2023-11-14T22:13:20.000Z'],
-      ['2024-02-01', 3.14, 12, 'Weber; GmbH', '2023-11-14T23:13:20.000Z'],
+      ['2023-12-31', 1234.56, 2500, 'Müller', '2023-11-14T22:13:20.000Z'],
+      ['2024-02-01', 3.14, 1000000, 'Weber; GmbH', '2023-11-14T23:13:20.000Z'],
       ['2024-03-15', -0.5, null, 'Schmidt', '2023-11-15T00:13:20.000Z'],
     ]);
   });
@@ -71,6 +71,15 @@ describe('enhanced CSV: value formats, null tokens, preamble, overrides', () => 
       ['2000-02-29', 12000, '2024-12-31T11:00:00.000Z', '2024-02-01', false],
       ['2001-03-03', 7.25, '2024-01-02T00:00:00.000Z', '2024-03-01', null],
     ]);
+  });
+
+  test('a number that reads both as a decimal and with thousands dots loads as the decimal, marked ambiguous', async () => {
+    const path = join(dir, 'dots.csv');
+    await writeFile(path, 'id;qty\n1;1.001\n2;2.500\n');
+    const summary = await engine.ingest(path);
+    assert.deepEqual([summary.columns[1].type, summary.columns[1].format, summary.columns[1].ambiguous], ['double precision', null, true]);
+    const values = await db.query<{ qty: number }>('SELECT qty FROM staging.dots ORDER BY _offset');
+    assert.deepEqual(values.rows.map((r) => r.qty), [1.001, 2.5]);
   });
 
   test('when day and month cannot be told apart the summary says so, and --date-order decides', async () => {

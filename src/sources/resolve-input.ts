@@ -1,0 +1,101 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { ResolvedOptions } from '../config.js';
+import { SluiceError } from '../errors.js';
+import { gunzipFile, gunzippedName, hasGzipMagic, isGzipName } from './gunzip-file.js';
+import { displayUrl, downloadFile, isRemoteInput, remoteFileName } from './remote-file.js';
+import { openSpoolEntry, type SpooledFile } from './spool.js';
+
+/**
+ * Turns what a user names — a path, a .gz, an http(s) URL, or a URL of a .gz — into a local,
+ * uncompressed, complete file the loader can plan chunks over:
+ *
+ *   URL ──download (undici, retries, size limit)──▶ spool ─┐
+ *   path ──────────────────────────────────────────────────┼─ gzip (.gz or 1f 8b)? ──gunzip (size limit)──▶ spool ──▶ load
+ *                                                           └─ otherwise ────────────────────────────────────────────▶ load
+ *
+ * A plain local file is loaded where it is. Whatever was spooled is removed by `cleanup()`, which
+ * the loader calls when the load ends — loaded or failed: a rerun downloads again anyway (the
+ * ledger knows files by content, not by URL), so a kept copy would only fill the disk.
+ */
+
+export interface ResolvedInput {
+  /** The file to load: the input itself, or its spooled (downloaded, decompressed) copy. */
+  localPath: string;
+  /** Where the bytes came from, for the ledger: the URL (without a password), or the absolute path given (the .gz for a compressed file). */
+  source: string;
+  compression: 'gzip' | null;
+  /** sha256 of `localPath`, when it was computed while spooling (the loader then need not read the file again). */
+  sha256?: string;
+  /** Removes what was spooled for this input. */
+  cleanup(): Promise<void>;
+}
+
+export interface ResolveOptions {
+  /** `<home>/spool`. */
+  spoolDir: string;
+  /** Largest file spooled: a download, or a decompressed .gz. */
+  maxBytes: number;
+  timeoutMs: number;
+  attempts: number;
+  backoffMs: number;
+  log: (line: string) => void;
+}
+
+/** The engine's options as resolution needs them: the spool under `home`, the download limits. */
+export function resolveOptionsFrom(options: ResolvedOptions): ResolveOptions {
+  return {
+    spoolDir: join(options.home, 'spool'), maxBytes: options.maxDownloadBytes, timeoutMs: options.downloadTimeoutMs,
+    attempts: options.downloadAttempts, backoffMs: options.downloadBackoffMs, log: options.log,
+  };
+}
+
+const nothingToClean = (): Promise<void> => Promise.resolve();
+
+/** The URL an http(s) input names; undefined for a path. */
+function remoteUrl(input: string): URL | undefined {
+  if (!isRemoteInput(input)) return undefined;
+  try {
+    return new URL(input);
+  } catch (error) {
+    throw new SluiceError('SLUICE_ERR_SOURCE_URL', `not a valid URL: ${displayUrl(input)}`, { cause: error });
+  }
+}
+
+export async function resolveInput(input: string, options: ResolveOptions): Promise<ResolvedInput> {
+  const url = remoteUrl(input);
+  const local = url === undefined ? resolve(input) : undefined;
+  if (local !== undefined && !isGzipName(local) && !(await hasGzipMagic(local))) {
+    return { localPath: local, source: local, compression: null, cleanup: nothingToClean };
+  }
+
+  const source = local ?? displayUrl(input);
+  const entry = await openSpoolEntry(options.spoolDir);
+  try {
+    let name: string;
+    let path: string;
+    let spooled: SpooledFile | undefined;
+    if (url === undefined) {
+      name = basename(local!);
+      path = local!;
+    } else {
+      name = remoteFileName(url);
+      spooled = await downloadFile(input, join(entry.dir, name), options);
+      path = spooled.path;
+    }
+    let compression: ResolvedInput['compression'] = null;
+    if (isGzipName(name) || await hasGzipMagic(path)) {
+      // A directory of its own: the inner name may equal the outer one (gzip bytes without .gz).
+      const innerDir = join(entry.dir, 'gunzip');
+      await mkdir(innerDir);
+      spooled = await gunzipFile(path, join(innerDir, gunzippedName(name)), options.maxBytes, source);
+      // The downloaded .gz is not needed any more; free its space before the load.
+      if (local === undefined) await rm(path, { force: true });
+      compression = 'gzip';
+    }
+    return { localPath: spooled!.path, source, compression, sha256: spooled!.sha256, cleanup: entry.remove };
+  } catch (error) {
+    await entry.remove();
+    throw error;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Encoding detection on sniff samples: BOMs, UTF-16 without one, binary files, UTF-8 (also with a
+ * few broken rows), and chardet's guesses for the legacy encodings; `--encoding` wins.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { detectEncoding, type EncodingSample } from '../../../src/formats/encoding/detect-encoding.js';
+import { canonicalEncoding, overrideEncoding } from '../../../src/formats/encoding/text-encoding.js';
+import { BOMS, encodeLines, encodeText, type FixtureEncoding } from './fixtures.js';
+
+function whole(bytes: Buffer): EncodingSample {
+  return { head: bytes, headIsWholeFile: true, spots: [] };
+}
+
+const WESTERN = ['id,city,note', ...Array.from({ length: 40 }, (_, i) => `${i},Zürich,café au lait à la française ${i}, naïve façade, Müller Straße, São Paulo`)];
+const JAPANESE = ['id|name|city|note', ...Array.from({ length: 12 }, (_, i) => `${i}|ソフト表示${i}|東京都|ポイント`)];
+const CHINESE = ['id,name,city', ...Array.from({ length: 12 }, (_, i) => `${i},中文数据${i},北京上海`)];
+
+describe('detectEncoding', () => {
+  for (const encoding of ['utf-8', 'utf-16le', 'utf-16be'] as const) {
+    test(`a ${encoding} BOM decides, and is skipped`, () => {
+      const detected = detectEncoding(whole(encodeLines(['a,b', '1,2'], encoding, { bom: true }).bytes));
+      assert.deepEqual(detected, { encoding, confidence: 1, bomLength: BOMS[encoding]!.length, source: 'bom' });
+    });
+  }
+
+  test('a UTF-32 BOM is refused as unsupported', () => {
+    assert.throws(() => detectEncoding(whole(Buffer.from([0xff, 0xfe, 0, 0, 0x61, 0, 0, 0]))), { code: 'SLUICE_ERR_FORMAT_UNSUPPORTED' });
+  });
+
+  for (const encoding of ['utf-16le', 'utf-16be'] as const) {
+    test(`${encoding} without a BOM is recognised by its zero bytes (ASCII and CJK text)`, () => {
+      assert.equal(detectEncoding(whole(encodeLines(WESTERN, encoding).bytes)).encoding, encoding);
+      assert.equal(detectEncoding(whole(encodeLines(JAPANESE, encoding).bytes)).encoding, encoding);
+      const cut = encodeLines(WESTERN, encoding).bytes.subarray(0, 1001);
+      assert.equal(detectEncoding({ head: cut, headIsWholeFile: false, spots: [] }).encoding, encoding, 'a head cut mid-unit');
+    });
+  }
+
+  test('binary files fail with SLUICE_ERR_FORMAT_BINARY, even when their zeros form a pattern', () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    // Little-endian int16 values below 256: every odd byte is zero, like UTF-16LE ASCII.
+    const int16 = Buffer.alloc(4096);
+    for (let i = 0; i < 2048; i++) int16.writeInt16LE((i * 37) % 256, i * 2);
+    let seed = 7;
+    const noise = Buffer.from(Array.from({ length: 4096 }, () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed >>> 24; }));
+    noise[100] = 0;
+    for (const bytes of [png, int16, noise]) assert.throws(() => detectEncoding(whole(bytes)), { code: 'SLUICE_ERR_FORMAT_BINARY' });
+  });
+
+  test('ASCII is UTF-8 with a little less than full confidence; UTF-8 text with full', () => {
+    assert.deepEqual(detectEncoding(whole(Buffer.from('a,b\n1,2\n'))), { encoding: 'utf-8', confidence: 0.9, bomLength: 0, source: 'utf-8' });
+    assert.equal(detectEncoding(whole(encodeLines(WESTERN, 'utf-8').bytes)).confidence, 1);
+  });
+
+  test('UTF-8 with a few broken rows stays UTF-8 (those rows are rejected later, not garbled)', () => {
+    const bytes = Buffer.concat([encodeLines(WESTERN, 'utf-8').bytes, Buffer.from([0x39, 0x2c, 0xe9, 0x0a, 0x39, 0x2c, 0xff, 0x0a])]);
+    const detected = detectEncoding(whole(bytes));
+    assert.equal(detected.encoding, 'utf-8');
+    assert.ok(detected.confidence > 0.9 && detected.confidence < 1, String(detected.confidence));
+  });
+
+  const legacy: [FixtureEncoding, string[], string][] = [
+    ['windows-1252', [...WESTERN, '99,“quoted” – €,x'], 'windows-1252'],
+    // Without 0x80–0x9F bytes chardet says ISO-8859-1, which is windows-1252 by its WHATWG name.
+    ['iso-8859-1', WESTERN, 'windows-1252'],
+    ['shift_jis', JAPANESE, 'shift_jis'],
+    ['gb18030', CHINESE, 'gb18030'],
+  ];
+  for (const [fixture, lines, expected] of legacy) {
+    test(`${fixture} is detected by chardet as ${expected}`, () => {
+      const detected = detectEncoding(whole(encodeLines(lines, fixture).bytes));
+      assert.equal(detected.encoding, expected);
+      assert.equal(detected.source, 'chardet');
+      assert.ok(detected.confidence > 0 && detected.confidence <= 1);
+    });
+  }
+
+  test('the spots count: an ASCII head with Windows-1252 later is not UTF-8', () => {
+    const head = Buffer.from('id,city\n1,plain\n2,ascii\n');
+    const spot = encodeText('\n3,Zürich café\n4,Müller Straße façade\n5,naïve à la française\n', 'windows-1252');
+    assert.equal(detectEncoding({ head, headIsWholeFile: false, spots: [spot] }).encoding, 'windows-1252');
+  });
+
+  test('--encoding wins over the BOM and the bytes; its own BOM is still skipped', () => {
+    const utf8WithBom = encodeLines(['a,b'], 'utf-8', { bom: true }).bytes;
+    assert.deepEqual(detectEncoding(whole(utf8WithBom), 'latin1'), { encoding: 'windows-1252', confidence: 1, bomLength: 0, source: 'override' });
+    const utf16 = encodeLines(['a,b'], 'utf-16le', { bom: true }).bytes;
+    assert.deepEqual(detectEncoding(whole(utf16), 'UTF-16'), { encoding: 'utf-16le', confidence: 1, bomLength: 2, source: 'override' });
+    assert.throws(() => detectEncoding(whole(utf16), 'klingon'), { code: 'SLUICE_ERR_CONFIG_INVALID' });
+  });
+});
+
+describe('encoding names', () => {
+  test('labels become WHATWG canonical names', () => {
+    assert.equal(canonicalEncoding('UTF8'), 'utf-8');
+    assert.equal(canonicalEncoding('latin1'), 'windows-1252');
+    assert.equal(canonicalEncoding('ISO-8859-1'), 'windows-1252');
+    assert.equal(canonicalEncoding('iso-8859-15'), 'iso-8859-15');
+    assert.equal(canonicalEncoding('sjis'), 'shift_jis');
+    assert.equal(canonicalEncoding('GB18030'), 'gb18030');
+    assert.equal(canonicalEncoding('utf-16'), 'utf-16le');
+  });
+
+  test('encodings Sluice cannot read are refused by --encoding', () => {
+    for (const label of ['utf-32', 'iso-2022-jp', 'replacement', 'nonsense']) {
+      assert.equal(canonicalEncoding(label), null, label);
+      assert.throws(() => overrideEncoding(label), { code: 'SLUICE_ERR_CONFIG_INVALID' }, label);
+    }
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Test helpers for the JSON format: cut a text into chunks exactly as the chunk planner does,
+ * encode each chunk with the real encoder, and read the COPY CSV back (with NULL — an empty
+ * unquoted field — told apart from an empty string, which csv-parser cannot do).
+ */
+import { ByteSink } from '../../../src/formats/byte-sink.js';
+import { encodeJsonChunk, type JsonEncodePlan, type JsonEncodeStats } from '../../../src/formats/json/chunk-encoder.js';
+import { type JsonLayout, lastRowEndFor } from '../../../src/formats/json/row-boundary.js';
+import { ColumnType, type ColumnTypeCode } from '../../../src/schema/column-type.js';
+
+export interface Chunk {
+  start: number;
+  end: number;
+}
+
+/** The planner's cut loop (chunk-planner.ts) without the ring: fixed chunk size, doubling when no row ends. */
+export function planChunks(bytes: Buffer, dataStart: number, chunkSize: number, layout: JsonLayout): Chunk[] {
+  const rule = lastRowEndFor(layout);
+  const chunks: Chunk[] = [];
+  let offset = dataStart;
+  while (offset < bytes.length) {
+    let want = Math.min(chunkSize, bytes.length - offset);
+    let end = bytes.length;
+    while (offset + want < bytes.length) {
+      // The planner hands the rule a buffer that starts at the chunk: from = 0.
+      const cut = rule(bytes.subarray(offset, offset + want), 0, want);
+      if (cut > 0) { end = offset + cut; break; }
+      want = Math.min(want * 2, bytes.length - offset);
+    }
+    chunks.push({ start: offset, end });
+    offset = end;
+  }
+  return chunks;
+}
+
+export interface CopyRow {
+  fileId: number;
+  offset: number;
+  /** null: an empty unquoted field (NULL). */
+  values: (string | null)[];
+}
+
+/** Reads COPY CSV (delimiter `,`, quote `"`, LF rows) as PostgreSQL does, NULL told apart. */
+export function readCopyCsv(text: string): CopyRow[] {
+  const rows: CopyRow[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const fields: (string | null)[] = [];
+    for (;;) {
+      let value: string | null;
+      if (text[i] === '"') {
+        let out = '';
+        i++;
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q === -1) throw new Error('unclosed quote in COPY output');
+          out += text.slice(i, q);
+          if (text[q + 1] === '"') { out += '"'; i = q + 2; continue; }
+          i = q + 1;
+          break;
+        }
+        value = out;
+      } else {
+        let j = i;
+        while (j < text.length && text[j] !== ',' && text[j] !== '\n') j++;
+        value = j === i ? null : text.slice(i, j);
+        i = j;
+      }
+      fields.push(value);
+      if (text[i] === ',') { i++; continue; }
+      if (text[i] === '\n') { i++; break; }
+      if (i >= text.length) break;
+      throw new Error(`unexpected ${JSON.stringify(text[i])} after a field at ${i}`);
+    }
+    rows.push({ fileId: Number(fields[0]), offset: Number(fields[1]), values: fields.slice(2) });
+  }
+  return rows;
+}
+
+export interface RejectRow {
+  chunkNo: number;
+  chunkLine: number;
+  offset: number;
+  reason: string;
+  detail: string;
+  raw: string;
+}
+
+function copyTextUnescape(value: string): string {
+  return value.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c === 'r' ? '\r' : c));
+}
+
+export function readRejects(text: string): RejectRow[] {
+  return text.split('\n').filter((line) => line !== '').map((line) => {
+    const [, chunkNo, chunkLine, offset, reason, detail, raw] = line.split('\t');
+    return { chunkNo: Number(chunkNo), chunkLine: Number(chunkLine), offset: Number(offset), reason, detail: copyTextUnescape(detail), raw: copyTextUnescape(raw) };
+  });
+}
+
+export interface EncodedFile {
+  rows: CopyRow[];
+  rejects: RejectRow[];
+  stats: JsonEncodeStats[];
+  chunks: Chunk[];
+}
+
+export interface PlanOptions {
+  layout: JsonLayout;
+  paths: string[][];
+  types?: ColumnTypeCode[];
+  dataEnd?: number;
+  invalidUtf8?: 'reject' | 'replace';
+}
+
+let schemaNumber = 0;
+
+/** Plans, encodes every chunk (small output slots, so overflow is exercised too) and reads the output. */
+export function encodeFile(bytes: Buffer, dataStart: number, chunkSize: number, options: PlanOptions): EncodedFile {
+  const chunks = planChunks(bytes, dataStart, chunkSize, options.layout);
+  const types = options.types ?? options.paths.map(() => ColumnType.text);
+  const schemaKey = `test-${++schemaNumber}`;
+  const result: EncodedFile = { rows: [], rejects: [], stats: [], chunks };
+  chunks.forEach((chunk, chunkNo) => {
+    const plan: JsonEncodePlan = {
+      layout: options.layout, schemaKey, paths: options.paths, columnTypes: types, columnNames: options.paths.map((p) => p.join('_')),
+      fileId: 7, chunkNo, baseOffset: chunk.start, dataEnd: options.dataEnd ?? bytes.length, invalidUtf8: options.invalidUtf8 ?? 'reject',
+    };
+    // The chunk alone in a buffer of its own, as in a ring slot.
+    const input = Buffer.from(bytes.subarray(chunk.start, chunk.end));
+    const data = new ByteSink(new Uint8Array(64));
+    const rejects = new ByteSink(new Uint8Array(64));
+    result.stats.push(encodeJsonChunk(input, 0, input.length, plan, data, rejects));
+    result.rows.push(...readCopyCsv(Buffer.from(data.view()).toString('utf8')));
+    result.rejects.push(...readRejects(Buffer.from(rejects.view()).toString('utf8')));
+  });
+  return result;
+}
