@@ -3,7 +3,6 @@ import { ColumnType, type ColumnTypeCode, type ColumnTypeName, columnTypeName, p
 import { columnNamesFor, normaliseIdentifier } from '../../schema/identifiers.js';
 import { candidatesFor, ColumnTypeAccumulator, type InferredColumn, namesTime } from '../../schema/type-inference.js';
 import { type ColumnFormat, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
-import { fitsType } from '../../schema/value-checks.js';
 import { CR, type CsvDialect, DOUBLE_QUOTE, describeByte, LF } from './dialect.js';
 import { fieldRanges, parseRecord } from './record-parser.js';
 import { nextRowEnd } from './row-boundary.js';

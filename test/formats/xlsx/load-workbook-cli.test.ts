@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
+import { sluice } from '../../helpers/cli.js';
 import { NOTES_SHEET, SALES_SHEET, writeSalesWorkbook } from './workbook-fixtures.js';
-
-const run = promisify(execFile);
-const ROOT = new URL('../../../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist/src/cli.js');
-
-async function sluice(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, cwd: ROOT, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('sluice load with workbooks', () => {
   let db: TestDatabase;
