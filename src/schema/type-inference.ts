@@ -38,6 +38,9 @@ export interface InferredColumn {
 }
 
 /** Names that say a number is a point in time (epoch seconds or milliseconds). */
+/** Values after which only the leading candidate is checked (see addField). */
+const SETTLE_AFTER = 500;
+
 const TIME_NAME = /(^|_)(time|timestamp|ts|epoch|date|datetime|created|updated|modified)(_|$)|_at$/;
 
 export function namesTime(name: string): boolean {
@@ -117,8 +120,18 @@ export class ColumnTypeAccumulator {
     const misfits = this.misfits[column];
     // A candidate that missed more than a tenth of the values (and a few) stops being checked.
     const hopeless = 3 + this.nonEmpty[column] / 10;
+    // After enough values the choice has settled: only the leading candidate (the first every value
+    // fitted) is still checked, and the ones after it only once it misses. The alternatives' counts
+    // then describe the first SETTLE_AFTER values — enough for formats and ambiguity, and it keeps
+    // a 20,000-record sample from paying ~30 checks per value.
+    const settled = this.nonEmpty[column] > SETTLE_AFTER;
     for (let k = 0; k < list.length - 1; k++) {
-      if (misfits[k] <= hopeless && !fitsCandidate(list[k], bytes, start, end, this.scratch)) misfits[k]++;
+      if (misfits[k] > hopeless || (settled && misfits[k] > 0)) continue;
+      if (!fitsCandidate(list[k], bytes, start, end, this.scratch)) {
+        misfits[k]++;
+        continue;
+      }
+      if (settled) break;
     }
   }
 
