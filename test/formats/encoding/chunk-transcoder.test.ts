@@ -9,7 +9,7 @@ import { encodeChunk, type EncodePlan } from '../../../src/formats/csv/chunk-enc
 import { ChunkTranscoder } from '../../../src/formats/encoding/chunk-transcoder.js';
 import { Windows1252Decoder } from '../../../src/formats/encoding/windows-1252.js';
 import { ColumnType } from '../../../src/schema/column-type.js';
-import { encodeLines, encodeText, type FixtureEncoding } from './fixtures.js';
+import { encodeLines, encodeText, type FixtureEncoding } from './encoded-text.js';
 
 const LF = 0x0a;
 

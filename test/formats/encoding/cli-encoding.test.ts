@@ -3,27 +3,12 @@
  * `--encoding` that reproduces it; a label Sluice cannot read is a usage error before any work.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
-import { encodeLines } from './fixtures.js';
-
-const run = promisify(execFile);
-const ROOT = new URL('../../../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist/src/cli.js');
-
-async function sluice(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: ROOT, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { sluice } from '../../helpers/cli.js';
+import { encodeLines } from './encoded-text.js';
 
 describe('sluice CLI: encodings', () => {
   let dir: string;
@@ -39,7 +24,7 @@ describe('sluice CLI: encodings', () => {
   test('sniff reports the encoding, its confidence and the --encoding that reproduces it', async () => {
     const path = join(dir, 'wide.csv');
     await writeFile(path, encodeLines(['id,city', '1,Zürich', '2,東京'], 'utf-16be', { bom: true }).bytes);
-    const outcome = await sluice(['sniff', path]);
+    const outcome = await sluice(['sniff', path], process.env);
     assert.equal(outcome.code, 0, outcome.stderr);
     const report = JSON.parse(outcome.stdout) as { encoding: string; confidence: Record<string, number>; columns: { source: string }[]; overrides: string };
     assert.equal(report.encoding, 'utf-16be');
@@ -51,7 +36,7 @@ describe('sluice CLI: encodings', () => {
   test('an --encoding Sluice cannot read is a usage error (exit 2) that names the option', async () => {
     const path = join(dir, 'plain.csv');
     await writeFile(path, 'a,b\n1,2\n');
-    const outcome = await sluice(['sniff', path, '--encoding', 'utf-32']);
+    const outcome = await sluice(['sniff', path, '--encoding', 'utf-32'], process.env);
     assert.equal(outcome.code, 2);
     assert.match(outcome.stderr, /--encoding/);
   });

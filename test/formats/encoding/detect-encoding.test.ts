@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { detectEncoding, type EncodingSample } from '../../../src/formats/encoding/detect-encoding.js';
 import { canonicalEncoding, overrideEncoding } from '../../../src/formats/encoding/text-encoding.js';
-import { BOMS, encodeLines, encodeText, type FixtureEncoding } from './fixtures.js';
+import { BOMS, encodeLines, encodeText, type FixtureEncoding } from './encoded-text.js';
 
 function whole(bytes: Buffer): EncodingSample {
   return { head: bytes, headIsWholeFile: true, spots: [] };

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../../../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
-import { encodeLines, type FixtureEncoding } from './fixtures.js';
+import { encodeLines, type FixtureEncoding } from './encoded-text.js';
 
 interface Case {
   name: string;

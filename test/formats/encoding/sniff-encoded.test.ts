@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { originalLineStart, sniffCsvFile } from '../../../src/formats/csv/sniff-encoded.js';
 import { ColumnType } from '../../../src/schema/column-type.js';
-import { encodeLines, encodeText } from './fixtures.js';
+import { encodeLines, encodeText } from './encoded-text.js';
 
 describe('sniffCsvFile', () => {
   for (const encoding of ['utf-16le', 'utf-16be'] as const) {
