@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import type { Dispatcher, request as undiciRequest } from 'undici';
 import { SluiceError } from '../errors.js';
 import { backoffDelay } from '../resilience/backoff.js';
 import { type SpooledFile, spoolFileName, spoolStream } from './spool.js';
@@ -101,8 +101,19 @@ function transferFailure(url: string, error: unknown): Attempt {
   return { ok: false, retry: false, error: new SluiceError('SLUICE_ERR_SOURCE_NETWORK', message, { cause: error }) };
 }
 
+type Undici = typeof import('undici');
+
+/** undici takes ~90 ms to import: a run that loads only local files should not pay for it. */
+let undici: Promise<Undici> | undefined;
+
+function loadUndici(): Promise<Undici> {
+  undici ??= import('undici');
+  return undici;
+}
+
 async function attemptDownload(dispatcher: Dispatcher, url: string, path: string, options: DownloadOptions): Promise<Attempt> {
-  let response: Awaited<ReturnType<typeof request>>;
+  const { request } = await loadUndici();
+  let response: Awaited<ReturnType<typeof undiciRequest>>;
   try {
     response = await request(url, {
       dispatcher, method: 'GET',
@@ -133,6 +144,7 @@ async function attemptDownload(dispatcher: Dispatcher, url: string, path: string
 
 /** Downloads `url` to `path` (through `path.part`); throws a SluiceError with a SLUICE_ERR_SOURCE_* code. */
 export async function downloadFile(url: string, path: string, options: DownloadOptions): Promise<SpooledFile> {
+  const { Agent, interceptors } = await loadUndici();
   const agent = new Agent({ connectTimeout: options.timeoutMs, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   const dispatcher = agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
   try {
