@@ -7,10 +7,11 @@
  */
 type Handlers = typeof import('./chunk-worker.js');
 
-let handlers: Promise<Handlers> | undefined;
+// Started as soon as the worker loads this file (piscina requires it at thread start), so the
+// module graph is ready before the first task instead of delaying it.
+const handlers: Promise<Handlers> = import('./chunk-worker.js');
 
 function load(): Promise<Handlers> {
-  handlers ??= import('./chunk-worker.js');
   return handlers;
 }
 

@@ -66,7 +66,7 @@ export interface SniffOverrides {
 
 const DELIMITERS = [0x2c, 0x3b, 0x09, 0x7c];
 const QUOTES = [DOUBLE_QUOTE, 0x27];
-const MAX_SNIFF_RECORDS = 20_000;
+const MAX_SNIFF_RECORDS = 10_000;
 /** Leading lines that may precede the header without being data. */
 const MAX_PREAMBLE_LINES = 20;
 /** Records each dialect candidate is tried on: enough to see ragged rows, cheap for 8 candidates. */
