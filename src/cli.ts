@@ -32,7 +32,7 @@ Overrides (instead of detection): --delimiter C  --quote C  --encoding LABEL  --
 
 Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLUICE_HOME.`;
 
-const LOADABLE = /\.(csv|tsv|txt|psv|dat|xlsx)$/i;
+const LOADABLE = /\.(csv|tsv|txt|psv|dat|json|ndjson|jsonl|xlsx)$/i;
 
 class UsageError extends Error {}
 
