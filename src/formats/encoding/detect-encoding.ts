@@ -96,15 +96,23 @@ export function detectEncoding(sample: EncodingSample, override?: string): Detec
   }
   if (valid > invalid) return { encoding: 'utf-8', confidence: round(valid / (valid + invalid)), bomLength: 0, source: 'utf-8' };
 
-  for (const match of chardetAnalyse(chardetSample(sample))) {
-    // Not UTF-8 (counted above); UTF-16/32 would have had a BOM or the pattern.
-    if (match.name.startsWith('UTF-')) continue;
-    const encoding = canonicalEncoding(match.name);
-    if (encoding !== null) return { encoding, confidence: round(match.confidence / 100), bomLength: 0, source: 'chardet' };
+  const matches = chardetAnalyse(chardetSample(sample)).filter((m) => !m.name.startsWith('UTF-') && canonicalEncoding(m.name) !== null);
+  // Not UTF-8 (counted above); UTF-16/32 would have had a BOM or the pattern. chardet's statistics
+  // often rank a Central European code page first for short Western text ("crème" read as
+  // "crčme"); Windows-1252 is by far the most common legacy encoding, so it wins whenever chardet
+  // finds it at least half as likely as a Latin neighbour it put first.
+  const top = matches[0];
+  if (top !== undefined) {
+    const western = matches.find((m) => canonicalEncoding(m.name) === 'windows-1252');
+    const chosen = western !== undefined && LATIN_NEIGHBOURS.has(canonicalEncoding(top.name)!) && western.confidence * 2 >= top.confidence ? western : top;
+    return { encoding: canonicalEncoding(chosen.name)!, confidence: round(chosen.confidence / 100), bomLength: 0, source: 'chardet' };
   }
   // Nothing fits: read it as UTF-8, so the rows that are not are rejected rather than garbled.
   return { encoding: 'utf-8', confidence: 0, bomLength: 0, source: 'fallback' };
 }
+
+/** Single-byte Latin code pages chardet confuses with Windows-1252. */
+const LATIN_NEIGHBOURS: ReadonlySet<string> = new Set(['windows-1250', 'iso-8859-2', 'windows-1252', 'iso-8859-15']);
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
