@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+import { spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveOptions } from './config.js';
@@ -19,6 +21,7 @@ import { resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 
 const USAGE = `Usage:
   sluice load <file|dir|url>... [--dataset NAME] [--json] [--force] [--workers N] [--writers N] [--chunk-size BYTES] [overrides]
+  sluice bench                 run the benchmark suite (sluice load vs psql \\copy, parsers; needs psql and DATABASE_URL's server)
   sluice sniff <file> [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
   sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
 
@@ -202,6 +205,16 @@ async function rejects(args: string[]): Promise<number> {
   }
 }
 
+/** The benchmark suite of bench/ (what `make bench` runs), as a child process with this terminal. */
+function benchCommand(): Promise<number> {
+  const suite = new URL('../bench/run-all.js', import.meta.url);
+  return new Promise((resolveExit, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(suite)], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => resolveExit(code ?? 1));
+  });
+}
+
 async function migrateCommand(): Promise<number> {
   const database = await openDatabase(resolveOptions());
   await database.close();
@@ -217,6 +230,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'sniff': return await sniff(rest);
       case 'rejects': return await rejects(rest);
       case 'migrate': return await migrateCommand();
+      case 'bench': return await benchCommand();
       case undefined: case '-h': case '--help': case 'help':
         process.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
