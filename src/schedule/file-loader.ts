@@ -18,7 +18,7 @@ import type { CopyWriter } from '../sink/copy-writer.js';
 import { displayTable, ensureStagingTable, plannedColumns, qualifiedTable, sameColumns, type StagingColumn } from '../sink/staging-table.js';
 import { type ResolvedInput, resolveInput, resolveOptionsFrom } from '../sources/resolve-input.js';
 import { emptySummary, type FileSummary } from '../summary.js';
-import { claimFile, completeFile, failFile, reserveFileId } from './ledger.js';
+import { claimFile, completeFile, failFile, releaseFile, reserveFileId, tryHoldFile, waitHoldFile, yieldAttempt } from './ledger.js';
 import { lineTerminatorFor } from './line-too-long.js';
 import { type PipelineResult, runPipeline } from './load-pipeline.js';
 import { loadWorkbook } from './workbook-loader.js';
@@ -167,6 +167,8 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
   const requestedDataset = request.dataset !== undefined ? normaliseIdentifier(request.dataset, 'dataset') : datasetNameFor(basename(absolute));
   const control = await context.pool.connect();
   let file: FileHandle | undefined;
+  /** The content this session holds while loading it (see tryHoldFile). */
+  let held: string | undefined;
   try {
     const reservedId = await reserveFileId(control);
     const preparedOutcome = await preparation;
@@ -201,10 +203,27 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       return finish({ status: 'failed', error: { code: 'SLUICE_ERR_FILE_READ', message: `cannot read ${path}: ${(hashed.error as Error).message}` } });
     }
     const sha256 = hashed.value;
-    const claim = await claimFile(control, {
+    const claimRequest = {
       sha256, path: absolute, source: input.source, sizeBytes: size, dataset: requestedDataset, tableName: displayTable(requestedDataset),
       chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, force: request.force === true, newId: reservedId,
-    });
+    };
+    let claim = await claimFile(control, claimRequest);
+    if (claim.kind === 'load') {
+      if (!(await tryHoldFile(control, sha256))) {
+        // Another process is loading this content: step aside, wait for it, and claim again —
+        // it will have loaded the file (skip) or stopped part way (resume).
+        openGate(false);
+        await speculative?.pipeline;
+        speculative = undefined;
+        await yieldAttempt(control, claim.fileId, claim.attempt);
+        phase('waiting for another process loading the same content');
+        await waitHoldFile(control, sha256);
+        held = sha256;
+        claim = await claimFile(control, claimRequest);
+      } else {
+        held = sha256;
+      }
+    }
     phase('claimed');
     if (claim.kind === 'skip') {
       openGate(false);
@@ -261,6 +280,7 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     }
   } finally {
     await file?.close();
+    if (held !== undefined) await releaseFile(control, held).catch(() => undefined);
     control.release();
   }
 }

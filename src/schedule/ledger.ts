@@ -159,6 +159,30 @@ export async function completeFile(client: pg.ClientBase, fileId: number, attemp
   }
 }
 
+/**
+ * Holds a file's content for this session while it loads. Another process that claims the same
+ * content meanwhile does not load it alongside: it waits for the hold, then claims again and finds
+ * it loaded (skip) or half loaded (resume). The hold is released by `releaseFile`, or by the
+ * session ending — a crashed process never keeps it.
+ */
+export async function tryHoldFile(client: pg.ClientBase, sha256: string): Promise<boolean> {
+  const result = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS held', [`sluice:load:${sha256}`]);
+  return result.rows[0].held;
+}
+
+export async function waitHoldFile(client: pg.ClientBase, sha256: string): Promise<void> {
+  await client.query('SELECT pg_advisory_lock(hashtext($1))', [`sluice:load:${sha256}`]);
+}
+
+export async function releaseFile(client: pg.ClientBase, sha256: string): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`sluice:load:${sha256}`]);
+}
+
+/** Closes an attempt that found the file held by another process and stepped aside. */
+export async function yieldAttempt(client: pg.ClientBase, fileId: number, attempt: number): Promise<void> {
+  await finishAttempt(client, fileId, attempt, 'yielded', { loaded: 0, skipped: 0 });
+}
+
 export async function failFile(client: pg.ClientBase, fileId: number, attempt: number, error: { code: string; message: string },
   counts: { loaded: number; skipped: number }): Promise<void> {
   await client.query(`UPDATE ingest.files SET status = 'failed', error_code = $2, error = $3, finished_at = now() WHERE id = $1`,
