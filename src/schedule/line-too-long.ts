@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { copyTextEscape } from '../formats/csv/chunk-encoder.js';
+import { rejectRow } from '../formats/reject-row.js';
 import type { EncodeResult } from '../formats/csv/encode-task.js';
 
 /**
@@ -29,7 +29,7 @@ export function lineTooLongResult(line: OverlongLine): EncodeResult {
   // A StringDecoder keeps back a character cut in two by the truncation instead of mangling it.
   const raw = new StringDecoder('utf8').write(line.head.subarray(0, LINE_TOO_LONG_RAW_BYTES));
   const detail = `line of ${line.byteEnd - line.byteStart} bytes is longer than maxRowBytes (${line.maxRowBytes}); raw holds only its start`;
-  const row = Buffer.from(`${line.fileId}\t${line.chunkNo}\t1\t${line.byteStart}\tLINE_TOO_LONG\t${copyTextEscape(detail)}\t${copyTextEscape(raw)}\n`);
+  const row = Buffer.from(rejectRow({ fileId: line.fileId, chunkNo: line.chunkNo, chunkLine: 1, byteOffset: line.byteStart, reason: 'LINE_TOO_LONG', detail, raw }));
   const rejects = new SharedArrayBuffer(row.length);
   row.copy(Buffer.from(rejects));
   return {

@@ -1,3 +1,4 @@
+import { daysInMonth, DOT, isDigit, lower, MINUS, PLUS, SPACE, ZERO } from './ascii.js';
 import { ColumnType, type ColumnTypeCode } from './column-type.js';
 
 /**
@@ -7,17 +8,6 @@ import { ColumnType, type ColumnTypeCode } from './column-type.js';
  * Surrounding spaces are allowed because PostgreSQL's input functions allow them.
  */
 
-const SPACE = 0x20;
-const ZERO = 0x30;
-const NINE = 0x39;
-const PLUS = 0x2b;
-const MINUS = 0x2d;
-const DOT = 0x2e;
-
-function isDigit(c: number): boolean {
-  return c >= ZERO && c <= NINE;
-}
-
 function trimStart(bytes: Uint8Array, start: number, end: number): number {
   while (start < end && bytes[start] === SPACE) start++;
   return start;
@@ -26,10 +16,6 @@ function trimStart(bytes: Uint8Array, start: number, end: number): number {
 function trimEnd(bytes: Uint8Array, start: number, end: number): number {
   while (end > start && bytes[end - 1] === SPACE) end--;
   return end;
-}
-
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
 }
 
 /** Compares bytes[start,end) case-insensitively with an ASCII lowercase word. */
@@ -140,11 +126,6 @@ function readDigits(bytes: Uint8Array, at: number, count: number): number {
     value = value * 10 + (c - ZERO);
   }
   return value;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** YYYY-MM-DD with a real calendar day; returns the index after it or -1. */

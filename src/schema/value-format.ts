@@ -1,3 +1,4 @@
+import { COLON, COMMA, daysInMonth, DOT, isDigit, lower, MINUS, PLUS, SLASH, SPACE, ZERO } from './ascii.js';
 import { ColumnType, type ColumnTypeCode } from './column-type.js';
 import { fitsType } from './value-checks.js';
 
@@ -66,25 +67,8 @@ export function describeFormat(format: ColumnFormat): string | null {
   return name;
 }
 
-const SPACE = 0x20;
-const ZERO = 0x30;
-const MINUS = 0x2d;
-const PLUS = 0x2b;
-const DOT = 0x2e;
-const COMMA = 0x2c;
-const SLASH = 0x2f;
-const COLON = 0x3a;
-
-function isDigit(c: number): boolean {
-  return c >= ZERO && c <= ZERO + 9;
-}
-
 function isSpace(c: number): boolean {
   return c === SPACE || c === 0x09;
-}
-
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
 }
 
 const NULL_TOKENS = ['null', 'na', 'n/a', '\\n', 'none', 'nan', 'nil', '#n/a'];
@@ -194,11 +178,6 @@ interface DateTime {
   hour: number; minute: number; second: number;
   fractionStart: number; fractionEnd: number;
   hasTime: boolean;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Optional `[T| ]HH:MM[:SS[.fff]] [AM|PM]` after a date. */

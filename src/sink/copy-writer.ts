@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { SluiceError } from '../errors.js';
-import { copyTextEscape } from '../formats/csv/chunk-encoder.js';
+import { rejectRow } from '../formats/reject-row.js';
 import { nextRowEnd } from '../formats/csv/row-boundary.js';
 import { LF } from '../formats/csv/dialect.js';
 
@@ -167,13 +167,13 @@ function isolateFailingRow(job: CopyJob, error: unknown): boolean {
       // Class 23 is a constraint the table carries (NOT NULL, CHECK, UNIQUE); class 22, a value
       // PostgreSQL could not read as the column's type.
       const reason = String((error as { code?: unknown }).code).startsWith('23') ? 'CONSTRAINT' : 'CAST';
-      const rejectRow = Buffer.from(`${job.fileId}\t${job.chunkNo}\t${job.chunkLineOf(offset)}\t${offset}\t${reason}\t${copyTextEscape(message)}\t${copyTextEscape(raw)}\n`);
+      const rejected = Buffer.from(rejectRow({ fileId: job.fileId, chunkNo: job.chunkNo, chunkLine: job.chunkLineOf(offset), byteOffset: offset, reason, detail: message, raw }));
       const remaining = new Uint8Array(data.length - (end - rowStart));
       remaining.set(data.subarray(0, rowStart), 0);
       remaining.set(data.subarray(end), rowStart);
-      const rejects = new Uint8Array(job.rejects.length + rejectRow.length);
+      const rejects = new Uint8Array(job.rejects.length + rejected.length);
       rejects.set(job.rejects, 0);
-      rejects.set(rejectRow, job.rejects.length);
+      rejects.set(rejected, job.rejects.length);
       job.data = remaining;
       job.rejects = rejects;
       job.rows--;

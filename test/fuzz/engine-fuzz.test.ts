@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { createEngine, type Engine } from '../../src/index.js';
 import { CORPUS } from '../fixtures/corpus.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { mulberry32 } from '../helpers/random.js';
 
 /**
  * Fuzzing the whole engine with random bytes and mutated corpus files, bounded in time and count:
@@ -16,15 +17,6 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const BUDGET_MS = Number(process.env.SLUICE_FUZZ_MS ?? 20_000);
 const MAX_CASES = Number(process.env.SLUICE_FUZZ_CASES ?? 400);
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING = [0x22, 0x2c, 0x3b, 0x09, 0x7c, 0x0a, 0x0d, 0x00, 0x5c, 0x27, 0xef, 0xbb, 0xbf, 0xff, 0xfe, 0xc3, 0xa9, 0x20];
 

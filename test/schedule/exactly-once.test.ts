@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { mulberry32 } from '../helpers/random.js';
 
 /**
  * Kill the loading process with SIGKILL at random points, rerun each time: at the end every source
@@ -16,16 +17,6 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 const CLI = new URL('../../src/cli.js', import.meta.url).pathname;
 const ROWS = 200_000;
 const KILLS = 4;
-
-/** A tiny seeded PRNG so a failure can be replayed. */
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let db: TestDatabase;
 let dir: string;

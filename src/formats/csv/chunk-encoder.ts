@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { ByteSink } from '../byte-sink.js';
 import { ColumnType, type ColumnTypeCode, columnTypeName } from '../../schema/column-type.js';
 import { fitsType } from '../../schema/value-checks.js';
+import { rejectRow } from '../reject-row.js';
 import { type ColumnFormat, isPlain, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
 import { CR, LF, type CsvDialect } from './dialect.js';
 import { parseRecord } from './record-parser.js';
@@ -361,10 +362,6 @@ function reject(context: ChunkContext, rowStart: number, rowEnd: number, rowLine
   if (stats.samples.length < MAX_SAMPLES) stats.samples.push({ chunkLine: rowLine, byteOffset, reason, detail });
   const rawEnd = Math.min(rowEnd, rowStart + MAX_RAW_BYTES);
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset + rowStart, rawEnd - rowStart).toString('utf8');
-  context.rejects.pushString(`${plan.fileId}\t${plan.chunkNo}\t${rowLine}\t${byteOffset}\t${reason}\t${copyTextEscape(detail)}\t${copyTextEscape(raw)}\n`);
+  context.rejects.pushString(rejectRow({ fileId: plan.fileId, chunkNo: plan.chunkNo, chunkLine: rowLine, byteOffset, reason, detail, raw }));
 }
 
-/** Escapes a value for COPY text format; NUL (which text cannot hold) becomes U+FFFD. */
-export function copyTextEscape(value: string): string {
-  return value.replace(/[\\\t\n\r\0]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\uFFFD'));
-}

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { ByteSink } from '../byte-sink.js';
-import { copyTextEscape } from '../csv/chunk-encoder.js';
+import { rejectRow } from '../reject-row.js';
 import { ColumnType, type ColumnTypeCode, columnTypeName } from '../../schema/column-type.js';
 import { fitsType } from '../../schema/value-checks.js';
 import { COLON, COMMA, CR, decodeStringBody, JsonKind, JsonScanner, LBRACE, LF, QUOTE, RBRACE, ScanError, type ScanErrorCode, skipWhitespace, StringFlag } from './json-scanner.js';
@@ -478,7 +478,7 @@ class JsonChunkEncoder implements RecordVisitor {
     stats.rejected++;
     if (stats.samples.length < MAX_SAMPLES) stats.samples.push({ chunkLine: line, byteOffset, reason, detail });
     const raw = this.chunk.toString('utf8', start, Math.min(end, start + MAX_RAW_BYTES));
-    this.rejects.pushString(`${plan.fileId}\t${plan.chunkNo}\t${line}\t${byteOffset}\t${reason}\t${copyTextEscape(detail)}\t${copyTextEscape(raw)}\n`);
+    this.rejects.pushString(rejectRow({ fileId: plan.fileId, chunkNo: plan.chunkNo, chunkLine: line, byteOffset, reason, detail, raw }));
   }
 }
 
