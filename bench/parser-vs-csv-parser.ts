@@ -25,7 +25,7 @@ import csvParser from 'csv-parser';
 import { Bench } from 'tinybench';
 import { ByteSink } from '../src/formats/byte-sink.js';
 import { encodeChunk, type EncodePlan } from '../src/formats/csv/chunk-encoder.js';
-import { LF } from '../src/formats/csv/dialect.js';
+import { csvDialect, LF } from '../src/formats/csv/dialect.js';
 import { countByte, lastRowEnd } from '../src/formats/csv/row-boundary.js';
 import { sniffCsv } from '../src/formats/csv/sniffer.js';
 import { ColumnType, columnTypeName } from '../src/schema/column-type.js';
@@ -120,7 +120,7 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
   if (checkedRows !== rows) fail(`csv-parser produced ${checkedRows} rows, expected ${rows}`);
   const check = encodeChunk(bytes, sniff.dataStart, bytes.length, plan, new ByteSink(output), new ByteSink(rejectsRegion));
   if (check.rows !== rows || check.rejected !== 0) fail(`encodeChunk: ${check.rows} rows, ${check.rejected} rejected (expected ${rows}, 0): ${JSON.stringify(check.samples)}`);
-  const cut = lastRowEnd(bytes, sniff.dataStart, bytes.length, quote, newline);
+  const cut = lastRowEnd(bytes, sniff.dataStart, bytes.length, csvDialect({ quote, newline }));
   if (cut !== bytes.length) fail(`lastRowEnd returned ${cut}, expected ${bytes.length}`);
   if (countByte(bytes, LF, 0, bytes.length) !== rows + 1) fail('countByte(LF) disagrees with the row count');
 
@@ -152,9 +152,9 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
       const stats = encodeChunk(bytes, sniff.dataStart, bytes.length, plan, new ByteSink(output), new ByteSink(rejectsRegion));
       sink += stats.rows;
     });
-    bench.add(names.c1, () => { sink += lastRowEnd(bytes, sniff.dataStart, bytes.length, quote, newline); });
+    bench.add(names.c1, () => { sink += lastRowEnd(bytes, sniff.dataStart, bytes.length, csvDialect({ quote, newline })); });
     bench.add(names.c2, () => { sink += countByte(bytes, LF, 0, bytes.length); });
-    bench.add(names.c3, () => { sink += lastRowEnd(plain, sniff.dataStart, plain.length, quote, newline); });
+    bench.add(names.c3, () => { sink += lastRowEnd(plain, sniff.dataStart, plain.length, csvDialect({ quote, newline })); });
     await bench.run();
     const line: string[] = [];
     for (const task of bench.tasks) {

@@ -9,7 +9,7 @@ import { openDatabase } from './database/database.js';
 import { createEngine } from './engine.js';
 import { SluiceError } from './errors.js';
 import { overrideEncoding } from './formats/encoding/text-encoding.js';
-import { type FormatOverrides, overrideByte, parseTypesOption } from './formats/overrides.js';
+import { type FormatOverrides, overrideByte, overrideByteOrNone, parseTypesOption } from './formats/overrides.js';
 import { columnTypeName, postgresTypeName } from './schema/column-type.js';
 import { ProgressBar } from './telemetry/progress-bar.js';
 import type { FileSummary } from './summary.js';
@@ -27,7 +27,8 @@ const USAGE = `Usage:
 
 Inputs: local paths, http(s) URLs (downloaded first) and gzip files (.gz, decompressed first).
 
-Overrides (instead of detection): --delimiter C  --quote C  --encoding LABEL  --header | --no-header
+Overrides (instead of detection): --delimiter C  --quote C|none  --escape C|none  --comment C|none
+  --encoding LABEL  --header | --no-header
   --types name=type,...  (types: bool, int, bigint, float, date, timestamptz, text)
   --date-order mdy|dmy   (when day and month cannot be told apart; default mdy)
   --sheet NAME|N         (a workbook: load only this sheet, by name or 1-based position; default all)
@@ -40,16 +41,18 @@ const LOADABLE = /\.(csv|tsv|txt|psv|dat|json|ndjson|jsonl|xlsx)$/i;
 class UsageError extends Error {}
 
 const OVERRIDE_OPTIONS = {
-  delimiter: { type: 'string' }, quote: { type: 'string' }, encoding: { type: 'string' },
+  delimiter: { type: 'string' }, quote: { type: 'string' }, escape: { type: 'string' }, comment: { type: 'string' }, encoding: { type: 'string' },
   header: { type: 'boolean' }, 'no-header': { type: 'boolean' }, types: { type: 'string' }, sheet: { type: 'string' },
   'date-order': { type: 'string' },
 } as const;
 
-function overridesFrom(values: { delimiter?: string; quote?: string; encoding?: string; header?: boolean; 'no-header'?: boolean; types?: string; sheet?: string; 'date-order'?: string }): FormatOverrides {
+function overridesFrom(values: { delimiter?: string; quote?: string; escape?: string; comment?: string; encoding?: string; header?: boolean; 'no-header'?: boolean; types?: string; sheet?: string; 'date-order'?: string }): FormatOverrides {
   if (values.header === true && values['no-header'] === true) throw new UsageError('--header and --no-header contradict each other');
   const overrides: FormatOverrides = {};
   if (values.delimiter !== undefined) { overrideByte('delimiter', values.delimiter); overrides.delimiter = values.delimiter; }
-  if (values.quote !== undefined) { overrideByte('quote', values.quote); overrides.quote = values.quote; }
+  if (values.quote !== undefined) { overrideByteOrNone('quote', values.quote); overrides.quote = values.quote; }
+  if (values.escape !== undefined) { overrideByteOrNone('escape', values.escape); overrides.escape = values.escape; }
+  if (values.comment !== undefined) { overrideByteOrNone('comment', values.comment); overrides.comment = values.comment; }
   if (values.encoding !== undefined) { overrideEncoding(values.encoding); overrides.encoding = values.encoding; }
   if (values.header === true) overrides.header = true;
   if (values['no-header'] === true) overrides.header = false;
@@ -160,7 +163,11 @@ async function sniff(args: string[]): Promise<number> {
     const prepared = await prepareFile(pool, input.localPath, info.size, overrides);
     const flags: string[] = [];
     if (prepared.describe.delimiter !== null) flags.push(`--delimiter ${JSON.stringify(prepared.describe.delimiter)}`);
-    if (prepared.describe.quote !== null) flags.push(`--quote ${JSON.stringify(prepared.describe.quote)}`);
+    if (prepared.format === 'csv') {
+      flags.push(`--quote ${JSON.stringify(prepared.describe.quote ?? 'none')}`);
+      if (prepared.describe.escape != null) flags.push(`--escape ${JSON.stringify(prepared.describe.escape)}`);
+      if (prepared.describe.comment != null) flags.push(`--comment ${JSON.stringify(prepared.describe.comment)}`);
+    }
     flags.push(`--encoding ${prepared.encoding}`);
     if (prepared.describe.header !== null) flags.push(prepared.describe.header ? '--header' : '--no-header');
     if (prepared.columns.length > 0) flags.push(`--types ${prepared.columns.map((c) => `${c.name}=${columnTypeName(c.type)}`).join(',')}`);

@@ -15,7 +15,12 @@ export interface FileSummary {
   compression: 'gzip' | null;
   encoding: string | null;
   delimiter: string | null;
+  /** The quote character, null when the file quotes nothing. */
   quote: string | null;
+  /** CSV: the escape character inside fields (`\\`), null when quotes are doubled (RFC 4180). */
+  escape?: string | null;
+  /** CSV: the character that starts a comment line (`#`), null when there are none. */
+  comment?: string | null;
   line_ending: 'LF' | 'CRLF' | 'CR' | null;
   header: boolean | null;
   rows: number;

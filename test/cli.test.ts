@@ -30,7 +30,7 @@ describe('sluice CLI', () => {
     const outcome = await sluice(['load', dir, '--json'], env);
     assert.equal(outcome.code, 0, outcome.stderr);
     const summaries = outcome.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    assert.deepEqual(summaries.map((s) => [s.dataset, s.status, s.rows, s.rejected, s.delimiter]), [['a', 'loaded', 1, 1, ','], ['b', 'loaded', 1, 0, '\\t']]);
+    assert.deepEqual(summaries.map((s) => [s.dataset, s.status, s.rows, s.rejected, s.delimiter]), [['a', 'loaded', 1, 1, ','], ['b', 'loaded', 1, 0, '\t']]);
     for (const key of ['file', 'sha256', 'status', 'dataset', 'table', 'format', 'encoding', 'delimiter', 'header', 'rows', 'rejected', 'columns', 'quality', 'timeseries', 'duration_ms', 'error']) {
       assert.ok(key in summaries[0], `summary lacks ${key}`);
     }

@@ -1,4 +1,5 @@
 import { SluiceError } from '../errors.js';
+import { NONE } from './csv/dialect.js';
 import { ColumnType, type ColumnTypeName } from '../schema/column-type.js';
 
 /**
@@ -8,7 +9,12 @@ import { ColumnType, type ColumnTypeName } from '../schema/column-type.js';
 export interface FormatOverrides {
   /** One character; `\t` or `tab` for a tab. */
   delimiter?: string;
+  /** One character, or `none`: the file quotes nothing (a `"` is text). */
   quote?: string;
+  /** The escape character inside fields (`\\`), or `none`: quotes are escaped by doubling them. */
+  escape?: string;
+  /** Lines starting with this character are comments (`#`), or `none`: every line is data. */
+  comment?: string;
   /** An encoding label TextDecoder knows (`utf-8`, `windows-1252`, `utf-16le`, `shift_jis`, …). */
   encoding?: string;
   header?: boolean;
@@ -35,6 +41,11 @@ export function parseTypesOption(text: string): Record<string, ColumnTypeName> {
     types[name] = type as ColumnTypeName;
   }
   return types;
+}
+
+/** A quote, escape or comment override as the byte it stands for, or NONE (`none`). */
+export function overrideByteOrNone(option: string, value: string): number {
+  return value.toLowerCase() === 'none' ? NONE : overrideByte(option, value);
 }
 
 /** A delimiter or quote override as the byte it stands for. */

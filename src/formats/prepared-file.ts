@@ -55,6 +55,10 @@ export interface PreparedFile {
   describe: {
     delimiter: string | null;
     quote: string | null;
+    /** CSV: the escape character inside fields (`\\`), null when quotes are doubled. */
+    escape?: string | null;
+    /** CSV: the character that starts a comment line, null when there are none. */
+    comment?: string | null;
     line_ending: 'LF' | 'CRLF' | 'CR' | null;
     header: boolean | null;
     confidence: Record<string, number> | null;

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { SlotRing } from '../../src/ring/slot-ring.js';
 import { ChunkPlanner, type PlannedChunk } from '../../src/schedule/chunk-planner.js';
 import { lastRowEnd } from '../../src/formats/csv/row-boundary.js';
+import { DEFAULT_DIALECT } from '../../src/formats/csv/dialect.js';
 
 let dir: string;
 before(async () => { dir = await mkdtemp(join(tmpdir(), 'sluice-planner-')); });
@@ -23,7 +24,7 @@ async function plan(text: string, chunkSize: number, committed = new Map<number,
   const ring = new SlotRing({ slots: 2, inputCapacity: chunkSize });
   const planner = new ChunkPlanner({
     file, size: Buffer.byteLength(text), dataStart: 0, chunkSize, maxRowBytes: options.maxRowBytes ?? 1 << 20,
-    lastRowEnd: (bytes, from, to) => lastRowEnd(bytes, from, to, 0x22, 0x0a), lineTerminator: options.lineTerminator === undefined ? 0x0a : options.lineTerminator, ring, committed,
+    lastRowEnd: (bytes, from, to) => lastRowEnd(bytes, from, to, DEFAULT_DIALECT), lineTerminator: options.lineTerminator === undefined ? 0x0a : options.lineTerminator, ring, committed,
   });
   const chunks: PlannedChunk[] = [];
   try {

@@ -80,7 +80,7 @@ describe('gzip inputs are decompressed into the spool, then loaded', () => {
     const path = join(dir, 'tabs.tsv.gz');
     await writeFile(path, gzipSync('a\tb\n1\tx\n2\ty\n'));
     const summary = await engine.ingest(path);
-    assert.deepEqual([summary.status, summary.dataset, summary.delimiter, summary.rows], ['loaded', 'tabs', '\\t', 2]);
+    assert.deepEqual([summary.status, summary.dataset, summary.delimiter, summary.rows], ['loaded', 'tabs', '\t', 2]);
   });
 
   test('a gzip bomb stops at maxDownloadBytes with SLUICE_ERR_SOURCE_TOO_LARGE and leaves nothing behind', async () => {

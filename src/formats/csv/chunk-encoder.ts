@@ -272,9 +272,9 @@ function fileOffset(context: ChunkContext, index: number): number {
  */
 function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { next: number; terminators: number } {
   const { bytes, end, plan, stats } = context;
-  const { quote, newline } = plan.dialect;
+  const { newline } = plan.dialect;
   stats.slowRows++;
-  const { end: rowEnd, unclosedQuote } = nextRowEnd(bytes, rowStart, end, quote, newline);
+  const { end: rowEnd, unclosedQuote } = nextRowEnd(bytes, rowStart, end, plan.dialect);
   let terminators = 0;
   for (let k = rowStart; k < rowEnd; k++) if (bytes[k] === newline) terminators++;
   let contentEnd = rowEnd;

@@ -5,7 +5,7 @@ import { describeFormat, ValueFormat } from '../../schema/value-format.js';
 import { SluiceError } from '../../errors.js';
 import { bufferView, countUnits } from '../encoding/code-units.js';
 import { codeUnitsOf, hasAsciiTrailBytes, overrideEncoding } from '../encoding/text-encoding.js';
-import { type FormatOverrides, overrideByte } from '../overrides.js';
+import { type FormatOverrides, overrideByte, overrideByteOrNone } from '../overrides.js';
 import type { PreparedFile } from '../prepared-file.js';
 import { describeByte } from './dialect.js';
 import { lastRowEnd, lastRowEndUtf16 } from './row-boundary.js';
@@ -16,7 +16,9 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
   const sniff = await sniffFile(piscina, path, size, {
     header: overrides.header,
     delimiter: overrides.delimiter === undefined ? undefined : overrideByte('delimiter', overrides.delimiter),
-    quote: overrides.quote === undefined ? undefined : overrideByte('quote', overrides.quote),
+    quote: overrides.quote === undefined ? undefined : overrideByteOrNone('quote', overrides.quote),
+    escape: overrides.escape === undefined ? undefined : overrideByteOrNone('escape', overrides.escape),
+    comment: overrides.comment === undefined ? undefined : overrideByteOrNone('comment', overrides.comment),
     types: overrides.types,
     dateOrder: overrides.dateOrder,
   }, overrides.encoding === undefined ? undefined : overrideEncoding(overrides.encoding));
@@ -33,8 +35,8 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
     dataStart: sniff.dataStart,
     columns: sniff.columns.map((c) => ({ ...c, format: describeFormat(c.format) })),
     lastRowEnd: units === 'bytes'
-      ? (bytes, from, to) => lastRowEnd(bytes, from, to, quote, newline)
-      : (bytes, from, to) => lastRowEndUtf16(bytes, from, to, quote, newline, units === 'utf16be'),
+      ? (bytes, from, to) => lastRowEnd(bytes, from, to, sniff.dialect)
+      : (bytes, from, to) => lastRowEndUtf16(bytes, from, to, sniff.dialect, units === 'utf16be'),
     countLines: (bytes, from, to) => countUnits(bufferView(bytes, from, to), newline, units),
     encodeTask: 'encode',
     encodePlan: (load) => ({
@@ -60,6 +62,8 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
     describe: {
       delimiter: describeByte(delimiter),
       quote: describeByte(quote),
+      escape: describeByte(sniff.dialect.escape),
+      comment: describeByte(sniff.dialect.comment),
       line_ending: sniff.lineEnding,
       header: sniff.header,
       confidence: { delimiter: sniff.delimiterConfidence, header: sniff.headerConfidence, encoding: sniff.encodingConfidence },

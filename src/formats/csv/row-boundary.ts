@@ -1,3 +1,4 @@
+import type { CsvDialect } from './dialect.js';
 import { bufferView, countUnits } from '../encoding/code-units.js';
 
 /**
@@ -40,7 +41,8 @@ export function countByte(bytes: Uint8Array, byte: number, from: number, to: num
  * The index just after the last row terminator in bytes[from, to) that lies outside quotes,
  * given that `from` is a row start (outside quotes). -1 when no row ends in the range.
  */
-export function lastRowEnd(bytes: Uint8Array, from: number, to: number, quote: number, newline: number): number {
+export function lastRowEnd(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect): number {
+  const { quote, newline } = dialect;
   // Parity of the quotes before `to`, then walk back byte by byte (usually less than one row)
   // until a newline with an even number of quotes before it.
   let parity = countByte(bytes, quote, from, to) & 1;
@@ -58,7 +60,8 @@ export function lastRowEnd(bytes: Uint8Array, from: number, to: number, quote: n
  * the 0x22 or 0x0A byte of another character (U+220A, U+0A22) never counts. The cut is always on
  * a unit boundary; an odd last byte (a unit cut in half by `to`) is left to the next chunk.
  */
-export function lastRowEndUtf16(bytes: Uint8Array, from: number, to: number, quote: number, newline: number, bigEndian: boolean): number {
+export function lastRowEndUtf16(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, bigEndian: boolean): number {
+  const { quote, newline } = dialect;
   const end = from + ((to - from) & ~1);
   const units = bigEndian ? 'utf16be' : 'utf16le';
   let parity = countUnits(bufferView(bytes, from, end), quote, units) & 1;
@@ -78,7 +81,8 @@ export function lastRowEndUtf16(bytes: Uint8Array, from: number, to: number, quo
  * (`from` being a row start), or `to` when the range ends first (the last row of a file).
  * Also reports whether a quote was still open at `to`.
  */
-export function nextRowEnd(bytes: Uint8Array, from: number, to: number, quote: number, newline: number): { end: number; unclosedQuote: boolean } {
+export function nextRowEnd(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect): { end: number; unclosedQuote: boolean } {
+  const { quote, newline } = dialect;
   let inQuotes = false;
   for (let i = from; i < to; i++) {
     const c = bytes[i];

@@ -3,7 +3,7 @@ import { ColumnType, type ColumnTypeCode, type ColumnTypeName, columnTypeName, p
 import { columnNamesFor, normaliseIdentifier } from '../../schema/identifiers.js';
 import { candidatesFor, ColumnTypeAccumulator, type InferredColumn, namesTime } from '../../schema/type-inference.js';
 import { type ColumnFormat, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
-import { CR, type CsvDialect, DOUBLE_QUOTE, describeByte, LF } from './dialect.js';
+import { CR, type CsvDialect, csvDialect, DOUBLE_QUOTE, LF } from './dialect.js';
 import { fieldRanges, parseRecord } from './record-parser.js';
 import { nextRowEnd } from './row-boundary.js';
 
@@ -57,7 +57,12 @@ export interface CsvSniffResult {
 export interface SniffOverrides {
   header?: boolean;
   delimiter?: number;
+  /** A quote byte, or NONE: nothing is quoted. */
   quote?: number;
+  /** An escape byte, or NONE: quotes are doubled. */
+  escape?: number;
+  /** A comment byte, or NONE: no comment lines. */
+  comment?: number;
   /** Forced column types, by column name or header text. */
   types?: Record<string, ColumnTypeName>;
   /** Day/month order when the values cannot tell. Default: month first (mdy). */
@@ -78,11 +83,12 @@ interface RecordSpan {
 }
 
 /** Splits bytes into records (blank lines dropped), quote-aware, up to `limit`. */
-function splitRecords(bytes: Uint8Array, from: number, quote: number, newline: number, limit: number, dropLastPartial: boolean): RecordSpan[] {
+function splitRecords(bytes: Uint8Array, from: number, dialect: CsvDialect, limit: number, dropLastPartial: boolean): RecordSpan[] {
+  const { newline } = dialect;
   const records: RecordSpan[] = [];
   let i = from;
   while (i < bytes.length && records.length < limit) {
-    const { end, unclosedQuote } = nextRowEnd(bytes, i, bytes.length, quote, newline);
+    const { end, unclosedQuote } = nextRowEnd(bytes, i, bytes.length, dialect);
     const terminated = end > i && bytes[end - 1] === newline;
     if (!terminated && (dropLastPartial || unclosedQuote)) break;
     let contentEnd = terminated ? end - 1 : end;
@@ -134,7 +140,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   const dropLastPartial = !sample.headIsWholeFile;
 
   // Try every delimiter × quote; keep the one whose records agree on the most fields.
-  let best = { dialect: { delimiter: overrides.delimiter ?? DELIMITERS[0], quote: overrides.quote ?? DOUBLE_QUOTE, newline }, score: -1, consistency: 0, records: [] as RecordSpan[], fields: 1 };
+  let best = { dialect: csvDialect({ delimiter: overrides.delimiter ?? DELIMITERS[0], quote: overrides.quote ?? DOUBLE_QUOTE, newline }), score: -1, consistency: 0, records: [] as RecordSpan[], fields: 1 };
   const quotes = overrides.quote !== undefined ? [overrides.quote] : QUOTES;
   const delimiters = overrides.delimiter !== undefined ? [overrides.delimiter] : DELIMITERS;
   for (const quote of quotes) {
@@ -142,8 +148,8 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
       // An alternative quote must be seen quoting: one that never opens a field would only win by
       // splitting the double-quoted fields that hold a delimiter (more fields, same consistency).
       if (quote !== DOUBLE_QUOTE && overrides.quote === undefined && !opensAField(head, from, quote, delimiter)) continue;
-      const dialect = { delimiter, quote, newline };
-      const records = splitRecords(head, from, quote, newline, DIALECT_RECORDS, dropLastPartial);
+      const dialect = csvDialect({ delimiter, quote, newline });
+      const records = splitRecords(head, from, dialect, DIALECT_RECORDS, dropLastPartial);
       if (records.length === 0) continue;
       const ranges: number[] = [];
       const counts = records.map((r) => fieldRanges(head, r.start, r.end, dialect, ranges));
@@ -155,7 +161,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     }
   }
   const dialect = best.dialect;
-  let records = splitRecords(head, from, dialect.quote, newline, MAX_SNIFF_RECORDS, dropLastPartial);
+  let records = splitRecords(head, from, dialect, MAX_SNIFF_RECORDS, dropLastPartial);
   const columnCount = best.fields;
   const ranges: number[] = [];
   // A preamble (a title, "exported on …") is a few leading lines that do not have the file's
@@ -185,7 +191,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   for (const spot of sample.spots) {
     const firstNewline = spot.indexOf(newline);
     if (firstNewline === -1) continue;
-    for (const record of splitRecords(spot, firstNewline + 1, dialect.quote, newline, 5_000, true)) {
+    for (const record of splitRecords(spot, firstNewline + 1, dialect, 5_000, true)) {
       if (fieldRanges(spot, record.start, record.end, dialect, ranges) === columnCount) rest.addRecord(spot, ranges, dialect.quote);
     }
   }
@@ -215,7 +221,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     name: names[i], source: sources[i], type: c.type, confidence: forced[i] !== undefined ? 1 : c.confidence, format: c.format, ambiguous: c.ambiguous,
     formatsByType: c.formatsByType,
   }));
-  const headerEnd = nextRowEnd(head, records[0].start, head.length, dialect.quote, newline).end;
+  const headerEnd = nextRowEnd(head, records[0].start, head.length, dialect).end;
   return {
     encoding: 'utf-8', bom, dialect, lineEnding, header, headerConfidence,
     delimiterConfidence: Math.round(best.consistency * 1000) / 1000,
@@ -252,10 +258,6 @@ function detectHeader(first: string[], columns: InferredColumn[], rest: string[]
   const recurs = first.some((v, i) => rest.some((row) => row[i] === v));
   if (distinct && nameLike && !recurs) return { header: true, confidence: 0.6 };
   return { header: false, confidence: 0.6 };
-}
-
-export function describeDialect(dialect: CsvDialect): { delimiter: string; quote: string } {
-  return { delimiter: describeByte(dialect.delimiter), quote: describeByte(dialect.quote) };
 }
 
 export function describeColumns(columns: SniffedColumn[]): { name: string; source: string; type: string; inferred: string; confidence: number }[] {

@@ -12,7 +12,7 @@ import csvParser from 'csv-parser';
 import fc from 'fast-check';
 import { ByteSink } from '../../../src/formats/byte-sink.js';
 import { encodeChunk, type EncodePlan, type RejectReason } from '../../../src/formats/csv/chunk-encoder.js';
-import { CR, type CsvDialect, DOUBLE_QUOTE, LF } from '../../../src/formats/csv/dialect.js';
+import { CR, type CsvDialect, csvDialect, DOUBLE_QUOTE, LF } from '../../../src/formats/csv/dialect.js';
 import { lastRowEnd } from '../../../src/formats/csv/row-boundary.js';
 import { ColumnType, type ColumnTypeCode } from '../../../src/schema/column-type.js';
 
@@ -47,7 +47,7 @@ function planChunks(bytes: Uint8Array, dataStart: number, chunkSize: number, quo
     let want = Math.min(chunkSize, size - start);
     let end = size;
     while (start + want < size) {
-      const cut = lastRowEnd(bytes, start, start + want, quote, newline);
+      const cut = lastRowEnd(bytes, start, start + want, csvDialect({ quote, newline }));
       if (cut > start) { end = cut; break; }
       want *= 2;
     }
@@ -216,8 +216,8 @@ const encodeSetup = fc.record({
   fileId: fc.integer({ min: 1, max: 2 ** 40 }),
 });
 
-const DIALECT_LF: CsvDialect = { delimiter: COMMA, quote: DOUBLE_QUOTE, newline: LF };
-const DIALECT_CR: CsvDialect = { delimiter: COMMA, quote: DOUBLE_QUOTE, newline: CR };
+const DIALECT_LF: CsvDialect = csvDialect({ delimiter: COMMA, quote: DOUBLE_QUOTE, newline: LF });
+const DIALECT_CR: CsvDialect = csvDialect({ delimiter: COMMA, quote: DOUBLE_QUOTE, newline: CR });
 
 function textTypes(columns: number): ColumnTypeCode[] {
   return Array.from({ length: columns }, () => ColumnType.text);

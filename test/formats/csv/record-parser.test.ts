@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import csvParser from 'csv-parser';
-import { CR, type CsvDialect, DOUBLE_QUOTE, LF } from '../../../src/formats/csv/dialect.js';
+import { CR, type CsvDialect, csvDialect, DOUBLE_QUOTE, LF } from '../../../src/formats/csv/dialect.js';
 import { parseCell, parseRecord } from '../../../src/formats/csv/record-parser.js';
 import { countByte, lastRowEnd, nextRowEnd } from '../../../src/formats/csv/row-boundary.js';
 
@@ -89,7 +89,7 @@ const RECORD_CASES: RecordCase[] = [
 describe('parseRecord agrees with csv-parser', () => {
   for (const c of RECORD_CASES) {
     test(c.name, async () => {
-      const dialect: CsvDialect = { delimiter: c.delimiter ?? COMMA, quote: c.quote ?? DOUBLE_QUOTE, newline: LF };
+      const dialect: CsvDialect = csvDialect({ delimiter: c.delimiter ?? COMMA, quote: c.quote ?? DOUBLE_QUOTE, newline: LF });
       const bytes = bytesOf(c.record);
       assert.deepEqual(parseRecord(bytes, 0, bytes.length, dialect), c.expected, 'parseRecord');
 
@@ -116,7 +116,7 @@ describe('parseRecord agrees with csv-parser', () => {
   }
 
   test('an empty record has no fields (csv-parser emits {} for a blank line)', async () => {
-    assert.deepEqual(parseRecord(bytesOf('x\n\ny'), 2, 2, { delimiter: COMMA, quote: DOUBLE_QUOTE, newline: LF }), []);
+    assert.deepEqual(parseRecord(bytesOf('x\n\ny'), 2, 2, csvDialect({ delimiter: COMMA, quote: DOUBLE_QUOTE, newline: LF })), []);
     const reference = await referenceRecords(bytesOf('x\n\ny\n'));
     assert.deepEqual(reference.map((r) => r.values), [['x'], [], ['y']]);
   });
@@ -185,8 +185,8 @@ function checkBoundaries(bytes: Uint8Array, quote: number, newline: number): voi
     for (let to = from; to <= bytes.length; to++) {
       const within = ends.filter((e) => e <= to);
       const expectedLast = within.length > 0 ? within[within.length - 1] : -1;
-      assert.equal(lastRowEnd(bytes, from, to, quote, newline), expectedLast, `lastRowEnd(${from}, ${to})`);
-      const next = nextRowEnd(bytes, from, to, quote, newline);
+      assert.equal(lastRowEnd(bytes, from, to, csvDialect({ quote: quote, newline: newline })), expectedLast, `lastRowEnd(${from}, ${to})`);
+      const next = nextRowEnd(bytes, from, to, csvDialect({ quote: quote, newline: newline }));
       if (within.length > 0) {
         assert.deepEqual(next, { end: within[0], unclosedQuote: false }, `nextRowEnd(${from}, ${to})`);
       } else {
@@ -205,7 +205,7 @@ async function checkAgainstCsvParser(bytes: Uint8Array, newline: number, quote =
   const walked: number[] = [];
   for (let at = 0; at < bytes.length;) {
     walked.push(at);
-    at = nextRowEnd(bytes, at, bytes.length, quote, newline).end;
+    at = nextRowEnd(bytes, at, bytes.length, csvDialect({ quote: quote, newline: newline })).end;
   }
   assert.deepEqual(walked, starts, 'nextRowEnd walk');
 }
@@ -234,22 +234,22 @@ describe('row boundaries (quote parity)', () => {
     const bytes = bytesOf(crText);
     // 'a\r' ends at 2; '"b\rc"\r' at 8; 'd,"e""\r"\r' at 17; the blank '\r' at 18.
     assert.deepEqual(naiveRowEnds(bytes, 0, DOUBLE_QUOTE, CR), [2, 8, 17, 18]);
-    assert.equal(lastRowEnd(bytes, 0, bytes.length, DOUBLE_QUOTE, CR), 18);
-    assert.equal(lastRowEnd(bytes, 2, 7, DOUBLE_QUOTE, CR), -1, 'the CR inside quotes does not end a row');
-    assert.equal(lastRowEnd(bytes, 2, 16, DOUBLE_QUOTE, CR), 8);
-    assert.deepEqual(nextRowEnd(bytes, 8, bytes.length, DOUBLE_QUOTE, CR), { end: 17, unclosedQuote: false });
+    assert.equal(lastRowEnd(bytes, 0, bytes.length, csvDialect({ quote: DOUBLE_QUOTE, newline: CR })), 18);
+    assert.equal(lastRowEnd(bytes, 2, 7, csvDialect({ quote: DOUBLE_QUOTE, newline: CR })), -1, 'the CR inside quotes does not end a row');
+    assert.equal(lastRowEnd(bytes, 2, 16, csvDialect({ quote: DOUBLE_QUOTE, newline: CR })), 8);
+    assert.deepEqual(nextRowEnd(bytes, 8, bytes.length, csvDialect({ quote: DOUBLE_QUOTE, newline: CR })), { end: 17, unclosedQuote: false });
     // With LF as the newline, nothing ends.
-    assert.equal(lastRowEnd(bytes, 0, bytes.length, DOUBLE_QUOTE, LF), -1);
+    assert.equal(lastRowEnd(bytes, 0, bytes.length, csvDialect({ quote: DOUBLE_QUOTE, newline: LF })), -1);
   });
 
   test('explicit ends around quoted newlines and an unclosed quote', () => {
     const bytes = bytesOf(lfText);
     assert.deepEqual(naiveRowEnds(bytes, 0, DOUBLE_QUOTE, LF), [4, 12, 22, 23, 29]);
-    assert.equal(lastRowEnd(bytes, 0, 11, DOUBLE_QUOTE, LF), 4, 'the LF inside "x\\ny" is not a row end');
-    assert.equal(lastRowEnd(bytes, 4, 11, DOUBLE_QUOTE, LF), -1);
-    assert.deepEqual(nextRowEnd(bytes, 29, bytes.length, DOUBLE_QUOTE, LF), { end: bytes.length, unclosedQuote: true });
-    assert.deepEqual(nextRowEnd(bytes, 22, bytes.length, DOUBLE_QUOTE, LF), { end: 23, unclosedQuote: false }, 'a blank line is a row');
-    assert.deepEqual(nextRowEnd(bytes, 23, bytes.length, DOUBLE_QUOTE, LF), { end: 29, unclosedQuote: false });
+    assert.equal(lastRowEnd(bytes, 0, 11, csvDialect({ quote: DOUBLE_QUOTE, newline: LF })), 4, 'the LF inside "x\\ny" is not a row end');
+    assert.equal(lastRowEnd(bytes, 4, 11, csvDialect({ quote: DOUBLE_QUOTE, newline: LF })), -1);
+    assert.deepEqual(nextRowEnd(bytes, 29, bytes.length, csvDialect({ quote: DOUBLE_QUOTE, newline: LF })), { end: bytes.length, unclosedQuote: true });
+    assert.deepEqual(nextRowEnd(bytes, 22, bytes.length, csvDialect({ quote: DOUBLE_QUOTE, newline: LF })), { end: 23, unclosedQuote: false }, 'a blank line is a row');
+    assert.deepEqual(nextRowEnd(bytes, 23, bytes.length, csvDialect({ quote: DOUBLE_QUOTE, newline: LF })), { end: 29, unclosedQuote: false });
   });
 
   test('dense quotes (> 64 per range, the byte-loop branch of countByte)', () => {

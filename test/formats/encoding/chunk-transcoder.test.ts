@@ -56,7 +56,7 @@ describe('ChunkTranscoder', () => {
       const text = new ChunkTranscoder().transcode(bytes, 0, bytes.length, encoding, LF, base);
       const delimiter = encoding === 'shift_jis' ? 0x7c : 0x2c;
       const plan: EncodePlan = {
-        dialect: { delimiter, quote: 0x22, newline: LF }, columnTypes: [ColumnType.int, ColumnType.text, ColumnType.text],
+        dialect: { delimiter, quote: 0x22, escape: -1, newline: LF, comment: -1 }, columnTypes: [ColumnType.int, ColumnType.text, ColumnType.text],
         columnNames: ['a', 'b', 'c'], fileId: 7, chunkNo: 0, baseOffset: base, invalidUtf8: 'reject',
       };
       const data = new ByteSink(new Uint8Array(64));

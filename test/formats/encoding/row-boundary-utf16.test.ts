@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { bufferView, countUnits, indexOfUnit } from '../../../src/formats/encoding/code-units.js';
+import { csvDialect } from '../../../src/formats/csv/dialect.js';
 import { lastRowEndUtf16 } from '../../../src/formats/csv/row-boundary.js';
 
 const QUOTE = 0x22;
@@ -34,25 +35,25 @@ for (const bigEndian of [false, true]) {
     test('cuts after the last newline outside quotes', () => {
       const text = 'a,b\n"x\ny",z\nc,d';
       const bytes = utf16(text, bigEndian);
-      assert.equal(lastRowEndUtf16(bytes, 0, bytes.length, QUOTE, LF, bigEndian), 2 * (text.lastIndexOf('\n') + 1));
+      assert.equal(lastRowEndUtf16(bytes, 0, bytes.length, csvDialect({ quote: QUOTE, newline: LF }), bigEndian), 2 * (text.lastIndexOf('\n') + 1));
     });
 
     test('a newline inside quotes is not a row end', () => {
       const text = 'a,b\n"x\ny';
       const bytes = utf16(text, bigEndian);
-      assert.equal(lastRowEndUtf16(bytes, 0, bytes.length, QUOTE, LF, bigEndian), 8);
+      assert.equal(lastRowEndUtf16(bytes, 0, bytes.length, csvDialect({ quote: QUOTE, newline: LF }), bigEndian), 8);
     });
 
     test('no row end in the range: -1', () => {
       const bytes = utf16('"a\nb\nc', bigEndian);
-      assert.equal(lastRowEndUtf16(bytes, 0, bytes.length, QUOTE, LF, bigEndian), -1);
+      assert.equal(lastRowEndUtf16(bytes, 0, bytes.length, csvDialect({ quote: QUOTE, newline: LF }), bigEndian), -1);
     });
 
     test('bytes 0x0A and 0x22 inside other characters count as neither', () => {
       // U+0A22 and U+220A hold both bytes; U+0A00 and U+2200 hold them beside a zero byte.
       const text = 'a\u0A22b\u220A\u0A00\u2200\n\u0A22"\u220A\nq\u0A0A';
       const bytes = utf16(text, bigEndian);
-      assert.equal(lastRowEndUtf16(bytes, 0, bytes.length, QUOTE, LF, bigEndian), 2 * (text.indexOf('\n') + 1));
+      assert.equal(lastRowEndUtf16(bytes, 0, bytes.length, csvDialect({ quote: QUOTE, newline: LF }), bigEndian), 2 * (text.indexOf('\n') + 1));
       const view = bufferView(bytes);
       assert.equal(countUnits(view, LF, bigEndian ? 'utf16be' : 'utf16le'), 2);
       assert.equal(countUnits(view, QUOTE, bigEndian ? 'utf16be' : 'utf16le'), 1);
@@ -61,14 +62,14 @@ for (const bigEndian of [false, true]) {
     test('an odd end (half a code unit) is never cut into', () => {
       const bytes = utf16('ab\ncd\n', bigEndian);
       // 11 bytes: the last newline unit is incomplete, so the cut is after the first.
-      assert.equal(lastRowEndUtf16(bytes, 0, 11, QUOTE, LF, bigEndian), 6);
-      assert.equal(lastRowEndUtf16(bytes, 0, 12, QUOTE, LF, bigEndian), 12);
+      assert.equal(lastRowEndUtf16(bytes, 0, 11, csvDialect({ quote: QUOTE, newline: LF }), bigEndian), 6);
+      assert.equal(lastRowEndUtf16(bytes, 0, 12, csvDialect({ quote: QUOTE, newline: LF }), bigEndian), 12);
     });
 
     test('`from` is a row start inside the buffer; units are counted from it', () => {
       const prefix = utf16('zz"\n', bigEndian);
       const bytes = Buffer.concat([prefix, utf16('a\nb', bigEndian)]);
-      assert.equal(lastRowEndUtf16(bytes, prefix.length, bytes.length, QUOTE, LF, bigEndian), prefix.length + 4);
+      assert.equal(lastRowEndUtf16(bytes, prefix.length, bytes.length, csvDialect({ quote: QUOTE, newline: LF }), bigEndian), prefix.length + 4);
     });
 
     test('agrees with the reference on random text (property)', () => {
@@ -82,7 +83,7 @@ for (const bigEndian of [false, true]) {
           const bytes = utf16(text, bigEndian);
           const from = 2 * prefix.length;
           const to = from + (cutSeed % (bytes.length - from + 1));
-          assert.equal(lastRowEndUtf16(bytes, from, to, QUOTE, LF, bigEndian), expectedCut(text, prefix.length, to));
+          assert.equal(lastRowEndUtf16(bytes, from, to, csvDialect({ quote: QUOTE, newline: LF }), bigEndian), expectedCut(text, prefix.length, to));
         },
       ), { numRuns: 500 });
     });
