@@ -22,10 +22,14 @@ import { LINE_TOO_LONG_RAW_BYTES } from './line-too-long.js';
  *                                                          rejected whole (LINE_TOO_LONG); the next
  *                                                          line starts a row, whatever quotes it held
  *   1,"abc\n5,6\n7,8\n9,10\n…………………………………………………………   a line end inside a quote: an unclosed
- *                                                          quote (or a giant quoted field) — where the
- *                                                          row ends cannot be told, so the file fails
- *                                                          (SLUICE_ERR_FORMAT_ROW_TOO_LONG)
+ *                                                          quote (or a giant quoted field) — the
+ *                                                          record is broken (row-boundary.ts): its
+ *                                                          first line is a chunk of its own, which
+ *                                                          the encoder rejects (UNCLOSED_QUOTE), and
+ *                                                          the next line starts a row
  *
+ * (A broken record is usually found well before maxRowBytes, by the lines its quoted field holds;
+ * this is the bound for files whose lines are long.)
  * Which one depends only on the bytes and `maxRowBytes`, which the ledger keeps with the chunk size
  * so a resumed load re-plans the same chunks.
  */
@@ -149,17 +153,17 @@ export class ChunkPlanner {
       const cut = this.options.lastRowEnd(bytes, 0, length);
       if (cut > 0) return { byteEnd: start + cut, oversize };
     }
-    return this.overlongLine(start, bytes.subarray(0, Math.min(length, maxRowBytes)));
+    return this.overlongLine(start, bytes.subarray(0, Math.min(length, maxRowBytes)), bytes === first ? undefined : bytes.buffer as SharedArrayBuffer);
   }
 
-  /** `head`: the first maxRowBytes bytes of a row that does not end within them (see the class comment). */
-  private async overlongLine(start: number, head: Buffer): Promise<{ byteEnd: number; overlongLine: NonNullable<PlannedChunk['overlongLine']> }> {
+  /** `head`: the first maxRowBytes bytes of a row that does not end within them (see the class comment), in `oversize` if not in the slot. */
+  private async overlongLine(start: number, head: Buffer, oversize: SharedArrayBuffer | undefined): Promise<{ byteEnd: number; oversize?: SharedArrayBuffer; overlongLine?: NonNullable<PlannedChunk['overlongLine']> }> {
     const { lineTerminator, maxRowBytes } = this.options;
     const tooLong = `the row at byte offset ${start} does not end within maxRowBytes (${maxRowBytes} bytes)`;
     if (lineTerminator === null) throw new SluiceError('SLUICE_ERR_FORMAT_ROW_TOO_LONG', tooLong);
-    if (head.indexOf(lineTerminator) !== -1) {
-      throw new SluiceError('SLUICE_ERR_FORMAT_ROW_TOO_LONG', `${tooLong}: a quoted field opened in it is still open across lines (an unclosed quote?)`);
-    }
+    const firstLineEnd = head.indexOf(lineTerminator);
+    // A line end inside a quoted field that runs past maxRowBytes: a broken record, its first line.
+    if (firstLineEnd !== -1) return { byteEnd: start + firstLineEnd + 1, ...(oversize !== undefined ? { oversize } : {}) };
     const { end, terminated } = await this.lineEnd(start + head.length);
     return { byteEnd: end, overlongLine: { head: Buffer.from(head.subarray(0, LINE_TOO_LONG_RAW_BYTES)), terminated } };
   }

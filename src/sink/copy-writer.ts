@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { SluiceError } from '../errors.js';
 import { rejectRow } from '../formats/reject-row.js';
-import { nextRowEnd } from '../formats/csv/row-boundary.js';
+import { NO_LIMITS, nextRowEnd } from '../formats/csv/row-boundary.js';
 import { csvDialect, LF } from '../formats/csv/dialect.js';
 
 /**
@@ -151,7 +151,7 @@ function isolateFailingRow(job: CopyJob, error: unknown): boolean {
   let line = 1;
   let rowStart = 0;
   while (rowStart < data.length) {
-    const { end } = nextRowEnd(data, rowStart, data.length, csvDialect({ delimiter: job.delimiter, quote: job.quote }));
+    const { end } = nextRowEnd(data, rowStart, data.length, csvDialect({ delimiter: job.delimiter, quote: job.quote }), NO_LIMITS);
     let terminators = 0;
     // PostgreSQL counts a newline inside quotes as a line only once it knows the line ending,
     // which it learns at the end of the first row: the first row of a COPY is one line, always.

@@ -15,6 +15,8 @@ after(async () => { await rm(dir, { recursive: true, force: true }); });
 interface PlanOptions {
   maxRowBytes?: number;
   lineTerminator?: number | null;
+  /** Line ends a quoted field may hold before its record is broken (row-boundary.ts). */
+  maxQuotedLines?: number;
 }
 
 async function plan(text: string, chunkSize: number, committed = new Map<number, { byteStart: number; byteEnd: number }>(), options: PlanOptions = {}): Promise<{ chunks: PlannedChunk[]; planner: ChunkPlanner }> {
@@ -24,7 +26,7 @@ async function plan(text: string, chunkSize: number, committed = new Map<number,
   const ring = new SlotRing({ slots: 2, inputCapacity: chunkSize });
   const planner = new ChunkPlanner({
     file, size: Buffer.byteLength(text), dataStart: 0, chunkSize, maxRowBytes: options.maxRowBytes ?? 1 << 20,
-    lastRowEnd: (bytes, from, to) => lastRowEnd(bytes, from, to, DEFAULT_DIALECT), lineTerminator: options.lineTerminator === undefined ? 0x0a : options.lineTerminator, ring, committed,
+    lastRowEnd: (bytes, from, to) => lastRowEnd(bytes, from, to, DEFAULT_DIALECT, { maxQuotedLines: options.maxQuotedLines ?? 100 }), lineTerminator: options.lineTerminator === undefined ? 0x0a : options.lineTerminator, ring, committed,
   });
   const chunks: PlannedChunk[] = [];
   try {
@@ -69,9 +71,23 @@ test('a row longer than a chunk gets a chunk of its own in a larger buffer', asy
   assert.equal(chunks.at(-1)!.byteEnd, text.length);
 });
 
-test('an unclosed quote fails the file once it runs past maxRowBytes', async () => {
+test('an unclosed quote: its first line ends a chunk once the quoted field holds too many lines', async () => {
+  const text = `1,a\n2,"never closed\n${'x,y\n'.repeat(300_000)}`;
+  const { chunks } = await plan(text, 4096);
+  const ends = new Set(chunks.map((c) => c.byteEnd));
+  // Every chunk ends at a line end, and the broken record (its first line) is a record: some
+  // chunk ends right after it or after the lines that follow it.
+  for (const end of ends) assert.ok(end === text.length || text[end - 1] === '\n');
+  assert.equal(chunks.at(-1)!.byteEnd, text.length);
+  assert.ok(chunks.length > 100, 'the lines after the unclosed quote are cut into chunks as rows');
+});
+
+test('a quoted field still open maxRowBytes after its record starts: the record is its first line', async () => {
   const text = `1,"never closed\n${'x,y\n'.repeat(300_000)}`;
-  await assert.rejects(plan(text, 4096), { code: 'SLUICE_ERR_FORMAT_ROW_TOO_LONG' });
+  const { chunks } = await plan(text, 4096, new Map(), { maxQuotedLines: 10_000, maxRowBytes: 16 * 1024 });
+  assert.deepEqual([chunks[0].byteStart, chunks[0].byteEnd], [0, text.indexOf('\n') + 1]);
+  assert.equal(chunks.at(-1)!.byteEnd, text.length);
+  for (let i = 1; i < chunks.length; i++) assert.equal(chunks[i].byteStart, chunks[i - 1].byteEnd);
 });
 
 function ranges(chunks: PlannedChunk[]): [number, number][] {
@@ -138,7 +154,15 @@ test('a format without lines (no line terminator) fails the file on a row longer
   await assert.rejects(plan(text, 64, new Map(), { maxRowBytes: 1024, lineTerminator: null }), { code: 'SLUICE_ERR_FORMAT_ROW_TOO_LONG' });
 });
 
-test('a quoted field still open across lines after maxRowBytes fails the file, even when the lines are short', async () => {
+test('a quoted field still open across lines: broken by its lines or by maxRowBytes, whichever comes first — the same cut', async () => {
   const text = `1,"opened\n${'x,y\n'.repeat(1000)}`;
-  await assert.rejects(plan(text, 64, new Map(), { maxRowBytes: 1024 }), { code: 'SLUICE_ERR_FORMAT_ROW_TOO_LONG' });
+  // 1000 lines allowed: maxRowBytes (1024) comes first; the first line is a chunk of its own.
+  const byBytes = (await plan(text, 64, new Map(), { maxRowBytes: 1024, maxQuotedLines: 1000 })).chunks;
+  assert.equal(byBytes[0].byteEnd, text.indexOf('\n') + 1);
+  assert.equal(byBytes.at(-1)!.byteEnd, text.length);
+  // 100 lines allowed: found broken within the first read, the first line is a record and the
+  // rows after it fill the chunk.
+  const byLines = (await plan(text, 64, new Map(), { maxRowBytes: 1024, maxQuotedLines: 100 })).chunks;
+  assert.ok(byLines[0].byteEnd > text.indexOf('\n') + 1 && text[byLines[0].byteEnd - 1] === '\n');
+  assert.equal(byLines.at(-1)!.byteEnd, text.length);
 });

@@ -4,9 +4,9 @@ import { ColumnType, type ColumnTypeCode, columnTypeName } from '../../schema/co
 import { fitsType } from '../../schema/value-checks.js';
 import { rejectRow } from '../reject-row.js';
 import { type ColumnFormat, isPlain, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
-import { CR, LF, type CsvDialect } from './dialect.js';
+import { copyQuoteOf, CR, LF, type CsvDialect, NONE } from './dialect.js';
 import { parseRecord } from './record-parser.js';
-import { nextRowEnd } from './row-boundary.js';
+import { DEFAULT_MAX_QUOTED_LINES, nextRowEnd, RecordKind } from './row-boundary.js';
 
 /**
  * Turns one row-aligned chunk of CSV bytes into COPY input for PostgreSQL — the hot path.
@@ -15,12 +15,13 @@ import { nextRowEnd } from './row-boundary.js';
  * are, behind a provenance prefix (`<file id>,<byte offset>,`), and PostgreSQL's CSV parser reads
  * the fields. Sluice still walks every field, because it must count fields and check that each
  * typed value casts (so that a bad row is rejected here, with its line and offset, rather than
- * failing the whole COPY). Rows the fast path cannot vouch for — stray quotes, bare CRs, an
- * unclosed quote — are read with the csv-parser-compatible record parser and written out in
- * canonical CSV, so the loaded values are csv-parser's values for every input.
+ * failing the whole COPY). Rows the fast path cannot vouch for — stray quotes, escapes, bare
+ * CRs, an unclosed quote — are read with the reference record parser (record-parser.ts) and
+ * written out in canonical CSV, so the loaded values are the reference reading for every input.
+ * Comment lines and blank lines are skipped (counted for line numbers).
  *
- * Output: `data` gets COPY CSV rows (`FORMAT csv`, the file's delimiter and quote, LF
- * terminated); `rejects` gets COPY text rows for ingest.rejects:
+ * Output: `data` gets COPY CSV rows (`FORMAT csv`, the file's delimiter and quote — `"` for a
+ * file without quoting — LF terminated); `rejects` gets COPY text rows for ingest.rejects:
  *   file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw
  */
 
@@ -41,6 +42,8 @@ export interface EncodePlan {
    * commas, day-first dates, null tokens, …). Absent, or all plain: every row is copied as it is.
    */
   columnFormats?: readonly (ColumnFormat | null)[];
+  /** A quoted field holding more line ends makes its record broken (row-boundary.ts); the planner cut with the same. */
+  maxQuotedLines?: number;
 }
 
 export interface RejectSample {
@@ -68,12 +71,15 @@ const specialCache = new Map<string, Uint8Array>();
 
 /** Bytes that end or complicate an unquoted field, as a lookup table: one load per byte. */
 function specialBytes(dialect: CsvDialect): Uint8Array {
-  const key = `${dialect.delimiter}:${dialect.quote}:${dialect.newline}`;
+  const key = `${dialect.delimiter}:${dialect.quote}:${dialect.escape}:${dialect.newline}`;
   let table = specialCache.get(key);
   if (table === undefined) {
     table = new Uint8Array(256);
     table[dialect.delimiter] = 1;
-    table[dialect.quote] = 1;
+    // Without quoting, a row holding the COPY quote cannot be copied as it is (COPY would read it
+    // as quoting); with an escape byte, a row holding one must have it undone.
+    table[copyQuoteOf(dialect)] = 1;
+    if (dialect.escape !== NONE) table[dialect.escape] = 1;
     table[dialect.newline] = 1;
     table[CR] = 1;
     table[LF] = 1;
@@ -88,7 +94,9 @@ function specialBytes(dialect: CsvDialect): Uint8Array {
  */
 export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan: EncodePlan, data: ByteSink, rejects: ByteSink,
   mapOffset?: (utf8Index: number) => number): EncodeStats {
-  const { delimiter, quote, newline } = plan.dialect;
+  const { delimiter, quote, newline, comment } = plan.dialect;
+  const escape = plan.dialect.escape;
+  const maxQuotedLines = plan.maxQuotedLines ?? DEFAULT_MAX_QUOTED_LINES;
   const types = plan.columnTypes;
   const columnCount = types.length;
   const special = specialBytes(plan.dialect);
@@ -119,6 +127,13 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
     // Blank lines carry no data: skipped, but counted for line numbers.
     if (bytes[i] === newline) { i++; line++; continue; }
     if (crlf && bytes[i] === CR && (i + 1 === end || bytes[i + 1] === LF)) { i += i + 1 === end ? 1 : 2; line++; continue; }
+    if (bytes[i] === comment) {
+      const lineEnd = bytes.indexOf(newline, i);
+      if (lineEnd === -1 || lineEnd >= end) break;
+      i = lineEnd + 1;
+      line++;
+      continue;
+    }
 
     const mark = data.length;
     data.pushBytes(fileIdPrefix, 0, fileIdPrefix.length);
@@ -135,6 +150,7 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
       if (i < end && bytes[i] === quote) {
         i++;
         valueStart = i;
+        let quotedLines = 0;
         for (;;) {
           if (i >= end) { clean = false; break; }
           const c = bytes[i];
@@ -142,7 +158,12 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
             if (i + 1 < end && bytes[i + 1] === quote) { i += 2; continue; }
             break;
           }
-          if (c === newline) line++;
+          if (c === newline) {
+            line++;
+            // Maybe an unclosed quote (row-boundary.ts): the reference reading decides.
+            if (++quotedLines > maxQuotedLines) { clean = false; break; }
+          }
+          if (c === escape) { clean = false; break; }
           i++;
         }
         if (!clean) break;
@@ -274,7 +295,8 @@ function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { ne
   const { bytes, end, plan, stats } = context;
   const { newline } = plan.dialect;
   stats.slowRows++;
-  const { end: rowEnd, unclosedQuote } = nextRowEnd(bytes, rowStart, end, plan.dialect);
+  // The chunk ends where a record does (the planner cut it so) or where the file does: final.
+  const { end: rowEnd, kind } = nextRowEnd(bytes, rowStart, end, plan.dialect, { maxQuotedLines: plan.maxQuotedLines ?? DEFAULT_MAX_QUOTED_LINES }, true);
   let terminators = 0;
   for (let k = rowStart; k < rowEnd; k++) if (bytes[k] === newline) terminators++;
   let contentEnd = rowEnd;
@@ -282,8 +304,8 @@ function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { ne
   if (newline === LF && contentEnd > rowStart && bytes[contentEnd - 1] === CR) contentEnd--;
   const result = { next: rowEnd, terminators };
 
-  if (unclosedQuote) {
-    reject(context, rowStart, contentEnd, rowLine, 'UNCLOSED_QUOTE', 'a quoted field is not closed before the end of the file');
+  if (kind === RecordKind.broken) {
+    reject(context, rowStart, contentEnd, rowLine, 'UNCLOSED_QUOTE', 'a quoted field opened on this line is not closed (reading resumes on the next line)');
     return result;
   }
   const values = parseRecord(bytes, rowStart, contentEnd, plan.dialect);
@@ -333,7 +355,7 @@ function rowEncodingProblem(bytes: Uint8Array, start: number, end: number): 'ENC
  */
 function writeCanonical(context: ChunkContext, values: readonly string[], rowStart: number): void {
   const { plan, data } = context;
-  const quoteChar = String.fromCharCode(plan.dialect.quote);
+  const quoteChar = String.fromCharCode(copyQuoteOf(plan.dialect));
   const delimiterChar = String.fromCharCode(plan.dialect.delimiter);
   let text = `${plan.fileId}${delimiterChar}${fileOffset(context, rowStart)}`;
   for (let f = 0; f < values.length; f++) {

@@ -7,7 +7,7 @@ import { bufferView, countUnits } from '../encoding/code-units.js';
 import { codeUnitsOf, hasAsciiTrailBytes, overrideEncoding } from '../encoding/text-encoding.js';
 import { type FormatOverrides, overrideByte, overrideByteOrNone } from '../overrides.js';
 import type { PreparedFile } from '../prepared-file.js';
-import { describeByte } from './dialect.js';
+import { copyQuoteOf, describeByte } from './dialect.js';
 import { lastRowEnd, lastRowEndUtf16 } from './row-boundary.js';
 import { sniffFile } from './sniff-file.js';
 
@@ -22,12 +22,18 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
     types: overrides.types,
     dateOrder: overrides.dateOrder,
   }, overrides.encoding === undefined ? undefined : overrideEncoding(overrides.encoding));
-  const { quote, newline, delimiter } = sniff.dialect;
+  const { quote, escape, newline, delimiter } = sniff.dialect;
+  const { maxQuotedLines } = sniff;
+  const limits = { maxQuotedLines };
   // Chunks are cut on raw bytes by newline and quote parity (decoding is the workers' job): in
   // UTF-16 by code units; elsewhere by bytes, which needs a quote that no trail byte can be.
   const units = codeUnitsOf(sniff.encoding);
+  // (A `|` delimiter is such a byte too; it only matters where it would precede a quote.)
   if (units === 'bytes' && quote >= 0x40 && hasAsciiTrailBytes(sniff.encoding)) {
     throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `--quote ${JSON.stringify(String.fromCharCode(quote))} can be part of a character in ${sniff.encoding}; use " or '`);
+  }
+  if (units === 'bytes' && escape >= 0x40 && hasAsciiTrailBytes(sniff.encoding)) {
+    throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `--escape ${JSON.stringify(String.fromCharCode(escape))} can be part of a character in ${sniff.encoding}; load it with --escape none`);
   }
   return {
     format: 'csv',
@@ -35,13 +41,14 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
     dataStart: sniff.dataStart,
     columns: sniff.columns.map((c) => ({ ...c, format: describeFormat(c.format) })),
     lastRowEnd: units === 'bytes'
-      ? (bytes, from, to) => lastRowEnd(bytes, from, to, sniff.dialect)
-      : (bytes, from, to) => lastRowEndUtf16(bytes, from, to, sniff.dialect, units === 'utf16be'),
+      ? (bytes, from, to) => lastRowEnd(bytes, from, to, sniff.dialect, limits)
+      : (bytes, from, to) => lastRowEndUtf16(bytes, from, to, sniff.dialect, units === 'utf16be', limits),
     countLines: (bytes, from, to) => countUnits(bufferView(bytes, from, to), newline, units),
     encodeTask: 'encode',
     encodePlan: (load) => ({
       dialect: sniff.dialect,
       encoding: sniff.encoding,
+      maxQuotedLines,
       ...load,
       // An existing column of another type than the sniffed one reads the values in the format
       // that fitted them for that type, if one did; else as they are (null tokens still NULL).
@@ -53,7 +60,7 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
     }),
     // Well-formed rows are passed through as they are, so COPY reads the file's own dialect.
     copyDelimiter: delimiter,
-    copyQuote: quote,
+    copyQuote: copyQuoteOf(sniff.dialect),
     async firstDataLine(file: FileHandle) {
       const head = Buffer.alloc(sniff.dataStart);
       await file.read(head, 0, head.length, 0);

@@ -1,16 +1,241 @@
-import type { CsvDialect } from './dialect.js';
-import { bufferView, countUnits } from '../encoding/code-units.js';
+import { bufferView } from '../encoding/code-units.js';
+import { CR, type CsvDialect, LF, NONE } from './dialect.js';
 
 /**
- * Finding where rows end without parsing fields — what the scheduler needs to cut a file into
- * row-aligned chunks. A newline ends a row only outside quotes, and "outside quotes" is the parity
- * of the quote bytes seen since a known row start: a doubled (escaped) quote adds two and keeps the
- * parity, so counting quotes is exact for RFC 4180 files. It is also exactly how csv-parser
- * decides where its lines end, so chunking never disagrees with the reference parser.
+ * Where records end, without building fields — what the scheduler needs to cut a file into
+ * row-aligned chunks, the encoder to step over a row it cannot copy as it is, and the sniffer to
+ * split its sample. The reading rule is the one in dialect.ts (RFC 4180, read leniently):
  *
- * Quotes are usually rare, so they are found with `indexOf` (memchr speed); when they turn out to
- * be dense (every field quoted), a plain byte loop is cheaper than one native call per quote.
+ *   1,pizza 12" large,3      a quote inside an unquoted field is text
+ *   2,"say ""hi""",4         a quote opens a field only at its start; doubled, it is one quote
+ *   3,"XXX: "XXX XXX",5      inside, a quote not followed by a delimiter or line end is text
+ *   4,"multi                 a line end inside quotes is part of the value
+ *   line",6
+ *
+ * A quote that opens a field by mistake (`1,"12 inch,3`) and never closes would make the rest of
+ * the file one record. So a record is *broken* when one of its quoted fields holds more than
+ * `maxQuotedLines` line ends — far more than the file's records hold (the sniffer sets it per
+ * file) — or when the last data ends inside one of its quoted fields. A broken record is only
+ * its first physical line — rejected by the encoder — and reading resumes on the next line.
+ * (Stricter rules were weighed and left out: breaking a multi-line field at a quote taken as
+ * text, or at a record of the wrong width, splits readable records like `"oven\n12" stone",99`
+ * into lines whose second one can pass for a row.) The rule depends only on the bytes from the record's start, so every
+ * reader of a file (planner, encoder, sniffer) cuts the same records wherever it starts reading,
+ * as long as it starts at a record start. It counts line ends rather than bytes because decoding
+ * keeps line ends one for one: the planner reads a UTF-16 or Windows-1252 file's own bytes, the
+ * encoder their UTF-8, and both must cut alike.
+ *
+ * `final` says the data ends where the file does (or where a planned chunk does, which the planner
+ * only cuts after a record): a record may end there without a terminator. Otherwise a record that
+ * reaches the end of the data is *partial*: more bytes are needed to tell where it ends.
  */
+
+/** What makes a record broken (see above). */
+export interface RecordLimits {
+  /** Line ends a quoted field may hold (the sniffer sets it per file). */
+  maxQuotedLines: number;
+}
+
+/** A quoted field holding more line ends than this makes its record broken, unless the file says otherwise. */
+export const DEFAULT_MAX_QUOTED_LINES = 100;
+
+export const DEFAULT_LIMITS: RecordLimits = { maxQuotedLines: DEFAULT_MAX_QUOTED_LINES };
+
+/** For well-formed text (COPY rows Sluice wrote): nothing is broken. */
+export const NO_LIMITS: RecordLimits = { maxQuotedLines: Number.MAX_SAFE_INTEGER };
+
+export const RecordKind = {
+  /** A complete record. */
+  row: 0,
+  /** An unclosed quote: the record is its first line (see above). */
+  broken: 1,
+  /** The data ended inside the record (never when `final`). */
+  partial: 2,
+  /** A comment line (dialect.comment at its start). */
+  comment: 3,
+} as const;
+
+export type RecordKindCode = (typeof RecordKind)[keyof typeof RecordKind];
+
+export interface RecordEnd {
+  /** Index just after the record's terminator, or the end of the data. */
+  end: number;
+  kind: RecordKindCode;
+}
+
+/**
+ * The code unit at `i`: the byte itself when `width` is 1; in UTF-16, the ASCII character of the
+ * two-byte unit (`low` is the index of its low byte within the unit), or 0x100 for any other character.
+ */
+function unitAt(bytes: Uint8Array, i: number, width: number, low: number): number {
+  if (width === 1) return bytes[i];
+  return bytes[i + 1 - low] === 0 ? bytes[i + low] : 0x100;
+}
+
+/** Index just after the first line terminator at or after `from`, or `to`. */
+function firstLineEnd(bytes: Uint8Array, from: number, to: number, newline: number, width: number, low: number): number {
+  for (let i = from; i + width <= to; i += width) if (unitAt(bytes, i, width, low) === newline) return i + width;
+  return to;
+}
+
+/**
+ * The reference reading of one record starting at `from` (a record start), in code units of
+ * `width` bytes: every dialect (escapes, comments, no quote) and UTF-16. Byte by byte; the plain
+ * dialect has a faster path for the planner (lastPlainRowEnd), tested to agree with this one.
+ */
+export function scanRecord(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, limits: RecordLimits, final: boolean,
+  width = 1, low = 0): RecordEnd {
+  const { delimiter, quote, newline, comment } = dialect;
+  const { maxQuotedLines } = limits;
+  const escape = dialect.escape === quote ? NONE : dialect.escape;
+  const crlf = newline === LF;
+  to = from + (((to - from) / width) | 0) * width;
+  if (from < to && comment !== NONE && unitAt(bytes, from, width, low) === comment) {
+    const end = firstLineEnd(bytes, from, to, newline, width, low);
+    return { end, kind: end === to && !final && unitAt(bytes, to - width, width, low) !== newline ? RecordKind.partial : RecordKind.comment };
+  }
+  let i = from;
+  let fieldStart = true;
+  while (i < to) {
+    const c = unitAt(bytes, i, width, low);
+    if (fieldStart && c === quote) {
+      let lines = 0;
+      i += width;
+      for (;;) {
+        if (i >= to) {
+          return final ? { end: firstLineEnd(bytes, from, to, newline, width, low), kind: RecordKind.broken } : { end: to, kind: RecordKind.partial };
+        }
+        const q = unitAt(bytes, i, width, low);
+        if (q === escape) { i += 2 * width; continue; }
+        if (q === quote) {
+          if (i + width >= to) {
+            // A quote at the very end closes the field only if nothing follows it.
+            if (final) { i += width; break; }
+            return { end: to, kind: RecordKind.partial };
+          }
+          const next = unitAt(bytes, i + width, width, low);
+          if (next === quote) { i += 2 * width; continue; }
+          i += width;
+          if (next === delimiter || next === newline || (crlf && next === CR && (i + width >= to || unitAt(bytes, i + width, width, low) === LF))) break;
+          continue;
+        }
+        if (q === newline && ++lines > maxQuotedLines) return { end: firstLineEnd(bytes, from, to, newline, width, low), kind: RecordKind.broken };
+        i += width;
+      }
+      fieldStart = false;
+      continue;
+    }
+    if (c === escape) { i += 2 * width; fieldStart = false; continue; }
+    if (c === delimiter) { i += width; fieldStart = true; continue; }
+    if (c === newline) return { end: i + width, kind: RecordKind.row };
+    fieldStart = false;
+    i += width;
+  }
+  return { end: to, kind: final ? RecordKind.row : RecordKind.partial };
+}
+
+/**
+ * The record starting at `from` (a record start): where it ends and what it is. `final`: the data
+ * ends at `to` (see the file comment); the encoder passes true, the planner never asks.
+ */
+export function nextRowEnd(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, limits = DEFAULT_LIMITS, final = true): RecordEnd {
+  return scanRecord(bytes, from, to, dialect, limits, final);
+}
+
+/**
+ * The index just after the last record that ends in bytes[from, to), `from` being a record start;
+ * -1 when none does. What the planner cuts a chunk at: the records before it read the same
+ * whatever follows `to`.
+ */
+export function lastRowEnd(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, limits = DEFAULT_LIMITS): number {
+  if (dialect.escape === NONE && dialect.comment === NONE) return lastPlainRowEnd(bytes, from, to, dialect, limits);
+  return lastRowEndByRecords(bytes, from, to, dialect, limits, 1, 0);
+}
+
+/** lastRowEnd for UTF-16 (little- or big-endian) bytes, in code units: a 0x22 or 0x0A byte of another character never counts. */
+export function lastRowEndUtf16(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, bigEndian: boolean, limits = DEFAULT_LIMITS): number {
+  return lastRowEndByRecords(bytes, from, to, dialect, limits, 2, bigEndian ? 1 : 0);
+}
+
+function lastRowEndByRecords(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, limits: RecordLimits, width: number, low: number): number {
+  let last = -1;
+  for (let at = from; at < to;) {
+    const record = scanRecord(bytes, at, to, dialect, limits, false, width, low);
+    if (record.kind === RecordKind.partial) break;
+    // A record that ends at `to` without its terminator has not been seen to end.
+    if (record.end === to && unitAt(bytes, to - width, width, low) !== dialect.newline) break;
+    last = record.end;
+    at = record.end;
+  }
+  return last;
+}
+
+/**
+ * lastRowEnd for the common dialect (a quote or none, no escape, no comments) at memchr speed:
+ * it jumps from quote to quote with indexOf and looks at bytes only around them — a quote that
+ * does not start a field is text, so only quotes right after a delimiter or a line end matter.
+ * Row ends are the line ends outside quoted fields; the latest one is found walking back from
+ * where the scan leaves unquoted text (usually less than a row). A record with a line end inside
+ * a quoted field (rare) is read with the reference scanRecord, which applies the limits.
+ */
+function lastPlainRowEnd(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, limits: RecordLimits): number {
+  const { delimiter, quote, newline } = dialect;
+  // Bounded at `to`, so that no search reads past it.
+  const view = bufferView(bytes, 0, to);
+  const crlf = newline === LF;
+  /** Just after the latest row end found so far (a record start). */
+  let rowStart = from;
+  /** Where the current stretch of unquoted text starts. */
+  let unquoted = from;
+  /** The first line end at or after the latest opening quote (`to` if none): found once, reused while quotes stay before it. */
+  let lineEnd = -1;
+  const latestNewline = (start: number, end: number): number => {
+    for (let k = end - 1; k >= start; k--) if (bytes[k] === newline) return k;
+    return -1;
+  };
+  let search = from;
+  while (quote !== NONE) {
+    const q = view.indexOf(quote, search);
+    if (q === -1) break;
+    // In unquoted text, a line end is a row end and a delimiter ends a field: a quote after either
+    // (or at `from`, a record start) opens a field; any other is text.
+    if (q !== from && bytes[q - 1] !== delimiter && bytes[q - 1] !== newline) { search = q + 1; continue; }
+    // A quoted field opens at q: the text before it is unquoted, so its last line end is a row end.
+    const k = latestNewline(unquoted, q);
+    if (k !== -1) rowStart = k + 1;
+    // Find where it closes: a quote followed by a delimiter or a line end (a doubled quote is text).
+    let j = q + 1;
+    let closed = -1;
+    for (;;) {
+      const c = view.indexOf(quote, j);
+      if (c === -1 || c + 1 >= to) break;  // a quote at `to - 1` may still be doubled
+      const next = bytes[c + 1];
+      if (next === quote) { j = c + 2; continue; }
+      if (next === delimiter || next === newline || (crlf && next === CR && (c + 2 >= to || bytes[c + 2] === LF))) { closed = c; break; }
+      j = c + 1;
+    }
+    const reach = closed === -1 ? to : closed;
+    if (lineEnd < q) {
+      lineEnd = view.indexOf(newline, q);
+      if (lineEnd === -1) lineEnd = to;
+    }
+    if (lineEnd < reach) {
+      // The quoted field holds a line end: the whole record is read by the reference rule.
+      const record = scanRecord(bytes, rowStart, to, dialect, limits, false);
+      if (record.kind === RecordKind.partial || (record.end === to && bytes[to - 1] !== newline)) return rowStart === from ? -1 : rowStart;
+      rowStart = record.end;
+      unquoted = rowStart;
+      search = rowStart;
+      continue;
+    }
+    if (closed === -1) return rowStart === from ? -1 : rowStart;
+    unquoted = closed + 1;
+    search = closed + 1;
+  }
+  const k = latestNewline(unquoted, to);
+  if (k !== -1) rowStart = k + 1;
+  return rowStart === from ? -1 : rowStart;
+}
 
 /** Number of `byte` occurrences in bytes[from, to). */
 export function countByte(bytes: Uint8Array, byte: number, from: number, to: number): number {
@@ -35,59 +260,4 @@ export function countByte(bytes: Uint8Array, byte: number, from: number, to: num
     }
   }
   return count;
-}
-
-/**
- * The index just after the last row terminator in bytes[from, to) that lies outside quotes,
- * given that `from` is a row start (outside quotes). -1 when no row ends in the range.
- */
-export function lastRowEnd(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect): number {
-  const { quote, newline } = dialect;
-  // Parity of the quotes before `to`, then walk back byte by byte (usually less than one row)
-  // until a newline with an even number of quotes before it.
-  let parity = countByte(bytes, quote, from, to) & 1;
-  for (let i = to - 1; i >= from; i--) {
-    const c = bytes[i];
-    if (c === quote) parity ^= 1;
-    else if (c === newline && parity === 0) return i + 1;
-  }
-  return -1;
-}
-
-/**
- * lastRowEnd for UTF-16 (little- or big-endian) bytes: the same quote parity, counted in code
- * units — a quote or newline is a unit at an even offset from `from` whose other byte is zero, so
- * the 0x22 or 0x0A byte of another character (U+220A, U+0A22) never counts. The cut is always on
- * a unit boundary; an odd last byte (a unit cut in half by `to`) is left to the next chunk.
- */
-export function lastRowEndUtf16(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, bigEndian: boolean): number {
-  const { quote, newline } = dialect;
-  const end = from + ((to - from) & ~1);
-  const units = bigEndian ? 'utf16be' : 'utf16le';
-  let parity = countUnits(bufferView(bytes, from, end), quote, units) & 1;
-  const low = bigEndian ? 1 : 0;
-  const high = 1 - low;
-  for (let i = end - 2; i >= from; i -= 2) {
-    if (bytes[i + high] !== 0) continue;
-    const c = bytes[i + low];
-    if (c === quote) parity ^= 1;
-    else if (c === newline && parity === 0) return i + 2;
-  }
-  return -1;
-}
-
-/**
- * The index just after the first row terminator at or after `from` that lies outside quotes
- * (`from` being a row start), or `to` when the range ends first (the last row of a file).
- * Also reports whether a quote was still open at `to`.
- */
-export function nextRowEnd(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect): { end: number; unclosedQuote: boolean } {
-  const { quote, newline } = dialect;
-  let inQuotes = false;
-  for (let i = from; i < to; i++) {
-    const c = bytes[i];
-    if (c === quote) inQuotes = !inQuotes;
-    else if (c === newline && !inQuotes) return { end: i + 1, unclosedQuote: false };
-  }
-  return { end: to, unclosedQuote: inQuotes };
 }

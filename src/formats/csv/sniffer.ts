@@ -5,7 +5,7 @@ import { candidatesFor, ColumnTypeAccumulator, type InferredColumn, namesTime } 
 import { type ColumnFormat, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
 import { CR, type CsvDialect, csvDialect, DOUBLE_QUOTE, LF } from './dialect.js';
 import { fieldRanges, parseRecord } from './record-parser.js';
-import { nextRowEnd } from './row-boundary.js';
+import { countByte, DEFAULT_LIMITS, DEFAULT_MAX_QUOTED_LINES, nextRowEnd, RecordKind } from './row-boundary.js';
 
 /**
  * Works out how a CSV file is written from a sample, not the whole file (as DuckDB's sniffer does):
@@ -51,6 +51,8 @@ export interface CsvSniffResult {
   sampledRecords: number;
   /** Lines before the header that are not data (a title, an export note), skipped. */
   preambleLines: number;
+  /** Line ends a quoted field may hold before its record counts as broken (row-boundary.ts). */
+  maxQuotedLines: number;
 }
 
 /** The overrides the CSV sniffer honours, already checked (see formats/overrides.ts). */
@@ -82,21 +84,45 @@ interface RecordSpan {
   end: number;
 }
 
-/** Splits bytes into records (blank lines dropped), quote-aware, up to `limit`. */
+/**
+ * Splits bytes into records by the dialect's reading rule (row-boundary.ts), up to `limit`: blank
+ * lines, comment lines and broken records (an unclosed quote: its first line) are not samples.
+ * `dropLastPartial`: the bytes stop before the file does, so a record running into their end is
+ * not complete.
+ */
 function splitRecords(bytes: Uint8Array, from: number, dialect: CsvDialect, limit: number, dropLastPartial: boolean): RecordSpan[] {
   const { newline } = dialect;
   const records: RecordSpan[] = [];
   let i = from;
   while (i < bytes.length && records.length < limit) {
-    const { end, unclosedQuote } = nextRowEnd(bytes, i, bytes.length, dialect);
-    const terminated = end > i && bytes[end - 1] === newline;
-    if (!terminated && (dropLastPartial || unclosedQuote)) break;
-    let contentEnd = terminated ? end - 1 : end;
-    if (newline === LF && contentEnd > i && bytes[contentEnd - 1] === CR) contentEnd--;
-    if (contentEnd > i) records.push({ start: i, end: contentEnd });
+    const { end, kind } = nextRowEnd(bytes, i, bytes.length, dialect, DEFAULT_LIMITS, !dropLastPartial);
+    if (kind === RecordKind.partial) break;
+    if (kind === RecordKind.row) {
+      const terminated = end > i && bytes[end - 1] === newline;
+      let contentEnd = terminated ? end - 1 : end;
+      if (newline === LF && contentEnd > i && bytes[contentEnd - 1] === CR) contentEnd--;
+      if (contentEnd > i) records.push({ start: i, end: contentEnd });
+    }
     i = end;
   }
   return records;
+}
+
+/** Most line ends a quoted field of this file may hold before its record counts as broken. */
+const MAX_QUOTED_LINES_CAP = 10_000;
+
+/**
+ * How many line ends a quoted field may hold in this file (row-boundary.ts): sixteen times what
+ * the sampled records' 99th percentile holds, at least the default — a file of one-line records
+ * resynchronises after an unclosed quote within a hundred lines, one of multi-line addresses or
+ * notes allows for longer ones. A percentile, not the maximum, so that one stray quote in the
+ * sample cannot raise the bound for the whole file.
+ */
+function maxQuotedLinesFor(bytes: Uint8Array, records: readonly RecordSpan[], newline: number): number {
+  if (records.length === 0) return DEFAULT_MAX_QUOTED_LINES;
+  const inside = records.map((r) => countByte(bytes, newline, r.start, r.end)).sort((a, b) => a - b);
+  const p99 = inside[Math.min(inside.length - 1, Math.floor(inside.length * 0.99))];
+  return Math.min(MAX_QUOTED_LINES_CAP, Math.max(DEFAULT_MAX_QUOTED_LINES, 16 * p99));
 }
 
 /** Whether `quote` occurs at the start of a field somewhere: at the start, after a newline or a delimiter. */
@@ -174,7 +200,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   if (records.length === 0) {
     return {
       encoding: 'utf-8', bom, dialect, lineEnding, header: overrides.header ?? true, delimiterConfidence: 0, headerConfidence: 0,
-      dataStart: head.length, columns: [], sampledRecords: 0, preambleLines: 0,
+      dataStart: head.length, columns: [], sampledRecords: 0, preambleLines: 0, maxQuotedLines: DEFAULT_MAX_QUOTED_LINES,
     };
   }
   const first = parseRecord(head, records[0].start, records[0].end, dialect);
@@ -229,6 +255,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     columns,
     sampledRecords: records.length,
     preambleLines,
+    maxQuotedLines: maxQuotedLinesFor(head, records, newline),
   };
 }
 

@@ -1,9 +1,11 @@
 /**
  * Property tests of the hot path: random CSV, cut into chunks exactly as the chunk planner cuts a
  * file, encoded chunk by chunk, must read back (with csv-parser standing in for PostgreSQL's CSV
- * reader) as csv-parser's reading of the original text — same values, same row offsets — and the
- * accounting (rows, rejects, line counts) must add up. csv-parser is always fed the whole text in
- * ONE write: its streaming splits have quirks at buffer edges that are not what is under test.
+ * reader) as the original text reads — well-formed text as csv-parser reads it, malformed text as
+ * the reference reading (row-boundary.ts + record-parser.ts) of the whole file reads it — with the
+ * same row offsets, and the accounting (rows, rejects, line counts) must add up. csv-parser is
+ * always fed the whole text in ONE write: its streaming splits have quirks at buffer edges that
+ * are not what is under test.
  */
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
@@ -12,8 +14,9 @@ import csvParser from 'csv-parser';
 import fc from 'fast-check';
 import { ByteSink } from '../../../src/formats/byte-sink.js';
 import { encodeChunk, type EncodePlan, type RejectReason } from '../../../src/formats/csv/chunk-encoder.js';
-import { CR, type CsvDialect, csvDialect, DOUBLE_QUOTE, LF } from '../../../src/formats/csv/dialect.js';
-import { lastRowEnd } from '../../../src/formats/csv/row-boundary.js';
+import { BACKSLASH, CR, type CsvDialect, csvDialect, DOUBLE_QUOTE, HASH, LF, NONE } from '../../../src/formats/csv/dialect.js';
+import { parseRecord } from '../../../src/formats/csv/record-parser.js';
+import { lastRowEnd, nextRowEnd, RecordKind, type RecordLimits } from '../../../src/formats/csv/row-boundary.js';
 import { ColumnType, type ColumnTypeCode } from '../../../src/schema/column-type.js';
 
 const COMMA = 0x2c;
@@ -39,7 +42,7 @@ function referenceRecords(bytes: Uint8Array, newline = '\n'): Promise<ReferenceR
 }
 
 /** Chunks exactly as ChunkPlanner cuts them: chunkSize bytes, cut at the last row end, doubled while none. */
-function planChunks(bytes: Uint8Array, dataStart: number, chunkSize: number, quote: number, newline: number): [number, number][] {
+function planChunks(bytes: Uint8Array, dataStart: number, chunkSize: number, dialect: CsvDialect, limits: RecordLimits): [number, number][] {
   const chunks: [number, number][] = [];
   const size = bytes.length;
   let start = dataStart;
@@ -47,7 +50,7 @@ function planChunks(bytes: Uint8Array, dataStart: number, chunkSize: number, quo
     let want = Math.min(chunkSize, size - start);
     let end = size;
     while (start + want < size) {
-      const cut = lastRowEnd(bytes, start, start + want, csvDialect({ quote, newline }));
+      const cut = lastRowEnd(bytes, start, start + want, dialect, limits);
       if (cut > start) { end = cut; break; }
       want *= 2;
     }
@@ -73,6 +76,8 @@ interface EncodeSetup {
   /** Bytes of garbage around each chunk in its buffer (a ring slot holds stale bytes). */
   padding: number;
   fileId: number;
+  /** Line ends a quoted field may hold (row-boundary.ts); default 100. */
+  maxQuotedLines?: number;
 }
 
 const GARBAGE = Buffer.from('"\n\r,"0 9\0\xff', 'latin1');
@@ -87,14 +92,15 @@ function encodeFile(bytes: Uint8Array, dataStart: number, dialect: CsvDialect, c
   invalidUtf8: 'reject' | 'replace', setup: EncodeSetup): EncodedFile {
   const outputs: Buffer[] = [];
   const result: EncodedFile = { data: Buffer.alloc(0), rows: 0, rejected: 0, slowRows: 0, rejects: [] };
-  const chunks = planChunks(bytes, dataStart, setup.chunkSize, dialect.quote, dialect.newline);
+  const maxQuotedLines = setup.maxQuotedLines ?? 100;
+  const chunks = planChunks(bytes, dataStart, setup.chunkSize, dialect, { maxQuotedLines });
   chunks.forEach(([start, end], chunkNo) => {
     const length = end - start;
     const buffer = new Uint8Array(length + 2 * setup.padding);
     for (let k = 0; k < buffer.length; k++) buffer[k] = GARBAGE[k % GARBAGE.length];
     buffer.set(bytes.subarray(start, end), setup.padding);
     const plan: EncodePlan = {
-      dialect, columnTypes, columnNames: columnTypes.map((_, k) => `c${k}`), fileId: setup.fileId, chunkNo, baseOffset: start, invalidUtf8,
+      dialect, columnTypes, columnNames: columnTypes.map((_, k) => `c${k}`), fileId: setup.fileId, chunkNo, baseOffset: start, invalidUtf8, maxQuotedLines,
     };
     const data = new ByteSink(new Uint8Array(setup.sinkRegion));
     const rejects = new ByteSink(new Uint8Array(setup.sinkRegion));
@@ -275,7 +281,7 @@ describe('encodeChunk on well-formed CSV (property)', () => {
     const encoded = encodeFile(bytes, 9, DIALECT_LF, textTypes(3), 'reject', { chunkSize: 1 << 20, sinkRegion: 16, padding: 2, fileId: 42 });
     assert.equal(encoded.slowRows, 3);
     assert.equal(encoded.rows, 3);
-    // ab"c" is one field (the quote opened mid-field closes before the delimiter): too few fields.
+    // ab"c" is one field (a quote mid-field is text): the last row has too few fields.
     assert.deepEqual(encoded.rejects.map((r) => [r.byteOffset, r.reason, r.chunkLine]), [[30, 'TOO_FEW_FIELDS', 3]]);
     // Quotes doubled, empty values unquoted (NULL), a quoted empty ("") from the fast path kept.
     assert.equal(encoded.data.toString('utf8'), '42,9,"x\ry",,"q""z"\n42,22,"ab""c""",,\n42,37,,"",""\n');
@@ -295,9 +301,9 @@ describe('encodeChunk on well-formed CSV (property)', () => {
 // ---------------------------------------------------------------------------------------------
 // Malformed CSV
 
-/** Byte tokens for malformed rows: stray quotes, bare CRs, NULs, invalid UTF-8, delimiters. */
+/** Byte tokens for malformed rows: stray quotes, bare CRs, NULs, invalid UTF-8, delimiters, escapes, comment marks. */
 const junkToken = fc.constantFrom<Buffer>(
-  ...['a', 'bc', ',', '"', '""', '"""', ' ', '\r', 'é', '😀', '\0', '\r\r'].map((s) => Buffer.from(s, 'utf8')),
+  ...['a', 'bc', ',', '"', '""', '"""', ' ', '\r', 'é', '😀', '\0', '\r\r', '\\', '\\"', '#', '\n'].map((s) => Buffer.from(s, 'utf8')),
   Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xe6, 0x97]),
 );
 
@@ -307,40 +313,78 @@ const cleanField = fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '😀'
 const malformedLine = (columns: number) => fc.oneof(
   // ragged: too few or too many fields, otherwise fine
   fc.array(cleanField, { minLength: 0, maxLength: columns + 2 }).map((f) => Buffer.from(f.join(','), 'utf8')),
-  // a stray quote inside an unquoted field
-  fc.tuple(fc.array(cleanField, { minLength: columns, maxLength: columns }), fc.nat(columns - 1), fc.nat(3), fc.constantFrom('"', '""', '"x"'))
+  // a stray quote inside an unquoted field, or opening one
+  fc.tuple(fc.array(cleanField, { minLength: columns, maxLength: columns }), fc.nat(columns - 1), fc.nat(3), fc.constantFrom('"', '""', '"x"', '12" '))
     .map(([f, k, at, q]) => { f[k] = f[k].slice(0, at) + q + f[k].slice(at); return Buffer.from(f.join(','), 'utf8'); }),
-  // text after a closing quote, quote not followed by a delimiter
+  // a quote inside a quoted field, not before a delimiter
+  fc.array(cleanField, { minLength: columns, maxLength: columns }).map((f) => Buffer.from(f.map((v, k) => (k === 0 ? `"${v}"x"` : v)).join(','), 'utf8')),
+  // text after a quote, quote not followed by a delimiter (it never closes on this line)
   fc.array(cleanField, { minLength: columns, maxLength: columns }).map((f) => Buffer.from(f.map((v, k) => (k === 0 ? `"${v}"x` : v)).join(','), 'utf8')),
   // a well-formed quoted row
   fc.array(cleanField, { minLength: columns, maxLength: columns }).map((f) => Buffer.from(f.map((v) => `"${v}"`).join(','), 'utf8')),
+  // escapes (rows of the right width when read with a backslash escape), quoted or not
+  fc.tuple(fc.array(cleanField, { minLength: columns, maxLength: columns }), fc.nat(columns - 1), fc.nat(3), fc.constantFrom('\\,', '\\"', '\\\\', '\\\n', '\\N'), fc.boolean())
+    .map(([f, k, at, e, quoted]) => { f[k] = f[k].slice(0, at) + e + f[k].slice(at); if (quoted) f[k] = `"${f[k]}"`; return Buffer.from(f.join(','), 'utf8'); }),
+  // a comment line, with what would otherwise be quoting in it
+  cleanField.map((v) => Buffer.from(`#${v},"${v}`, 'utf8')),
   // byte soup
   fc.array(junkToken, { maxLength: 10 }).map((t) => Buffer.concat(t)),
 );
+
+const DIALECTS: Record<string, CsvDialect> = {
+  rfc4180: csvDialect({}),
+  backslash: csvDialect({ escape: BACKSLASH }),
+  comments: csvDialect({ comment: HASH }),
+  unquoted: csvDialect({ quote: NONE }),
+};
 
 const malformedFile = fc.integer({ min: 1, max: 4 }).chain((columns) => fc.record({
   columns: fc.constant(columns),
   lines: fc.array(malformedLine(columns), { maxLength: 25 }),
   terminators: fc.array(fc.constantFrom('\n', '\r\n'), { minLength: 26, maxLength: 26 }),
   trailingNewline: fc.boolean(),
-  unclosedTail: fc.option(fc.constantFrom('"abc', '1,"x\ny', '"', 'a,b"\n\nc,d\n'), { nil: undefined }),
+  unclosedTail: fc.option(fc.constantFrom('"abc', '1,"x\ny', '"', 'a,b"\n\nc,d\n', '"open\nx\ny\nz\n'), { nil: undefined }),
   invalidUtf8: fc.constantFrom<'reject' | 'replace'>('reject', 'replace'),
+  dialect: fc.constantFrom(...Object.keys(DIALECTS)),
+  maxQuotedLines: fc.constantFrom(1, 2, 100),
 }));
 
-function expectedReason(raw: Buffer, fields: number, columns: number, invalidUtf8: 'reject' | 'replace'): RejectReason | null {
-  let quotes = 0;
-  for (const b of raw) if (b === DOUBLE_QUOTE) quotes++;
-  if (quotes % 2 === 1) return 'UNCLOSED_QUOTE';
-  if (fields < columns) return 'TOO_FEW_FIELDS';
-  if (fields > columns) return 'TOO_MANY_FIELDS';
-  if (raw.includes(0)) return 'NUL_BYTE';
-  if (!isUtf8(raw) && invalidUtf8 === 'reject') return 'ENCODING';
+interface ReadRecord {
+  byteOffset: number;
+  /** Null for a broken record (an unclosed quote). */
+  values: string[] | null;
+  raw: Buffer;
+}
+
+/** The reference reading of a whole file from `from`: records (blank and comment lines left out). */
+function referenceReading(bytes: Buffer, from: number, dialect: CsvDialect, limits: RecordLimits): ReadRecord[] {
+  const out: ReadRecord[] = [];
+  for (let at = from; at < bytes.length;) {
+    const { end, kind } = nextRowEnd(bytes, at, bytes.length, dialect, limits, true);
+    let contentEnd = end;
+    if (contentEnd > at && bytes[contentEnd - 1] === dialect.newline) contentEnd--;
+    if (dialect.newline === LF && contentEnd > at && bytes[contentEnd - 1] === CR) contentEnd--;
+    if (contentEnd > at && kind !== RecordKind.comment) {
+      out.push({ byteOffset: at, values: kind === RecordKind.broken ? null : parseRecord(bytes, at, contentEnd, dialect), raw: bytes.subarray(at, contentEnd) });
+    }
+    at = end;
+  }
+  return out;
+}
+
+function expectedReason(record: ReadRecord, columns: number, invalidUtf8: 'reject' | 'replace'): RejectReason | null {
+  if (record.values === null) return 'UNCLOSED_QUOTE';
+  if (record.values.length < columns) return 'TOO_FEW_FIELDS';
+  if (record.values.length > columns) return 'TOO_MANY_FIELDS';
+  if (record.raw.includes(0)) return 'NUL_BYTE';
+  if (!isUtf8(record.raw) && invalidUtf8 === 'reject') return 'ENCODING';
   return null;
 }
 
 describe('encodeChunk on malformed CSV (property)', () => {
-  test('rows + rejected === csv-parser\'s records; loaded rows are csv-parser\'s; rejects are the right ones', async () => {
+  test('chunk by chunk = the reference reading of the whole file: rows + rejected = records, values, reasons', async () => {
     await fc.assert(fc.asyncProperty(malformedFile, encodeSetup, async (file, setup) => {
+      const dialect = DIALECTS[file.dialect];
       const header = Array.from({ length: file.columns }, (_, k) => `h${k}`).join(',');
       const parts: Buffer[] = [Buffer.from(header + file.terminators[0])];
       file.lines.forEach((line, k) => {
@@ -351,9 +395,9 @@ describe('encodeChunk on malformed CSV (property)', () => {
       const bytes = Buffer.concat(parts);
       const headerLength = parts[0].length;
 
-      const reference = (await referenceRecords(bytes)).filter((r) => r.byteOffset >= headerLength);
-      const encoded = encodeFile(bytes, headerLength, DIALECT_LF, textTypes(file.columns), file.invalidUtf8, setup);
-      assert.equal(encoded.rows + encoded.rejected, reference.length, 'rows + rejected === csv-parser\'s non-blank records');
+      const reference = referenceReading(bytes, headerLength, dialect, { maxQuotedLines: file.maxQuotedLines });
+      const encoded = encodeFile(bytes, headerLength, dialect, textTypes(file.columns), file.invalidUtf8, { ...setup, maxQuotedLines: file.maxQuotedLines });
+      assert.equal(encoded.rows + encoded.rejected, reference.length, 'rows + rejected === records');
 
       const output = await readOutput(encoded.data, setup.fileId);
       assert.equal(output.length, encoded.rows);
@@ -361,24 +405,30 @@ describe('encodeChunk on malformed CSV (property)', () => {
       const loaded = new Set<number>();
       for (const row of output) {
         const k = byOffset.get(row.byteOffset);
-        assert.ok(k !== undefined, `loaded row at ${row.byteOffset} is a csv-parser record start`);
+        assert.ok(k !== undefined, `loaded row at ${row.byteOffset} is a record start`);
         assert.deepEqual(row.values, reference[k].values, `row at ${row.byteOffset}`);
         loaded.add(row.byteOffset);
       }
       const rejected = new Map(encoded.rejects.map((r) => [r.byteOffset, r.reason]));
       assert.equal(rejected.size, encoded.rejects.length, 'one reject per offset');
       for (const offset of rejected.keys()) {
-        assert.ok(byOffset.has(offset), `reject at ${offset} is a csv-parser record start`);
+        assert.ok(byOffset.has(offset), `reject at ${offset} is a record start`);
         assert.ok(!loaded.has(offset), `offset ${offset} both loaded and rejected`);
       }
       // Every record is loaded or rejected, and rejected exactly when it has to be, for the right reason.
-      reference.forEach((record, k) => {
-        const end = k + 1 < reference.length ? reference[k + 1].byteOffset : bytes.length;
-        const raw = bytes.subarray(record.byteOffset, end);
-        const reason = expectedReason(raw, record.values.length, file.columns, file.invalidUtf8);
+      for (const record of reference) {
+        const reason = expectedReason(record, file.columns, file.invalidUtf8);
         if (reason === null) assert.ok(loaded.has(record.byteOffset), `record at ${record.byteOffset} (${JSON.stringify(record.values)}) must load`);
-        else assert.equal(rejected.get(record.byteOffset), reason, `record at ${record.byteOffset}: ${JSON.stringify(raw.toString('latin1'))}`);
-      });
-    }), { numRuns: 300 });
+        else assert.equal(rejected.get(record.byteOffset), reason, `record at ${record.byteOffset}: ${JSON.stringify(record.raw.toString('latin1'))}`);
+      }
+    }), { numRuns: 400 });
+  });
+
+  test('well-formed RFC 4180 text still reads as csv-parser reads it, whatever the chunking', async () => {
+    await fc.assert(fc.asyncProperty(wellFormedTable(fc.constantFrom('\n', '\r\n')), encodeSetup, async (table, setup) => {
+      const file = render(table, ['\r', '\n']);
+      const reading = referenceReading(file.bytes, file.headerLength, DIALECT_LF, { maxQuotedLines: 100 });
+      assert.deepEqual(reading.map((r) => ({ byteOffset: r.byteOffset, values: r.values })), (await referenceRecords(file.bytes)).slice(1));
+    }), { numRuns: 150 });
   });
 });

@@ -1,13 +1,13 @@
 /**
- * The planner's cut for UTF-16 files: quote parity and newlines counted in code units at even
- * offsets, never in bytes that merely look like a quote or a newline inside another character.
+ * The planner's cut for UTF-16 files: the reading rule applied to code units at even offsets,
+ * never to bytes that merely look like a quote or a newline inside another character.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { bufferView, countUnits, indexOfUnit } from '../../../src/formats/encoding/code-units.js';
 import { csvDialect } from '../../../src/formats/csv/dialect.js';
-import { lastRowEndUtf16 } from '../../../src/formats/csv/row-boundary.js';
+import { lastRowEnd, lastRowEndUtf16 } from '../../../src/formats/csv/row-boundary.js';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -17,16 +17,14 @@ function utf16(text: string, bigEndian: boolean): Buffer {
   return bigEndian ? bytes.swap16() : bytes;
 }
 
-/** The reference, on the string: the byte index after the last LF unit with an even number of quotes before it. */
+/**
+ * The reference: the planner's cut on the same text with every non-ASCII code unit made an ASCII
+ * letter (one byte per unit), in bytes of UTF-16 — another character is text to the reading rule.
+ */
 function expectedCut(text: string, fromUnit: number, toByte: number): number {
-  let parity = 0;
-  let cut = -1;
-  for (let u = fromUnit; (u + 1) * 2 <= toByte; u++) {
-    const c = text.charCodeAt(u);
-    if (c === QUOTE) parity ^= 1;
-    else if (c === LF && parity === 0) cut = (u + 1) * 2;
-  }
-  return cut;
+  const ascii = Buffer.from(Array.from({ length: text.length }, (_, u) => (text.charCodeAt(u) < 0x80 ? text.charCodeAt(u) : 0x78)));
+  const cut = lastRowEnd(ascii, fromUnit, Math.floor(toByte / 2), csvDialect({ quote: QUOTE, newline: LF }));
+  return cut === -1 ? -1 : cut * 2;
 }
 
 for (const bigEndian of [false, true]) {
@@ -53,7 +51,10 @@ for (const bigEndian of [false, true]) {
       // U+0A22 and U+220A hold both bytes; U+0A00 and U+2200 hold them beside a zero byte.
       const text = 'a\u0A22b\u220A\u0A00\u2200\n\u0A22"\u220A\nq\u0A0A';
       const bytes = utf16(text, bigEndian);
-      assert.equal(lastRowEndUtf16(bytes, 0, bytes.length, csvDialect({ quote: QUOTE, newline: LF }), bigEndian), 2 * (text.indexOf('\n') + 1));
+      // The one real quote is mid-field (text), so both real newlines end rows.
+      assert.equal(lastRowEndUtf16(bytes, 0, bytes.length, csvDialect({ quote: QUOTE, newline: LF }), bigEndian), 2 * (text.lastIndexOf('\n') + 1));
+      assert.equal(lastRowEndUtf16(utf16(text.replace('\u0A22"', '"'), bigEndian), 0, 2 * (text.length - 1), csvDialect({ quote: QUOTE, newline: LF }), bigEndian), 2 * (text.indexOf('\n') + 1),
+        'a quote at a field start opens a field the other newline is inside');
       const view = bufferView(bytes);
       assert.equal(countUnits(view, LF, bigEndian ? 'utf16be' : 'utf16le'), 2);
       assert.equal(countUnits(view, QUOTE, bigEndian ? 'utf16be' : 'utf16le'), 1);
