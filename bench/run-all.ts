@@ -2,6 +2,7 @@
  * The whole suite — what `npm run bench` (and `make bench`) runs:
  *   1. generate (or reuse) the time-series CSV            bench/generate-timeseries-csv.ts
  *   2. parser micro-benchmark: encodeChunk vs csv-parser  bench/parser-vs-csv-parser.ts
+ *      and the planner's row-end scan: lenient rule vs reference vs quote parity  bench/row-end-scan.ts
  *   3. headline: sluice load vs psql \copy                bench/engine-vs-psql-copy.ts
  *   4. a Windows-1252 file vs psql \copy of its UTF-8 twin (BENCH_ENCODING=0 skips)  bench/encoding-windows-1252.ts
  *   5. the same rows as NDJSON vs psql \copy of the CSV (BENCH_NDJSON=0 skips)  bench/ndjson-vs-psql-copy.ts
@@ -17,6 +18,7 @@ import { csvPathFor, generateTimeseriesCsv } from './generate-timeseries-csv.js'
 import { runNdjsonBench } from './ndjson-vs-psql-copy.js';
 import { runParserBench } from './parser-vs-csv-parser.js';
 import { runProfile } from './profile-sluice-load.js';
+import { runRowEndScanBench } from './row-end-scan.js';
 import { envInteger, fmtInt } from './support.js';
 
 function loadAverage(): string {
@@ -49,6 +51,8 @@ process.stdout.write(`${csv.generated ? 'generated' : 'reused'} ${csv.path}: ${f
 
 section('2. parser: encodeChunk vs csv-parser (one thread)');
 const parser = await runParserBench();
+process.stdout.write('\n  planner row-end scan (tinybench, median ms per chunk-sized text):\n');
+const scan = await runRowEndScanBench();
 
 section('3. sluice load vs psql \\copy');
 const engine = await runEngineBench();
@@ -78,6 +82,7 @@ const lines = [
   `data: ${fmtInt(csv.rows)} rows, ${(csv.bytes / 1e6).toFixed(1)} MB`,
   `parser (${fmtInt(parser.rows)} rows in memory): csv-parser ${task('(a)')?.mbPerSecond.toFixed(1)} MB/s, encodeChunk ${task('(b)')?.mbPerSecond.toFixed(1)} MB/s `
     + `(${parser.encodeSpeedupOverCsvParser.toFixed(2)}×), lastRowEnd ${task('(c) lastRowEnd')?.mbPerSecond.toFixed(0)} MB/s`,
+  `row-end scan, lenient rule vs quote parity: ${scan.map((f) => `${f.text} ${f.lenientOverParity.toFixed(2)}×`).join(', ')}`,
   `load: psql \\copy median ${(engine.medianPsqlMs / 1000).toFixed(2)} s (${fmtInt(engine.psqlRowsPerSecond)} rows/s), `
     + `sluice median ${(engine.medianSluiceMs / 1000).toFixed(2)} s (${fmtInt(engine.sluiceRowsPerSecond)} rows/s)`,
   `ratio sluice/psql: ${engine.ratio.toFixed(2)} (target ≤ ${engine.ratioTarget}: ${engine.ratio <= engine.ratioTarget ? 'MET' : 'MISSED'})`,
@@ -94,6 +99,7 @@ process.stdout.write(`${JSON.stringify({
     rows: parser.rows, bytes: parser.bytes, speedup: parser.encodeSpeedupOverCsvParser,
     tasks: parser.tasks.map((t) => ({ name: t.name, ms: t.medianMs, mbPerSecond: t.mbPerSecond, rowsPerSecond: t.rowsPerSecond })),
   },
+  rowEndScan: scan.map((f) => ({ text: f.text, megabytes: f.megabytes, ms: f.ms, lenientOverParity: f.lenientOverParity })),
   engine: {
     rounds: engine.rounds, medianPsqlMs: engine.medianPsqlMs, medianSluiceMs: engine.medianSluiceMs, ratio: engine.ratio,
     ratioPerRoundMedian: engine.ratioPerRoundMedian, psqlRowsPerSecond: engine.psqlRowsPerSecond, sluiceRowsPerSecond: engine.sluiceRowsPerSecond,

@@ -149,6 +149,11 @@ export function nextRowEnd(bytes: Uint8Array, from: number, to: number, dialect:
  */
 export function lastRowEnd(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, limits = DEFAULT_LIMITS): number {
   if (dialect.escape === NONE && dialect.comment === NONE) return lastPlainRowEnd(bytes, from, to, dialect, limits);
+  return lastRowEndReference(bytes, from, to, dialect, limits);
+}
+
+/** lastRowEnd by the reference reading, record by record (what the fast path is tested and measured against). */
+export function lastRowEndReference(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, limits = DEFAULT_LIMITS): number {
   return lastRowEndByRecords(bytes, from, to, dialect, limits, 1, 0);
 }
 
@@ -174,36 +179,49 @@ function lastRowEndByRecords(bytes: Uint8Array, from: number, to: number, dialec
  * lastRowEnd for the common dialect (a quote or none, no escape, no comments) at memchr speed:
  * it jumps from quote to quote with indexOf and looks at bytes only around them — a quote that
  * does not start a field is text, so only quotes right after a delimiter or a line end matter.
- * Row ends are the line ends outside quoted fields; the latest one is found walking back from
- * where the scan leaves unquoted text (usually less than a row). A record with a line end inside
- * a quoted field (rare) is read with the reference scanRecord, which applies the limits.
+ * Row ends are the line ends outside quoted fields. Where the latest one lies is worked out only
+ * when it is needed (usually once, at the end, walking back less than a row): the scan keeps the
+ * latest stretch of unquoted text known to hold a line end. When quotes are
+ * dense (every field quoted), one native call per quote costs more than looking at every byte,
+ * so the rest of the range is read by a byte loop instead (lastDenseRowEnd).
  */
 function lastPlainRowEnd(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, limits: RecordLimits): number {
   const { delimiter, quote, newline } = dialect;
+  const { maxQuotedLines } = limits;
   // Bounded at `to`, so that no search reads past it.
   const view = bufferView(bytes, 0, to);
   const crlf = newline === LF;
-  /** Just after the latest row end found so far (a record start). */
+  /** A record start: `from`, or just after a row end found so far. */
   let rowStart = from;
+  /** The latest stretch of unquoted text known to hold a line end, [stretchFrom, stretchTo); its last line end is a row end after rowStart. */
+  let stretchFrom = -1;
+  let stretchTo = -1;
   /** Where the current stretch of unquoted text starts. */
   let unquoted = from;
-  /** The first line end at or after the latest opening quote (`to` if none): found once, reused while quotes stay before it. */
+  /** The first line end at or after `unquoted`, or `to`: found with indexOf, reused while it lies ahead. */
   let lineEnd = -1;
-  const latestNewline = (start: number, end: number): number => {
-    for (let k = end - 1; k >= start; k--) if (bytes[k] === newline) return k;
-    return -1;
-  };
   let search = from;
+  let quotes = 0;
+  /** Whether the text from `unquoted` to `to` is unquoted (else a field opened in it is still open at `to`). */
+  let tailUnquoted = true;
   while (quote !== NONE) {
     const q = view.indexOf(quote, search);
     if (q === -1) break;
     // In unquoted text, a line end is a row end and a delimiter ends a field: a quote after either
     // (or at `from`, a record start) opens a field; any other is text.
     if (q !== from && bytes[q - 1] !== delimiter && bytes[q - 1] !== newline) { search = q + 1; continue; }
-    // A quoted field opens at q: the text before it is unquoted, so its last line end is a row end.
-    const k = latestNewline(unquoted, q);
-    if (k !== -1) rowStart = k + 1;
-    // Find where it closes: a quote followed by a delimiter or a line end (a doubled quote is text).
+    if (lineEnd < unquoted) {
+      lineEnd = view.indexOf(newline, unquoted);
+      if (lineEnd === -1) lineEnd = to;
+    }
+    if (lineEnd < q) {
+      // The unquoted text before the quote holds a row end.
+      stretchFrom = lineEnd;
+      stretchTo = q;
+      lineEnd = view.indexOf(newline, q);
+      if (lineEnd === -1) lineEnd = to;
+    }
+    // Find where the field closes: a quote followed by a delimiter or a line end (a doubled quote is text).
     let j = q + 1;
     let closed = -1;
     for (;;) {
@@ -215,26 +233,98 @@ function lastPlainRowEnd(bytes: Uint8Array, from: number, to: number, dialect: C
       j = c + 1;
     }
     const reach = closed === -1 ? to : closed;
-    if (lineEnd < q) {
-      lineEnd = view.indexOf(newline, q);
-      if (lineEnd === -1) lineEnd = to;
-    }
     if (lineEnd < reach) {
-      // The quoted field holds a line end: the whole record is read by the reference rule.
-      const record = scanRecord(bytes, rowStart, to, dialect, limits, false);
-      if (record.kind === RecordKind.partial || (record.end === to && bytes[to - 1] !== newline)) return rowStart === from ? -1 : rowStart;
-      rowStart = record.end;
-      unquoted = rowStart;
-      search = rowStart;
-      continue;
+      // The quoted field holds line ends, which are not row ends; more than the limit make its record broken.
+      if (reach - q > maxQuotedLines && countByte(bytes, newline, q, reach) > maxQuotedLines) {
+        if (stretchFrom !== -1) { rowStart = latestLineEnd(bytes, stretchFrom, stretchTo, newline) + 1; stretchFrom = -1; }
+        // The record is its first line; reading resumes after it.
+        rowStart = view.indexOf(newline, rowStart) + 1;
+        unquoted = rowStart;
+        search = rowStart;
+        lineEnd = -1;
+        continue;
+      }
+      if (closed !== -1) {
+        lineEnd = view.indexOf(newline, closed);
+        if (lineEnd === -1) lineEnd = to;
+      }
     }
-    if (closed === -1) return rowStart === from ? -1 : rowStart;
+    if (closed === -1) { tailUnquoted = false; break; }
     unquoted = closed + 1;
     search = closed + 1;
+    // Quotes closer together than every 16 bytes on average: finish with the byte loop.
+    if (++quotes === 256 && search - from < quotes * 32) {
+      if (stretchFrom !== -1) { rowStart = latestLineEnd(bytes, stretchFrom, stretchTo, newline) + 1; stretchFrom = -1; }
+      const dense = lastDenseRowEnd(bytes, unquoted, to, dialect, limits, rowStart);
+      return dense === from ? -1 : dense;
+    }
   }
-  const k = latestNewline(unquoted, to);
-  if (k !== -1) rowStart = k + 1;
+  if (tailUnquoted) {
+    if (lineEnd < unquoted) {
+      lineEnd = view.indexOf(newline, unquoted);
+      if (lineEnd === -1) lineEnd = to;
+    }
+    if (lineEnd < to) { stretchFrom = lineEnd; stretchTo = to; }
+  }
+  if (stretchFrom !== -1) rowStart = latestLineEnd(bytes, stretchFrom, stretchTo, newline) + 1;
   return rowStart === from ? -1 : rowStart;
+}
+
+/** Index of the last line end in bytes[from, to); bytes[from] is one. */
+function latestLineEnd(bytes: Uint8Array, from: number, to: number, newline: number): number {
+  let k = to - 1;
+  while (bytes[k] !== newline) k--;
+  return k;
+}
+
+/**
+ * The rest of lastPlainRowEnd as a byte loop, for dense quotes: the same rule as scanRecord for
+ * the plain dialect, inline. `at` is in unquoted text (a delimiter or line end follows a closed
+ * field there) of the record that starts at `rowStart`; returns the latest record start.
+ */
+function lastDenseRowEnd(bytes: Uint8Array, at: number, to: number, dialect: CsvDialect, limits: RecordLimits, rowStart: number): number {
+  const { delimiter, quote, newline } = dialect;
+  const crlf = newline === LF;
+  const { maxQuotedLines } = limits;
+  let recordStart = rowStart;
+  let fieldStart = false;
+  let i = at;
+  outer: while (i < to) {
+    const c = bytes[i];
+    if (c === quote && fieldStart) {
+      let lines = 0;
+      i++;
+      for (;;) {
+        if (i >= to) return recordStart;
+        const d = bytes[i];
+        if (d === quote) {
+          if (i + 1 >= to) return recordStart;
+          const next = bytes[i + 1];
+          if (next === quote) { i += 2; continue; }
+          i++;
+          if (next === delimiter || next === newline || (crlf && next === CR && (i + 1 >= to || bytes[i + 1] === LF))) break;
+          continue;
+        }
+        if (d === newline && ++lines > maxQuotedLines) {
+          // Broken: the record is its first line; reading resumes after it.
+          let k = recordStart;
+          while (bytes[k] !== newline) k++;
+          i = k + 1;
+          recordStart = i;
+          fieldStart = true;
+          continue outer;
+        }
+        i++;
+      }
+      fieldStart = false;
+      continue;
+    }
+    if (c === delimiter) fieldStart = true;
+    else if (c === newline) { recordStart = i + 1; fieldStart = true; }
+    else fieldStart = false;
+    i++;
+  }
+  return recordStart;
 }
 
 /** Number of `byte` occurrences in bytes[from, to). */

@@ -138,6 +138,23 @@ describe('row boundaries: the planner\'s fast scan agrees with the record-by-rec
     }), { numRuns: 200 });
   });
 
+  test('long random text with dense quotes (the byte-loop branch), cut at random places', () => {
+    // Mostly well-formed quoted fields (so that quotes are dense), some holding line ends, some stray bytes.
+    const piece = fc.oneof(
+      { weight: 12, arbitrary: fc.constantFrom('"a",', '"bc",', '"d"\n', '"e""f",', '"g"\r\n') },
+      { weight: 2, arbitrary: fc.constantFrom('"x\ny",', '"\n\n\n",', '"p\nq"\n') },
+      { weight: 1, arbitrary: fc.constantFrom('"', ',', '\n', 'b', '" ', ',"', '""') },
+    );
+    fc.assert(fc.property(fc.array(piece, { minLength: 300, maxLength: 1500 }), fc.array(fc.nat(), { minLength: 5, maxLength: 5 }), fc.constantFrom(1, 2, 100),
+      (pieces, cuts, maxQuotedLines) => {
+        const bytes = bytesOf(pieces.join(''));
+        for (const cut of [...cuts.map((c) => c % (bytes.length + 1)), bytes.length]) {
+          const ends = walkedEnds(bytes, 0, cut, csvDialect({}), maxQuotedLines);
+          assert.equal(lastRowEnd(bytes, 0, cut, csvDialect({}), { maxQuotedLines }), ends.length > 0 ? ends[ends.length - 1] : -1, `cut ${cut}`);
+        }
+      }), { numRuns: 300 });
+  });
+
   test('dense quoted fields over a large buffer', () => {
     const rows = Array.from({ length: 200 }, (_, r) => Array.from({ length: 12 }, (_, k) => (k % 5 === 2 ? `"q\n${r}"` : `"${k}""x"`)).join(','));
     const bytes = bytesOf(`${rows.join('\n')}\n`);
