@@ -2,7 +2,9 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 import type * as Chardet from 'chardet';
 import { SluiceError } from '../../errors.js';
-import { canonicalEncoding, startsWithBom } from './text-encoding.js';
+import { BINARY_PROBE_BYTES, binaryReason } from './binary-content.js';
+import { scriptCoherence } from './script-coherence.js';
+import { canonicalEncoding, createDecoder, startsWithBom } from './text-encoding.js';
 
 /**
  * Works out a file's text encoding from the sniff sample, in this order:
@@ -10,12 +12,19 @@ import { canonicalEncoding, startsWithBom } from './text-encoding.js';
  *   1. `--encoding` (the user knows best); a BOM of that encoding is skipped.
  *   2. A byte order mark: UTF-8, UTF-16LE/BE (UTF-32 is refused).
  *   3. UTF-16 without a BOM: a CSV is mostly ASCII, so one byte of almost every code unit is zero,
- *      always on the same side — checked by decoding the head and finding text, not noise.
- *   4. A NUL byte near the start of anything else: a binary file (SLUICE_ERR_FORMAT_BINARY).
+ *      always on the same side, all through the head — checked by decoding the head and finding
+ *      text (with line breaks), not noise. One NUL in a UTF-8 file is not that pattern.
+ *   4. Binary data — NULs and control bytes beyond a stray one (binary-content.ts) — fails with
+ *      SLUICE_ERR_FORMAT_BINARY. A stray NUL in text is left to the parser: a NUL_BYTE reject.
  *   5. Valid UTF-8 (or mostly valid: more well-formed multi-byte sequences than broken ones, so a
  *      UTF-8 file with a few bad rows stays UTF-8 and those rows are rejected, not garbled).
  *   6. chardet's statistics for the rest (Windows-1252, Shift_JIS, GB18030, …); its best guess
- *      that Sluice can read. chardet does not know ISO-8859-15: that one needs `--encoding`.
+ *      that Sluice can read, checked against the other kind (see checkChardet): on a short file
+ *      chardet ranks a single-byte code page first for almost anything, so a multi-byte candidate
+ *      it ranked lower wins when it decodes the whole sample strictly and reads more coherently
+ *      (script-coherence.ts) — and a multi-byte first guess gives way to the best single-byte one
+ *      when that reads more coherently. chardet does not know ISO-8859-15: that one needs
+ *      `--encoding`.
  *
  * Steps 1–5 cost under a millisecond (isUtf8 is SIMD); chardet (pure JS, ≈0.2 s per MiB) sees a
  * bounded part of the sample (68 KiB) and runs only for files that are not UTF-8.
@@ -29,7 +38,7 @@ export interface DetectedEncoding {
   /** Length of the byte order mark the file starts with (skipped before the data). */
   bomLength: number;
   /** What decided it. */
-  source: 'override' | 'bom' | 'utf-16 pattern' | 'utf-8' | 'chardet' | 'fallback';
+  source: 'override' | 'bom' | 'utf-16 pattern' | 'utf-8' | 'chardet' | 'coherence check' | 'fallback';
 }
 
 export interface EncodingSample {
@@ -50,10 +59,10 @@ function chardetAnalyse(bytes: Uint8Array): Chardet.AnalyseResult {
   return chardet.analyse(bytes);
 }
 
-/** A NUL this close to the start of a file that is not UTF-16 means binary (the sniffer's rule). */
-const BINARY_PROBE_BYTES = 8192;
 /** Bytes of the head looked at for the UTF-16 pattern. */
 const UTF16_PROBE_BYTES = 64 * 1024;
+/** The pattern is looked for in every stretch of this many bytes (32 code units: a short line). */
+const UTF16_BLOCK_BYTES = 64;
 /** Bytes given to chardet (≈0.2 ms per KiB): the head's first part and a little of each spot. */
 const CHARDET_HEAD_BYTES = 48 * 1024;
 const CHARDET_SPOT_BYTES = 4 * 1024;
@@ -78,10 +87,8 @@ export function detectEncoding(sample: EncodingSample, override?: string): Detec
   const utf16 = utf16Pattern(head, sample.headIsWholeFile);
   if (utf16 !== null) return { encoding: utf16, confidence: 0.95, bomLength: 0, source: 'utf-16 pattern' };
 
-  const nulAt = head.subarray(0, BINARY_PROBE_BYTES).indexOf(0);
-  if (nulAt !== -1) {
-    throw new SluiceError('SLUICE_ERR_FORMAT_BINARY', `not a text file: NUL byte at offset ${nulAt} (and not UTF-16)`);
-  }
+  const binary = binaryReason(head.subarray(0, BINARY_PROBE_BYTES));
+  if (binary !== null) throw new SluiceError('SLUICE_ERR_FORMAT_BINARY', `not a text file: ${binary} (and not UTF-16)`);
 
   const regions = textRegions(sample);
   if (regions.every((r) => isUtf8(r))) {
@@ -105,10 +112,68 @@ export function detectEncoding(sample: EncodingSample, override?: string): Detec
   if (top !== undefined) {
     const western = matches.find((m) => canonicalEncoding(m.name) === 'windows-1252');
     const chosen = western !== undefined && LATIN_NEIGHBOURS.has(canonicalEncoding(top.name)!) && western.confidence * 2 >= top.confidence ? western : top;
+    const checked = checkChardet(sample, matches.map((m) => canonicalEncoding(m.name)!), canonicalEncoding(chosen.name)!);
+    if (checked !== null) return checked;
     return { encoding: canonicalEncoding(chosen.name)!, confidence: round(chosen.confidence / 100), bomLength: 0, source: 'chardet' };
   }
   // Nothing fits: read it as UTF-8, so the rows that are not are rejected rather than garbled.
   return { encoding: 'utf-8', confidence: 0, bomLength: 0, source: 'fallback' };
+}
+
+/** Encodings with characters of two or more bytes that chardet may offer (all ASCII-compatible). */
+const MULTI_BYTE: ReadonlySet<string> = new Set(['shift_jis', 'euc-jp', 'gb18030', 'gbk', 'big5', 'euc-kr']);
+
+/**
+ * chardet's choice checked against the other kind of reading, by strict decoding and script
+ * coherence; null to keep it. Competing: the choice (a multi-byte one that does not decode
+ * strictly is read leniently — a broken row or two), chardet's best single-byte candidate when it
+ * chose a multi-byte one, and every multi-byte candidate it ranked that decodes strictly. The most
+ * coherent reading wins; on a tie a strict multi-byte reading first (text in another encoding
+ * hardly ever decodes strictly as one), then chardet's order.
+ */
+function checkChardet(sample: EncodingSample, ranked: readonly string[], chosen: string): DetectedEncoding | null {
+  const contenders = ranked.filter((e, i) => MULTI_BYTE.has(e) && e !== chosen && ranked.indexOf(e) === i && decodesStrictly(sample, e));
+  const chosenIsMultiByte = MULTI_BYTE.has(chosen);
+  if (!chosenIsMultiByte && contenders.length === 0) return null;
+  const bytes = chardetSample(sample);
+  const read = (encoding: string, strictMultiByte: boolean) => ({ encoding, strictMultiByte, ...scriptCoherence(createDecoder(encoding).decode(bytes)) });
+  const readings = [read(chosen, chosenIsMultiByte && decodesStrictly(sample, chosen))];
+  if (chosenIsMultiByte) {
+    const single = ranked.find((e) => !MULTI_BYTE.has(e));
+    if (single !== undefined) readings.push(read(single, false));
+  }
+  for (const encoding of contenders) readings.push(read(encoding, true));
+  let best = readings[0];
+  for (const reading of readings.slice(1)) {
+    if (reading.score <= 0) continue;
+    if (reading.score > best.score || (reading.score === best.score && reading.strictMultiByte && !best.strictMultiByte)) best = reading;
+  }
+  if (best === readings[0]) return null;
+  // Sure in proportion to how clean the reading is and how much of it there was.
+  const confidence = Math.max(0, best.score) * (best.characters / (best.characters + STRICT_CONFIDENCE_CHARACTERS));
+  return { encoding: best.encoding, confidence: round(confidence), bomLength: 0, source: 'coherence check' };
+}
+
+/** Characters of a coherent reading for half confidence. */
+const STRICT_CONFIDENCE_CHARACTERS = 10;
+
+/**
+ * Whether every region of the sample decodes without an invalid sequence (a fatal TextDecoder).
+ * A region cut before the file's end may end inside a character (streamed, not flushed); a spot
+ * starts anywhere, so it is decoded from its first line feed on — a byte no multi-byte character
+ * of these encodings contains.
+ */
+function decodesStrictly(sample: EncodingSample, encoding: string): boolean {
+  try {
+    new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(sample.head, { stream: !sample.headIsWholeFile });
+    for (const spot of sample.spots) {
+      const lf = spot.indexOf(0x0a);
+      if (lf !== -1) new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(spot.subarray(lf + 1), { stream: true });
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Single-byte Latin code pages chardet confuses with Windows-1252. */
@@ -143,6 +208,21 @@ function utf16Pattern(head: Uint8Array, headIsWholeFile: boolean): 'utf-16le' | 
   if (zeroOdd >= units * 0.1 && zeroEven * 4 <= zeroOdd) candidate = 'utf-16le';
   else if (zeroEven >= units * 0.1 && zeroOdd * 4 <= zeroEven) candidate = 'utf-16be';
   else return null;
+  // The pattern must run through the head, not sit in one place (a stray NUL in a short UTF-8 file).
+  const zeroSide = candidate === 'utf-16le' ? 1 : 0;
+  let blocks = 0;
+  let blocksWithZero = 0;
+  for (let block = 0; block < length; block += UTF16_BLOCK_BYTES) {
+    blocks++;
+    const blockEnd = Math.min(length, block + UTF16_BLOCK_BYTES);
+    for (let i = block + zeroSide; i < blockEnd; i += 2) {
+      if (head[i] === 0) {
+        blocksWithZero++;
+        break;
+      }
+    }
+  }
+  if ((candidate === 'utf-16le' ? zeroOdd : zeroEven) < 2 || blocksWithZero * 2 < blocks) return null;
 
   const text = new TextDecoder(candidate, { ignoreBOM: true }).decode(head.subarray(0, length));
   let noise = 0;
@@ -155,7 +235,9 @@ function utf16Pattern(head: Uint8Array, headIsWholeFile: boolean): 'utf-16le' | 
     else if ((c < 0x20 && c !== 0x09) || c === 0xfffd) noise++;
   }
   if (noise > units * 0.01) return null;
-  if (lineBreaks === 0 && !headIsWholeFile) return null;
+  // No line break in the UTF-16 reading while the bytes hold line feeds: they are lines of a
+  // byte-oriented text, split by its own LF bytes.
+  if (lineBreaks === 0 && (!headIsWholeFile || head.subarray(0, length).indexOf(0x0a) !== -1)) return null;
   return candidate;
 }
 
