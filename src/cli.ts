@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { resolveOptions } from './config.js';
 import { openDatabase } from './database/database.js';
 import { createEngine } from './engine.js';
-import { SluiceError } from './errors.js';
+import { SluiceError, toPlainError } from './errors.js';
 import { overrideEncoding } from './formats/encoding/text-encoding.js';
 import { type FormatOverrides, overrideByte, overrideByteOrNone, parseTypesOption } from './formats/overrides.js';
 import { columnTypeName, postgresTypeName } from './schema/column-type.js';
@@ -17,7 +17,7 @@ import { createWorkerPool } from './worker-pool.js';
 import { prepareFile } from './schedule/file-loader.js';
 import { findRejectedRows, formatRejectedRows } from './schedule/rejected-rows.js';
 import { isRemoteInput } from './sources/remote-file.js';
-import { resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
+import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 
 const USAGE = `Usage:
   sluice load <file|dir|url>... [--dataset NAME] [--json] [--force] [--workers N] [--writers N] [--chunk-size BYTES] [overrides]
@@ -159,8 +159,14 @@ async function sniff(args: string[]): Promise<number> {
   const input = await resolveInput(path, resolveOptionsFrom(resolveOptions()));
   const pool = createWorkerPool(1);
   try {
-    const info = await stat(input.localPath);
-    const prepared = await prepareFile(pool, input.localPath, info.size, overrides);
+    let prepared;
+    try {
+      prepared = await prepareFile(pool, input.localPath, (await stat(input.localPath)).size, overrides, input.label);
+    } catch (error) {
+      // Named as the user named it: a download or a decompressed copy is in the spool.
+      const plain = inUserTerms(toPlainError(error), input);
+      throw error instanceof SluiceError ? new SluiceError(error.code, plain.message, { cause: error }) : new Error(plain.message, { cause: error });
+    }
     const flags: string[] = [];
     if (prepared.describe.delimiter !== null) flags.push(`--delimiter ${JSON.stringify(prepared.describe.delimiter)}`);
     if (prepared.format === 'csv') {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import pg from 'pg';
 import type { Piscina } from 'piscina';
 import { registerStagingLoad } from '../catalog/register.js';
 import type { ResolvedOptions } from '../config.js';
-import { SluiceError, toPlainError } from '../errors.js';
+import { type PlainError, SluiceError, toPlainError } from '../errors.js';
 import { prepareCsv } from '../formats/csv/prepare-csv.js';
 import { detectFormat } from '../formats/detect-format.js';
 import { prepareJson } from '../formats/json/prepare-json.js';
@@ -16,7 +16,7 @@ import { ColumnType, postgresTypeName } from '../schema/column-type.js';
 import { datasetNameFor, normaliseIdentifier } from '../schema/identifiers.js';
 import type { CopyWriter } from '../sink/copy-writer.js';
 import { displayTable, ensureStagingTable, plannedColumns, qualifiedTable, sameColumns, type StagingColumn } from '../sink/staging-table.js';
-import { type ResolvedInput, resolveInput, resolveOptionsFrom } from '../sources/resolve-input.js';
+import { inputLabel, inUserTerms, type ResolvedInput, resolveInput, resolveOptionsFrom } from '../sources/resolve-input.js';
 import { emptySummary, type FileSummary } from '../summary.js';
 import { claimFile, completeFile, failFile, releaseFile, reserveFileId, tryHoldFile, waitHoldFile, yieldAttempt } from './ledger.js';
 import { lineTerminatorFor } from './line-too-long.js';
@@ -88,15 +88,19 @@ function copySqlFor(dataset: string, columns: readonly StagingColumn[], prepared
   return `COPY ${qualifiedTable(dataset)} (${names.join(', ')}) FROM STDIN WITH (${options.join(', ')})`;
 }
 
-/** Looks at the file in the way its format needs (a worker sniffs the sample). */
-export async function prepareFile(piscina: Piscina, path: string, size: number, overrides: FormatOverrides = {}): Promise<PreparedFile> {
+/**
+ * Looks at the file in the way its format needs (a worker sniffs the sample). `label` names the
+ * input in messages as the user gave it (`path` may be a spooled copy).
+ */
+export async function prepareFile(piscina: Piscina, path: string, size: number, overrides: FormatOverrides = {}, label = path): Promise<PreparedFile> {
   const format = await detectFormat(path);
   switch (format) {
     case 'csv': return prepareCsv(piscina, path, size, overrides);
-    case 'json': case 'ndjson': return prepareJson(piscina, path, size, format, overrides);
+    case 'json': case 'ndjson': return prepareJson(piscina, path, size, format, overrides, label);
     // Workbooks are converted sheet by sheet before they load (schedule/workbook-loader.ts).
-    case 'xlsx': throw new SluiceError('SLUICE_ERR_FORMAT_UNSUPPORTED', `${path} is an Excel workbook: sluice load reads it sheet by sheet; sluice sniff does not read workbooks yet`);
-    default: throw new SluiceError('SLUICE_ERR_FORMAT_UNSUPPORTED', `${format} files are not supported yet: ${path}`);
+    case 'xlsx': throw new SluiceError('SLUICE_ERR_FORMAT_UNSUPPORTED', `${label} is an Excel workbook: sluice load reads it sheet by sheet; sluice sniff does not read workbooks yet`);
+    // gzip inside gzip: the input was decompressed once already.
+    case 'gzip': throw new SluiceError('SLUICE_ERR_FORMAT_UNSUPPORTED', `${label} is gzip-compressed twice: decompress it once first (gunzip)`);
   }
 }
 
@@ -129,7 +133,7 @@ export async function loadInput(context: LoadContext, path: string, request: Loa
   try {
     input = await resolveInput(path, resolveOptionsFrom(options));
   } catch (error) {
-    return [{ ...emptySummary(path), status: 'failed', error: toPlainError(error), duration_ms: Math.round(performance.now() - started) }];
+    return [{ ...emptySummary(path), status: 'failed', error: inUserTerms(toPlainError(error), { localPath: resolve(path), label: inputLabel(path) }), duration_ms: Math.round(performance.now() - started) }];
   }
   try {
     if (await detectFormat(input.localPath).catch(() => null) === 'xlsx') {
@@ -150,18 +154,20 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
   const blank: FileSummary = { ...emptySummary(path), compression: input.compression };
   const finish = (patch: Partial<FileSummary>): FileSummary => ({ ...blank, ...patch, ...request.summary, duration_ms: Math.round(performance.now() - started) });
   const phase = phaseLogger(options.log, basename(absolute), started);
+  /** What the summary and the ledger say went wrong: in the user's terms, never a spool path. */
+  const failure = (error: unknown): PlainError => inUserTerms(toPlainError(error), input);
 
   let size: number;
   try {
     const info = await stat(absolute);
-    if (!info.isFile()) throw new SluiceError('SLUICE_ERR_FILE_NOT_FOUND', `not a regular file: ${path}`);
+    if (!info.isFile()) throw new SluiceError('SLUICE_ERR_FILE_NOT_FOUND', `not a regular file: ${input.label}`);
     size = info.size;
   } catch (error) {
-    const plain = error instanceof SluiceError ? toPlainError(error) : { code: 'SLUICE_ERR_FILE_NOT_FOUND', message: `cannot read ${path}: ${(error as Error).message}` };
-    return finish({ status: 'failed', error: plain });
+    const plain = error instanceof SluiceError ? toPlainError(error) : { code: 'SLUICE_ERR_FILE_NOT_FOUND', message: `cannot read ${input.label}: ${(error as Error).message}` };
+    return finish({ status: 'failed', error: inUserTerms(plain, input) });
   }
 
-  const preparation = settle(prepareFile(context.piscina, absolute, size, request.overrides));
+  const preparation = settle(prepareFile(context.piscina, absolute, size, request.overrides, input.label));
   // A spooled file was hashed while it was written.
   const hashing = settle(input.sha256 !== undefined ? Promise.resolve(input.sha256) : sha256File(absolute));
   const requestedDataset = request.dataset !== undefined ? normaliseIdentifier(request.dataset, 'dataset') : datasetNameFor(basename(absolute));
@@ -200,7 +206,7 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     if (!hashed.ok) {
       openGate(false);
       await speculative?.pipeline;
-      return finish({ status: 'failed', error: { code: 'SLUICE_ERR_FILE_READ', message: `cannot read ${path}: ${(hashed.error as Error).message}` } });
+      return finish({ status: 'failed', error: inUserTerms({ code: 'SLUICE_ERR_FILE_READ', message: `cannot read ${input.label}: ${(hashed.error as Error).message}` }, input) });
     }
     const sha256 = hashed.value;
     const claimRequest = {
@@ -274,7 +280,7 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     } catch (error) {
       openGate(false);
       await speculative?.pipeline;
-      const plain = toPlainError(error);
+      const plain = failure(error);
       await failFile(control, claim.fileId, claim.attempt, plain, { loaded: 0, skipped: 0 }).catch(() => undefined);
       return finish({ sha256, dataset: claim.dataset, table: displayTable(claim.dataset), status: 'failed', error: plain });
     }

@@ -4,7 +4,7 @@ import type { PlainError } from '../errors.js';
 import type { ConvertWorkbookResult, ConvertWorkbookTask, ListWorksheetsResult, ListWorksheetsTask } from '../formats/xlsx/convert-workbook.js';
 import { selectSheet } from '../formats/xlsx/sheet-selector.js';
 import { claimUnique, normaliseIdentifier } from '../schema/identifiers.js';
-import type { ResolvedInput } from '../sources/resolve-input.js';
+import { inUserTerms, type ResolvedInput } from '../sources/resolve-input.js';
 import { openSpoolEntry } from '../sources/spool.js';
 import { emptySummary, type FileSummary } from '../summary.js';
 import type { LoadContext, LoadRequest } from './file-loader.js';
@@ -71,17 +71,18 @@ export async function loadWorkbook(context: LoadContext, load: WorkbookLoad): Pr
   const { path, input, request, started } = load;
   const { piscina, options } = context;
   const elapsed = (): number => Math.round(performance.now() - started);
+  // The worker reads the local file (maybe a spooled copy); the summary names the input as given.
   const failed = (error: PlainError, sha256: string | null = null): FileSummary[] => [{
-    ...emptySummary(path), format: 'xlsx', compression: input.compression, sha256, status: 'failed', error, duration_ms: elapsed(),
+    ...emptySummary(path), format: 'xlsx', compression: input.compression, sha256, status: 'failed', error: inUserTerms(error, input), duration_ms: elapsed(),
   }];
 
   const listTask: ListWorksheetsTask = { path: input.localPath };
   const [listed, hashed] = await Promise.all([
-    (piscina.run(listTask, { name: 'listWorksheets' }) as Promise<ListWorksheetsResult>).catch((error: unknown) => workerFailure(path, error)),
+    (piscina.run(listTask, { name: 'listWorksheets' }) as Promise<ListWorksheetsResult>).catch((error: unknown) => workerFailure(input.label, error)),
     // A downloaded or decompressed workbook was hashed while it was spooled.
     input.sha256 !== undefined ? Promise.resolve<string | Error>(input.sha256) : load.hash(input.localPath).catch((error: unknown) => error as Error),
   ]);
-  if (hashed instanceof Error) return failed({ code: 'SLUICE_ERR_FILE_READ', message: `cannot read ${path}: ${hashed.message}` });
+  if (hashed instanceof Error) return failed({ code: 'SLUICE_ERR_FILE_READ', message: `cannot read ${input.label}: ${hashed.message}` });
   if (!listed.ok) return failed(listed.error, hashed);
 
   let chosen = listed.names;
@@ -89,7 +90,7 @@ export async function loadWorkbook(context: LoadContext, load: WorkbookLoad): Pr
   if (selector !== undefined) {
     const name = selectSheet(selector, listed.names);
     if (name === null) {
-      return failed({ code: 'SLUICE_ERR_FORMAT_XLSX_SHEET_NOT_FOUND', message: `${path} has no sheet ${JSON.stringify(selector)}; its sheets: ${listed.names.map((n) => JSON.stringify(n)).join(', ')}` }, hashed);
+      return failed({ code: 'SLUICE_ERR_FORMAT_XLSX_SHEET_NOT_FOUND', message: `${input.label} has no sheet ${JSON.stringify(selector)}; its sheets: ${listed.names.map((n) => JSON.stringify(n)).join(', ')}` }, hashed);
     }
     chosen = [name];
   }
@@ -108,7 +109,7 @@ export async function loadWorkbook(context: LoadContext, load: WorkbookLoad): Pr
     let converted: ConvertWorkbookResult = { ok: true, sheets: [], empty: [] };
     if (entry !== undefined) {
       const task: ConvertWorkbookTask = { path: input.localPath, spoolDir: entry.dir, sheets: todo };
-      converted = await (piscina.run(task, { name: 'convertWorkbook' }) as Promise<ConvertWorkbookResult>).catch((error: unknown) => workerFailure(path, error));
+      converted = await (piscina.run(task, { name: 'convertWorkbook' }) as Promise<ConvertWorkbookResult>).catch((error: unknown) => workerFailure(input.label, error));
       if (!converted.ok) return failed(converted.error, hashed);
       options.log(`${basename(path)}: ${converted.sheets.length} sheet(s) converted at ${elapsed()} ms`);
     }
@@ -116,7 +117,7 @@ export async function loadWorkbook(context: LoadContext, load: WorkbookLoad): Pr
     const withData = chosen.filter((name) => done.has(name) || spooled.has(name));
     if (withData.length === 0) {
       const what = selector === undefined ? 'no sheet holds any data' : `sheet ${JSON.stringify(chosen[0])} holds no data`;
-      return failed({ code: 'SLUICE_ERR_FORMAT_XLSX_EMPTY', message: `${path}: ${what}` }, hashed);
+      return failed({ code: 'SLUICE_ERR_FORMAT_XLSX_EMPTY', message: `${input.label}: ${what}` }, hashed);
     }
 
     // Named after the workbook as it is on disk: a .xlsx.gz or a download by the name inside.
@@ -133,7 +134,7 @@ export async function loadWorkbook(context: LoadContext, load: WorkbookLoad): Pr
       const sheet = spooled.get(name)!;
       const remove = (): Promise<void> => rm(sheet.csvPath, { force: true });
       const sheetInput: ResolvedInput = {
-        localPath: sheet.csvPath, source: input.source, compression: input.compression,
+        localPath: sheet.csvPath, source: input.source, label: input.label, compression: input.compression,
         // The ledger identity (see above), given as the hash so the CSV is not hashed itself.
         sha256: sheetIdentity(hashed, name),
         cleanup: remove,

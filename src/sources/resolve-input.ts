@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ResolvedOptions } from '../config.js';
-import { SluiceError } from '../errors.js';
+import { type PlainError, SluiceError } from '../errors.js';
 import { gunzipFile, gunzippedName, hasGzipMagic, isGzipName } from './gunzip-file.js';
 import { displayUrl, downloadFile, isRemoteInput, remoteFileName } from './remote-file.js';
 import { openSpoolEntry, type SpooledFile } from './spool.js';
@@ -24,6 +24,8 @@ export interface ResolvedInput {
   localPath: string;
   /** Where the bytes came from, for the ledger: the URL (without a password), or the absolute path given (the .gz for a compressed file). */
   source: string;
+  /** The input as the user gave it (a URL without its password), for messages: never a spool path. */
+  label: string;
   compression: 'gzip' | null;
   /** sha256 of `localPath`, when it was computed while spooling (the loader then need not read the file again). */
   sha256?: string;
@@ -62,11 +64,27 @@ function remoteUrl(input: string): URL | undefined {
   }
 }
 
+/** The input as messages name it: as typed, a URL without its password. */
+export function inputLabel(input: string): string {
+  return isRemoteInput(input) ? displayUrl(input) : input;
+}
+
+/**
+ * A failure in the user's terms: where its message names the local file — a spooled download or
+ * decompressed copy, a sheet's CSV, the absolute form of a relative path (file-system errors
+ * quote the path they were given) — it names the input as the user gave it.
+ */
+export function inUserTerms(error: PlainError, input: Pick<ResolvedInput, 'localPath' | 'label'>): PlainError {
+  if (input.localPath === input.label || !error.message.includes(input.localPath)) return error;
+  return { ...error, message: error.message.split(input.localPath).join(input.label) };
+}
+
 export async function resolveInput(input: string, options: ResolveOptions): Promise<ResolvedInput> {
   const url = remoteUrl(input);
   const local = url === undefined ? resolve(input) : undefined;
+  const label = inputLabel(input);
   if (local !== undefined && !isGzipName(local) && !(await hasGzipMagic(local))) {
-    return { localPath: local, source: local, compression: null, cleanup: nothingToClean };
+    return { localPath: local, source: local, label, compression: null, cleanup: nothingToClean };
   }
 
   const source = local ?? displayUrl(input);
@@ -88,12 +106,12 @@ export async function resolveInput(input: string, options: ResolveOptions): Prom
       // A directory of its own: the inner name may equal the outer one (gzip bytes without .gz).
       const innerDir = join(entry.dir, 'gunzip');
       await mkdir(innerDir);
-      spooled = await gunzipFile(path, join(innerDir, gunzippedName(name)), options.maxBytes, source);
+      spooled = await gunzipFile(path, join(innerDir, gunzippedName(name)), options.maxBytes, label);
       // The downloaded .gz is not needed any more; free its space before the load.
       if (local === undefined) await rm(path, { force: true });
       compression = 'gzip';
     }
-    return { localPath: spooled!.path, source, compression, sha256: spooled!.sha256, cleanup: entry.remove };
+    return { localPath: spooled!.path, source, label, compression, sha256: spooled!.sha256, cleanup: entry.remove };
   } catch (error) {
     await entry.remove();
     throw error;

@@ -3,6 +3,7 @@ import { ColumnType, type ColumnTypeCode, type ColumnTypeName, columnTypeName, p
 import { columnNamesFor, normaliseIdentifier } from '../../schema/identifiers.js';
 import { candidatesFor, ColumnTypeAccumulator, type InferredColumn, namesTime } from '../../schema/type-inference.js';
 import { type ColumnFormat, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
+import { binaryReason } from '../encoding/binary-content.js';
 import { CR, type CsvDialect, csvDialect, DOUBLE_QUOTE, LF } from './dialect.js';
 import { fieldRanges, parseRecord } from './record-parser.js';
 import { countByte, DEFAULT_LIMITS, DEFAULT_MAX_QUOTED_LINES, nextRowEnd, RecordKind } from './row-boundary.js';
@@ -158,10 +159,9 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   const { head } = sample;
   const bom = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
   const from = bom ? 3 : 0;
-  const nulAt = head.indexOf(0);
-  if (nulAt !== -1 && nulAt < 8192) {
-    throw new SluiceError('SLUICE_ERR_FORMAT_BINARY', `not a UTF-8 text file: NUL byte at offset ${nulAt}`);
-  }
+  // A stray NUL is the parser's business (a NUL_BYTE reject); only binary data stops here.
+  const binary = binaryReason(head);
+  if (binary !== null) throw new SluiceError('SLUICE_ERR_FORMAT_BINARY', `not a text file: ${binary}`);
   const { newline, lineEnding } = detectNewline(head);
   const dropLastPartial = !sample.headIsWholeFile;
 

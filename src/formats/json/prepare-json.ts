@@ -28,11 +28,13 @@ function flattenDepthFrom(overrides: FormatOverrides): number {
  *
  * Keys that the sample did not show are not loaded: they are counted, and the count is the
  * summary's `ignored_keys` (occurrences, in the chunks this run encoded). A JSON file sniffed again
- * may find them and add their columns.
+ * may find them and add their columns. `label` names the input in messages (`path` may be a spool copy).
  */
-export async function prepareJson(piscina: Piscina, path: string, size: number, detected: 'json' | 'ndjson', overrides: FormatOverrides = {}): Promise<PreparedFile> {
+export async function prepareJson(
+  piscina: Piscina, path: string, size: number, detected: 'json' | 'ndjson', overrides: FormatOverrides = {}, label = path,
+): Promise<PreparedFile> {
   const extension = extname(path).toLowerCase();
-  const sniff = await sniffJsonFile(piscina, path, size, extension === '.ndjson' || extension === '.jsonl', flattenDepthFrom(overrides));
+  const sniff = await sniffJsonFile(piscina, path, size, extension === '.ndjson' || extension === '.jsonl', flattenDepthFrom(overrides), label);
   const types = overrides.types ?? {};
   const columns = sniff.result.columns.map((column) => {
     const forced = types[column.name] ?? types[column.source];

@@ -65,15 +65,18 @@ function fail(code: SluiceErrorCode, message: string): never {
   throw new SluiceError(code, message);
 }
 
-/** `declaredNdjson`: the file's name says NDJSON (.ndjson, .jsonl): one record per line, whatever the content. */
-export async function sniffJsonFile(piscina: Piscina, path: string, size: number, declaredNdjson: boolean, flattenDepth: number): Promise<JsonFileSniff> {
+/**
+ * `declaredNdjson`: the file's name says NDJSON (.ndjson, .jsonl): one record per line, whatever
+ * the content. `label`: the input as messages name it (`path` may be a spooled copy).
+ */
+export async function sniffJsonFile(piscina: Piscina, path: string, size: number, declaredNdjson: boolean, flattenDepth: number, label = path): Promise<JsonFileSniff> {
   const file = await open(path, 'r');
   try {
     let headLength = Math.min(size, SNIFF_HEAD_BYTES);
     let head = await readAt(file, headLength, 0);
     let bytes = Buffer.from(head.buffer, 0, head.length);
     if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
-      fail('SLUICE_ERR_FORMAT_UNSUPPORTED', `${path}: JSON in UTF-16 is not supported (RFC 8259 JSON is UTF-8): convert it to UTF-8`);
+      fail('SLUICE_ERR_FORMAT_UNSUPPORTED', `${label}: JSON in UTF-16 is not supported (RFC 8259 JSON is UTF-8): convert it to UTF-8`);
     }
     const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
 
@@ -97,12 +100,12 @@ export async function sniffJsonFile(piscina: Piscina, path: string, size: number
           layout = lf !== -1 && lf < end ? 'sequence' : 'ndjson';
         }
       } else {
-        fail('SLUICE_ERR_FORMAT_JSON_INVALID', `${path}: expected a JSON array or object at byte ${first}, found ${JSON.stringify(String.fromCharCode(bytes[first]))}`);
+        fail('SLUICE_ERR_FORMAT_JSON_INVALID', `${label}: expected a JSON array or object at byte ${first}, found ${JSON.stringify(String.fromCharCode(bytes[first]))}`);
       }
       // Enough: the layout is known and the head holds a whole record (or is the whole file).
       if (layout !== undefined && (whole || lastRowEndFor(layout)(bytes, dataStart, bytes.length) > 0)) break;
       if (headLength >= SNIFF_MAX_BYTES) {
-        fail('SLUICE_ERR_FORMAT_ROW_TOO_LONG', `${path}: the first JSON record does not end within ${SNIFF_MAX_BYTES} bytes`);
+        fail('SLUICE_ERR_FORMAT_ROW_TOO_LONG', `${label}: the first JSON record does not end within ${SNIFF_MAX_BYTES} bytes`);
       }
       headLength = Math.min(size, headLength * 2, SNIFF_MAX_BYTES);
       head = await readAt(file, headLength, 0);
@@ -125,7 +128,7 @@ export async function sniffJsonFile(piscina: Piscina, path: string, size: number
 
     const task: JsonSniffTask = { head: head.buffer, headLength: head.length, headIsWholeFile, layout, dataStart, dataEnd, spots, flattenDepth };
     const outcome = await piscina.run(task, { name: 'sniffJson' }) as JsonSniffTaskResult;
-    if (!outcome.ok) throw new SluiceError(outcome.error.code as SluiceErrorCode, `${path}: ${outcome.error.message}`);
+    if (!outcome.ok) throw new SluiceError(outcome.error.code as SluiceErrorCode, `${label}: ${outcome.error.message}`);
     return { layout, dataStart, dataEnd, firstDataLine, result: outcome.result };
   } finally {
     await file.close();
