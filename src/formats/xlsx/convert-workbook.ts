@@ -92,7 +92,9 @@ function partName(target: string): string {
 /** Reads the workbook's structure; with `content`, also what cells refer to (shared strings, styles). */
 async function openWorkbook(zip: ZipArchive, path: string, content: boolean): Promise<OpenedWorkbook> {
   if (!zip.has(WORKBOOK_PART)) {
-    throw new SluiceError('SLUICE_ERR_FORMAT_XLSX_NOT_WORKBOOK', `${path} is a zip archive but not an Excel workbook (no ${WORKBOOK_PART})`);
+    // Say what it is where the package tells (OpenDocument names its kind in `mimetype`).
+    const what = zip.has('mimetype') && zip.has('content.xml') ? 'an OpenDocument file (save it as .xlsx or CSV)' : 'a zip archive (extract it and load the files inside)';
+    throw new SluiceError('SLUICE_ERR_FORMAT_XLSX_NOT_WORKBOOK', `${path} is ${what}, not an Excel workbook: it has no ${WORKBOOK_PART}`);
   }
   const parts = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     worksheets: 'emit', sharedStrings: 'cache', hyperlinks: 'ignore',

@@ -91,6 +91,82 @@ describe('detectEncoding', () => {
   });
 });
 
+describe('detectEncoding: a stray NUL byte', () => {
+  test('one NUL byte in UTF-8 text is UTF-8 (a NUL_BYTE reject later), not binary and not a UTF-16 guess', () => {
+    for (const text of ['id,v\n1,\0\n', 'id,v\n1,a\n2,b\0c\n3,d\n', 'a\0', `id,city\n${Array.from({ length: 200 }, (_, i) => `${i},Zürich ${i === 77 ? '\0' : ''}`).join('\n')}\n`]) {
+      const detected = detectEncoding(whole(Buffer.from(text, 'utf8')));
+      assert.equal(detected.encoding, 'utf-8', JSON.stringify(text));
+      assert.equal(detected.source, 'utf-8');
+    }
+    const cut = Buffer.from(`id,v\n${Array.from({ length: 2000 }, (_, i) => `${i},${i === 3 ? '\0' : 'x'}`).join('\n')}\n`);
+    assert.equal(detectEncoding({ head: cut.subarray(0, 4000), headIsWholeFile: false, spots: [] }).encoding, 'utf-8', 'a head cut before the end');
+  });
+
+  test('a NUL in Windows-1252 text leaves it to chardet', () => {
+    const bytes = Buffer.concat([encodeLines(WESTERN, 'windows-1252').bytes, Buffer.from('99,x\0y\n')]);
+    assert.equal(detectEncoding(whole(bytes)).encoding, 'windows-1252');
+  });
+
+  test('NULs and control bytes beyond a stray one are binary: executables, images, random bytes', () => {
+    const elf = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x3e, 0x00]);
+    const padded = Buffer.concat([Buffer.from('name\n'), Buffer.alloc(200), Buffer.from('more\n')]);
+    let seed = 11;
+    const noise = Buffer.from(Array.from({ length: 300 }, () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed >>> 24; }));
+    for (const bytes of [elf, padded, noise]) assert.throws(() => detectEncoding(whole(bytes)), { code: 'SLUICE_ERR_FORMAT_BINARY' });
+  });
+});
+
+describe('detectEncoding: multi-byte candidates are checked before a single-byte guess wins', () => {
+  test('the fixture byte tables are what the decoders read, strictly', () => {
+    const texts: [FixtureEncoding, string][] = [
+      ['shift_jis', '東京都大阪府日本語表示ソフトポイント名前価格商品円能山田太郎鈴木花子佐藤次住所新宿区北海道札幌市ｺｰﾄﾞﾒｲｼｮｳﾃｽﾄ'],
+      ['gb18030', '中文北京上海数据乗亅€é名称价格城市😀姓张伟王芳李娜广州'],
+      ['big5', '姓名城市張偉台北王芳高雄李娜中'],
+      ['euc-kr', '이름도시김철수서울영희부산박민대구'],
+      ['koi8-r', 'имя,город Иван Москва Пётр Санкт-Петербург Анна Новосибирск ЁЩЪЮЯ'],
+    ];
+    for (const [encoding, text] of texts) {
+      assert.equal(new TextDecoder(encoding, { fatal: true }).decode(encodeText(text, encoding)), text, encoding);
+    }
+  });
+
+  const cases: [string, FixtureEncoding, string[]][] = [
+    ['a short Shift_JIS file of names (chardet: Windows-1252)', 'shift_jis', ['id,名前,住所', '1,山田太郎,東京都新宿区', '2,鈴木花子,大阪府大阪市', '3,佐藤次郎,北海道札幌市']],
+    ['Shift_JIS half-width katakana (chardet: ISO-8859-1)', 'shift_jis', ['ｺｰﾄﾞ,ﾒｲｼｮｳ', '1,ﾃｽﾄ', '2,ｺｰﾄﾞ', '3,ﾃｽﾄ ﾒｲｼｮｳ']],
+    ['three Shift_JIS city names', 'shift_jis', ['id,都市', '1,東京', '2,大阪', '3,札幌']],
+    ['a short Big5 file (chardet: ISO-8859-1)', 'big5', ['id,城市', '1,台北', '2,高雄']],
+  ];
+  for (const [name, encoding, lines] of cases) {
+    test(`${name} is ${encoding}`, () => {
+      const detected = detectEncoding(whole(encodeLines(lines, encoding).bytes));
+      assert.equal(detected.encoding, encoding);
+      assert.equal(detected.source, 'coherence check');
+      assert.ok(detected.confidence > 0 && detected.confidence < 1, String(detected.confidence));
+    });
+  }
+
+  test('KOI8-R Russian, which decodes strictly as Shift_JIS and which chardet ranks Shift_JIS first, is KOI8-R', () => {
+    const bytes = encodeLines(['имя,город', 'Иван,Москва', 'Пётр,Санкт-Петербург', 'Анна,Новосибирск'], 'koi8-r').bytes;
+    new TextDecoder('shift_jis', { fatal: true }).decode(bytes);
+    const detected = detectEncoding(whole(bytes));
+    assert.equal(detected.encoding, 'koi8-r');
+  });
+
+  test('Western text that happens to decode strictly as Shift_JIS stays Windows-1252', () => {
+    const lines = ['name,stadt', 'Schäfer,Bär', 'Käse,Männer', 'Ärger,Mädchen'];
+    const bytes = encodeLines(lines, 'windows-1252').bytes;
+    new TextDecoder('shift_jis', { fatal: true }).decode(bytes);
+    assert.equal(detectEncoding(whole(bytes)).encoding, 'windows-1252');
+    assert.equal(detectEncoding(whole(encodeLines(['name,stadt', 'Müller,Zürich', 'Größer,Düsseldorf', 'Jürgen,Köln'], 'windows-1252').bytes)).encoding, 'windows-1252');
+  });
+
+  test('GB18030, Big5 and EUC-KR files chardet is sure of are kept', () => {
+    assert.equal(detectEncoding(whole(encodeLines(['姓名,城市', '张伟,北京', '王芳,上海'], 'gb18030').bytes)).encoding, 'gb18030');
+    assert.equal(detectEncoding(whole(encodeLines(['姓名,城市', '張偉,台北', '王芳,高雄'], 'big5').bytes)).encoding, 'big5');
+    assert.equal(detectEncoding(whole(encodeLines(['이름,도시', '김철수,서울', '이영희,부산'], 'euc-kr').bytes)).encoding, 'euc-kr');
+  });
+});
+
 describe('encoding names', () => {
   test('labels become WHATWG canonical names', () => {
     assert.equal(canonicalEncoding('UTF8'), 'utf-8');
