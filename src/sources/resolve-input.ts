@@ -75,8 +75,11 @@ export function inputLabel(input: string): string {
  * quote the path they were given) — it names the input as the user gave it.
  */
 export function inUserTerms(error: PlainError, input: Pick<ResolvedInput, 'localPath' | 'label'>): PlainError {
-  if (input.localPath === input.label || !error.message.includes(input.localPath)) return error;
-  return { ...error, message: error.message.split(input.localPath).join(input.label) };
+  const { localPath, label } = input;
+  if (localPath === label || !error.message.includes(localPath)) return error;
+  // The label itself may hold the local path (`../../tmp/x.csv` holds `/tmp/x.csv`): keep it whole.
+  const message = error.message.split(label).map((part) => part.split(localPath).join(label)).join(label);
+  return { ...error, message };
 }
 
 export async function resolveInput(input: string, options: ResolveOptions): Promise<ResolvedInput> {
