@@ -112,7 +112,7 @@ export function detectEncoding(sample: EncodingSample, override?: string): Detec
   if (top !== undefined) {
     const western = matches.find((m) => canonicalEncoding(m.name) === 'windows-1252');
     const chosen = western !== undefined && LATIN_NEIGHBOURS.has(canonicalEncoding(top.name)!) && western.confidence * 2 >= top.confidence ? western : top;
-    const checked = checkChardet(sample, matches.map((m) => canonicalEncoding(m.name)!), canonicalEncoding(chosen.name)!);
+    const checked = checkChardet(sample, matches.map((m) => canonicalEncoding(m.name)!), canonicalEncoding(chosen.name)!, chosen.confidence);
     if (checked !== null) return checked;
     return { encoding: canonicalEncoding(chosen.name)!, confidence: round(chosen.confidence / 100), bomLength: 0, source: 'chardet' };
   }
@@ -131,9 +131,12 @@ const MULTI_BYTE: ReadonlySet<string> = new Set(['shift_jis', 'euc-jp', 'gb18030
  * coherent reading wins; on a tie a strict multi-byte reading first (text in another encoding
  * hardly ever decodes strictly as one), then chardet's order.
  */
-function checkChardet(sample: EncodingSample, ranked: readonly string[], chosen: string): DetectedEncoding | null {
-  const contenders = ranked.filter((e, i) => MULTI_BYTE.has(e) && e !== chosen && ranked.indexOf(e) === i && decodesStrictly(sample, e));
+function checkChardet(sample: EncodingSample, ranked: readonly string[], chosen: string, chosenConfidence: number): DetectedEncoding | null {
   const chosenIsMultiByte = MULTI_BYTE.has(chosen);
+  // chardet found the encoding's frequent characters (its multi-byte recognisers score exactly 10
+  // on none): no other reading is worth the cost of decoding the sample again.
+  if (chosenIsMultiByte && chosenConfidence > CHARDET_NO_FREQUENT_CHARACTERS && decodesStrictly(sample, chosen)) return null;
+  const contenders = ranked.filter((e, i) => MULTI_BYTE.has(e) && e !== chosen && ranked.indexOf(e) === i && decodesStrictly(sample, e));
   if (!chosenIsMultiByte && contenders.length === 0) return null;
   const bytes = chardetSample(sample);
   const read = (encoding: string, strictMultiByte: boolean) => ({ encoding, strictMultiByte, ...scriptCoherence(createDecoder(encoding).decode(bytes)) });
@@ -154,6 +157,8 @@ function checkChardet(sample: EncodingSample, ranked: readonly string[], chosen:
   return { encoding: best.encoding, confidence: round(confidence), bomLength: 0, source: 'coherence check' };
 }
 
+/** chardet's score for a multi-byte encoding whose frequent characters it did not find (few, or none, in the sample). */
+const CHARDET_NO_FREQUENT_CHARACTERS = 10;
 /** Characters of a coherent reading for half confidence. */
 const STRICT_CONFIDENCE_CHARACTERS = 10;
 
