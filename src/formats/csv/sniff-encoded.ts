@@ -29,13 +29,21 @@ export interface FileSniffSample {
   spots: { bytes: Uint8Array; position: number }[];
 }
 
+/**
+ * A header name as the catalog can store it: PostgreSQL's text and jsonb cannot hold U+0000, and
+ * a stray NUL in a header line is not binary data (the rows' NULs are NUL_BYTE rejects).
+ */
+function storable(sniffed: CsvSniffResult['columns']): CsvSniffResult['columns'] {
+  return sniffed.some((c) => c.source.includes('\0')) ? sniffed.map((c) => ({ ...c, source: c.source.replaceAll('\0', '\ufffd') })) : sniffed;
+}
+
 export function sniffCsvFile(sample: FileSniffSample, overrides: SniffOverrides = {}, encodingOverride?: string): CsvFileSniff {
   const { head, headIsWholeFile } = sample;
   const detected = detectEncoding({ head, headIsWholeFile, spots: sample.spots.map((s) => s.bytes) }, encodingOverride);
   const { encoding, bomLength } = detected;
   if (encoding === 'utf-8') {
     const { encoding: _utf8, bom, ...sniffed } = sniffCsv({ head, headIsWholeFile, spots: sample.spots.map((s) => s.bytes) }, overrides);
-    return { ...sniffed, encoding, encodingConfidence: detected.confidence, bomLength: bom ? 3 : 0 };
+    return { ...sniffed, columns: storable(sniffed.columns), encoding, encodingConfidence: detected.confidence, bomLength: bom ? 3 : 0 };
   }
 
   const units = codeUnitsOf(encoding);
@@ -47,6 +55,7 @@ export function sniffCsvFile(sample: FileSniffSample, overrides: SniffOverrides 
   const { encoding: _utf8, bom: _bom, ...sniffed } = sniffCsv({ head: decodedHead, headIsWholeFile, spots: decodedSpots }, overrides);
   return {
     ...sniffed,
+    columns: storable(sniffed.columns),
     encoding,
     encodingConfidence: detected.confidence,
     bomLength,
