@@ -102,6 +102,12 @@ describe('detectEncoding: a stray NUL byte', () => {
     assert.equal(detectEncoding({ head: cut.subarray(0, 4000), headIsWholeFile: false, spots: [] }).encoding, 'utf-8', 'a head cut before the end');
   });
 
+  test('control bytes used as delimiters are text: Hive\'s ^A, the ASCII unit and record separators', () => {
+    const hive = Buffer.from(Array.from({ length: 300 }, (_, i) => `${i}\u0001name ${i}\u0001a\u0002b\u0003c\n`).join(''));
+    const separators = Buffer.from(Array.from({ length: 300 }, (_, i) => `${i}\u001fx${i}\u001e`).join(''));
+    for (const bytes of [hive, separators]) assert.equal(detectEncoding(whole(bytes)).encoding, 'utf-8');
+  });
+
   test('a NUL in Windows-1252 text leaves it to chardet', () => {
     const bytes = Buffer.concat([encodeLines(WESTERN, 'windows-1252').bytes, Buffer.from('99,x\0y\n')]);
     assert.equal(detectEncoding(whole(bytes)).encoding, 'windows-1252');
