@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ResolvedOptions } from '../config.js';
 import { type PlainError, SluiceError } from '../errors.js';
+import { unreadableFormat } from '../formats/unreadable-format.js';
 import { gunzipFile, gunzippedName, hasGzipMagic, isGzipName } from './gunzip-file.js';
 import { displayUrl, downloadFile, isRemoteInput, remoteFileName } from './remote-file.js';
 import { openSpoolEntry, type SpooledFile } from './spool.js';
@@ -101,6 +102,9 @@ export async function resolveInput(input: string, options: ResolveOptions): Prom
       path = local!;
     } else {
       name = remoteFileName(url);
+      // A name that says zstd, xz, … fails before a download that could only fail after it.
+      const refused = unreadableFormat(new Uint8Array(0), name);
+      if (refused !== null) throw refused;
       spooled = await downloadFile(input, join(entry.dir, name), options);
       path = spooled.path;
     }

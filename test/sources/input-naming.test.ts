@@ -32,6 +32,7 @@ describe('errors name the input the user gave, not a spool path', () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-naming-'));
     server = await startServer({
       '/exports/data.csv.zst': (_req, res) => { res.writeHead(200).end(ZSTD); },
+      '/exports/data.bin': (_req, res) => { res.writeHead(200).end(ZSTD); },
       '/feed.json': (_req, res) => { res.writeHead(200).end(UTF16_JSON); },
       '/feed.json.gz': (_req, res) => { res.writeHead(200).end(gzipSync(UTF16_JSON)); },
       '/bundle.xlsx': (_req, res) => { res.writeHead(200).end(zipArchive({ 'data.csv': 'a,b\n1,2\n' })); },
@@ -54,11 +55,17 @@ describe('errors name the input the user gave, not a spool path', () => {
     assert.ok(!summary.error!.message.includes(home), `no spool path in: ${summary.error!.message}`);
   }
 
-  test('a downloaded zstd file fails as compressed, naming zstd', async () => {
+  test('a zstd file over HTTP fails as compressed, naming zstd', async () => {
     const url = server.url('/exports/data.csv.zst');
     const summary = await engine.ingest(url);
     assertNamed(summary, url, 'SLUICE_ERR_FORMAT_UNSUPPORTED');
     assert.match(summary.error!.message, /zstd/);
+    assert.equal(server.requests('/exports/data.csv.zst'), 0, 'refused by its name, before the download');
+    const disguised = server.url('/exports/data.bin');
+    const named = await engine.ingest(disguised);
+    assertNamed(named, disguised, 'SLUICE_ERR_FORMAT_UNSUPPORTED');
+    assert.match(named.error!.message, /zstd/);
+    assert.equal(server.requests('/exports/data.bin'), 1, 'zstd bytes under another name are found after the download');
   });
 
   test('a message about a downloaded file names its URL', async () => {
