@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Piscina } from 'piscina';
 import { registerStagingLoad } from '../catalog/register.js';
 import type { ResolvedOptions } from '../config.js';
-import { type PlainError, SluiceError, toPlainError } from '../errors.js';
+import { SluiceError, toPlainError } from '../errors.js';
 import { prepareCsv } from '../formats/csv/prepare-csv.js';
 import { detectFormat } from '../formats/detect-format.js';
 import { prepareJson } from '../formats/json/prepare-json.js';
@@ -154,8 +154,6 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
   const blank: FileSummary = { ...emptySummary(path), compression: input.compression };
   const finish = (patch: Partial<FileSummary>): FileSummary => ({ ...blank, ...patch, ...request.summary, duration_ms: Math.round(performance.now() - started) });
   const phase = phaseLogger(options.log, basename(absolute), started);
-  /** What the summary and the ledger say went wrong: in the user's terms, never a spool path. */
-  const failure = (error: unknown): PlainError => inUserTerms(toPlainError(error), input);
 
   let size: number;
   try {
@@ -280,7 +278,8 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     } catch (error) {
       openGate(false);
       await speculative?.pipeline;
-      const plain = failure(error);
+      // In the user's terms, in the summary and the ledger: never a spool path.
+      const plain = inUserTerms(toPlainError(error), input);
       await failFile(control, claim.fileId, claim.attempt, plain, { loaded: 0, skipped: 0 }).catch(() => undefined);
       return finish({ sha256, dataset: claim.dataset, table: displayTable(claim.dataset), status: 'failed', error: plain });
     }

@@ -133,14 +133,15 @@ const MULTI_BYTE: ReadonlySet<string> = new Set(['shift_jis', 'euc-jp', 'gb18030
  */
 function checkChardet(sample: EncodingSample, ranked: readonly string[], chosen: string, chosenConfidence: number): DetectedEncoding | null {
   const chosenIsMultiByte = MULTI_BYTE.has(chosen);
+  const chosenIsStrict = chosenIsMultiByte && decodesStrictly(sample, chosen);
   // chardet found the encoding's frequent characters (its multi-byte recognisers score exactly 10
   // on none): no other reading is worth the cost of decoding the sample again.
-  if (chosenIsMultiByte && chosenConfidence > CHARDET_NO_FREQUENT_CHARACTERS && decodesStrictly(sample, chosen)) return null;
+  if (chosenIsStrict && chosenConfidence > CHARDET_NO_FREQUENT_CHARACTERS) return null;
   const contenders = ranked.filter((e, i) => MULTI_BYTE.has(e) && e !== chosen && ranked.indexOf(e) === i && decodesStrictly(sample, e));
   if (!chosenIsMultiByte && contenders.length === 0) return null;
   const bytes = chardetSample(sample);
   const read = (encoding: string, strictMultiByte: boolean) => ({ encoding, strictMultiByte, ...scriptCoherence(createDecoder(encoding).decode(bytes)) });
-  const readings = [read(chosen, chosenIsMultiByte && decodesStrictly(sample, chosen))];
+  const readings = [read(chosen, chosenIsStrict)];
   if (chosenIsMultiByte) {
     const single = ranked.find((e) => !MULTI_BYTE.has(e));
     if (single !== undefined) readings.push(read(single, false));
@@ -153,14 +154,14 @@ function checkChardet(sample: EncodingSample, ranked: readonly string[], chosen:
   }
   if (best === readings[0]) return null;
   // Sure in proportion to how clean the reading is and how much of it there was.
-  const confidence = Math.max(0, best.score) * (best.characters / (best.characters + STRICT_CONFIDENCE_CHARACTERS));
+  const confidence = Math.max(0, best.score) * (best.characters / (best.characters + HALF_CONFIDENCE_CHARACTERS));
   return { encoding: best.encoding, confidence: round(confidence), bomLength: 0, source: 'coherence check' };
 }
 
 /** chardet's score for a multi-byte encoding whose frequent characters it did not find (few, or none, in the sample). */
 const CHARDET_NO_FREQUENT_CHARACTERS = 10;
 /** Characters of a coherent reading for half confidence. */
-const STRICT_CONFIDENCE_CHARACTERS = 10;
+const HALF_CONFIDENCE_CHARACTERS = 10;
 
 /**
  * Whether every region of the sample decodes without an invalid sequence (a fatal TextDecoder).
