@@ -125,7 +125,7 @@ describe('detectEncoding: a stray NUL byte', () => {
 describe('detectEncoding: multi-byte candidates are checked before a single-byte guess wins', () => {
   test('the fixture byte tables are what the decoders read, strictly', () => {
     const texts: [FixtureEncoding, string][] = [
-      ['shift_jis', '東京都大阪府日本語表示ソフトポイント名前価格商品円能山田太郎鈴木花子佐藤次住所新宿区北海道札幌市ｺｰﾄﾞﾒｲｼｮｳﾃｽﾄ'],
+      ['shift_jis', '東京都大阪府日本語表示ソフトポイント名前価格商品円能山田太郎鈴木花子佐藤次住所新宿区北海道札幌市社員番号氏ｺｰﾄﾞﾒｲｼｮｳﾃｽﾄﾔﾏﾀﾞﾛｽｽﾞｷﾊﾅｻﾄｼﾞ'],
       ['gb18030', '中文北京上海数据乗亅€é名称价格城市😀姓张伟王芳李娜广州'],
       ['big5', '姓名城市張偉台北王芳高雄李娜中'],
       ['euc-kr', '이름도시김철수서울영희부산박민대구'],
@@ -140,6 +140,8 @@ describe('detectEncoding: multi-byte candidates are checked before a single-byte
     ['a short Shift_JIS file of names (chardet: Windows-1252)', 'shift_jis', ['id,名前,住所', '1,山田太郎,東京都新宿区', '2,鈴木花子,大阪府大阪市', '3,佐藤次郎,北海道札幌市']],
     ['Shift_JIS half-width katakana (chardet: ISO-8859-1)', 'shift_jis', ['ｺｰﾄﾞ,ﾒｲｼｮｳ', '1,ﾃｽﾄ', '2,ｺｰﾄﾞ', '3,ﾃｽﾄ ﾒｲｼｮｳ']],
     ['three Shift_JIS city names', 'shift_jis', ['id,都市', '1,東京', '2,大阪', '3,札幌']],
+    ['Shift_JIS kanji names with half-width kana readings (chardet: Windows-1252, then KOI8-R)', 'shift_jis',
+      ['社員番号,氏名,ｶﾅ', '0,山田太郎,ﾔﾏﾀﾞ ﾀﾛｳ', '1,鈴木花子,ｽｽﾞｷ ﾊﾅｺ', '2,佐藤次郎,ｻﾄｳ ｼﾞﾛｳ']],
     ['a short Big5 file (chardet: ISO-8859-1)', 'big5', ['id,城市', '1,台北', '2,高雄']],
   ];
   for (const [name, encoding, lines] of cases) {
