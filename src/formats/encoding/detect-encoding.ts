@@ -129,7 +129,8 @@ const MULTI_BYTE: ReadonlySet<string> = new Set(['shift_jis', 'euc-jp', 'gb18030
  * strictly is read leniently — a broken row or two), chardet's best single-byte candidate when it
  * chose a multi-byte one, and every multi-byte candidate it ranked that decodes strictly. The most
  * coherent reading wins; on a tie a strict multi-byte reading first (text in another encoding
- * hardly ever decodes strictly as one), then chardet's order.
+ * hardly ever decodes strictly as one), between two of those the one with more Hangul or kana
+ * (see Coherence.phonetic), then chardet's order.
  */
 function checkChardet(sample: EncodingSample, ranked: readonly string[], chosen: string, chosenConfidence: number): DetectedEncoding | null {
   const chosenIsMultiByte = MULTI_BYTE.has(chosen);
@@ -150,7 +151,8 @@ function checkChardet(sample: EncodingSample, ranked: readonly string[], chosen:
   let best = readings[0];
   for (const reading of readings.slice(1)) {
     if (reading.score <= 0) continue;
-    if (reading.score > best.score || (reading.score === best.score && reading.strictMultiByte && !best.strictMultiByte)) best = reading;
+    if (reading.score > best.score) best = reading;
+    else if (reading.score === best.score && reading.strictMultiByte && (!best.strictMultiByte || reading.phonetic > best.phonetic)) best = reading;
   }
   if (best === readings[0]) return null;
   // Sure in proportion to how clean the reading is and how much of it there was.

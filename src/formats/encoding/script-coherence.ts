@@ -61,12 +61,25 @@ export interface Coherence {
   score: number;
   /** Non-ASCII characters looked at. */
   characters: number;
+  /**
+   * Share of them that are Hangul syllables or full-width kana in coherent words. Han characters
+   * come out of almost any pairing of high bytes (Korean read as Big5 is all hanzi); Hangul and
+   * kana only where the text is written in them — so between two clean CJK readings, the one with
+   * more of them is the text's own. (Half-width katakana are left out: every byte 0xA1–0xDF reads
+   * as one in Shift_JIS.)
+   */
+  phonetic: number;
+}
+
+function isPhonetic(c: number): boolean {
+  return (c >= 0xac00 && c < 0xd7b0) || (c >= 0x3041 && c < 0x3100);
 }
 
 export function scriptCoherence(text: string): Coherence {
   let coherent = 0;
   let incoherent = 0;
   let noise = 0;
+  let phonetic = 0;
   const length = text.length;
   let i = 0;
   while (i < length) {
@@ -82,20 +95,26 @@ export function scriptCoherence(text: string): Coherence {
     let script: ScriptCode = Script.Break;
     let mixed = false;
     let nonAscii = 0;
+    let wordPhonetic = 0;
     for (let k = from; k < to; k++) {
       const c = text.charCodeAt(k);
       const s = scriptOf(c);
       if (c >= 0x80) nonAscii++;
+      if (isPhonetic(c)) wordPhonetic++;
       if (s === Script.Noise) noise++;
       if (s === Script.Symbol || s === Script.Noise) mixed = true;
       else if (script === Script.Break) script = s;
       else if (s !== script) mixed = true;
     }
     if (nonAscii === 0) continue;
-    if (mixed) incoherent += nonAscii + outerNonAscii;
-    else coherent += nonAscii + outerNonAscii;
+    if (mixed) {
+      incoherent += nonAscii + outerNonAscii;
+    } else {
+      coherent += nonAscii + outerNonAscii;
+      phonetic += wordPhonetic;
+    }
   }
   const characters = coherent + incoherent;
-  if (characters === 0) return { score: 0, characters };
-  return { score: (coherent - incoherent - noise) / characters, characters };
+  if (characters === 0) return { score: 0, characters, phonetic: 0 };
+  return { score: (coherent - incoherent - noise) / characters, characters, phonetic: phonetic / characters };
 }

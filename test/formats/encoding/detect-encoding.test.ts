@@ -143,6 +143,7 @@ describe('detectEncoding: multi-byte candidates are checked before a single-byte
     ['Shift_JIS kanji names with half-width kana readings (chardet: Windows-1252, then KOI8-R)', 'shift_jis',
       ['社員番号,氏名,ｶﾅ', '0,山田太郎,ﾔﾏﾀﾞ ﾀﾛｳ', '1,鈴木花子,ｽｽﾞｷ ﾊﾅｺ', '2,佐藤次郎,ｻﾄｳ ｼﾞﾛｳ']],
     ['a short Big5 file (chardet: ISO-8859-1)', 'big5', ['id,城市', '1,台北', '2,高雄']],
+    ['a short EUC-KR file (chardet: ISO-8859-1; Big5 and GB18030 decode it too, as hanzi)', 'euc-kr', ['id,도시', '1,서울', '2,부산', '3,대구']],
   ];
   for (const [name, encoding, lines] of cases) {
     test(`${name} is ${encoding}`, () => {

@@ -14,7 +14,14 @@ describe('scriptCoherence', () => {
   });
 
   test('ASCII-only text has nothing to judge', () => {
-    assert.deepEqual(scriptCoherence('id,name\n1,ann\n'), { score: 0, characters: 0 });
+    assert.deepEqual(scriptCoherence('id,name\n1,ann\n'), { score: 0, characters: 0, phonetic: 0 });
+  });
+
+  test('Hangul and full-width kana are counted apart from Han (which any pairing of high bytes gives)', () => {
+    assert.equal(scriptCoherence('서울,부산').phonetic, 1);
+    assert.equal(scriptCoherence('りんご,東京').phonetic, 0.6);
+    assert.equal(scriptCoherence('北京,上海').phonetic, 0);
+    assert.equal(scriptCoherence('ｺｰﾄﾞ').phonetic, 0, 'half-width katakana: any byte 0xA1–0xDF in Shift_JIS');
   });
 
   test('wrong decodings score below 0: symbols inside words, scripts glued together, noise', () => {
