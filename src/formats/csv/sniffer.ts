@@ -36,6 +36,8 @@ export interface SniffedColumn {
   ambiguous: boolean;
   /** The format each other type would read the values with (an existing table's type may differ). */
   formatsByType: Partial<Record<ColumnTypeCode, ColumnFormat>>;
+  /** The type came from `--types`, not from the values. */
+  forced?: boolean;
 }
 
 export interface CsvSniffResult {
@@ -254,7 +256,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   });
   const columns: SniffedColumn[] = rest.result(forced).map((c, i) => ({
     name: names[i], source: sources[i], type: c.type, confidence: forced[i] !== undefined ? 1 : c.confidence, format: c.format, ambiguous: c.ambiguous,
-    formatsByType: c.formatsByType,
+    formatsByType: c.formatsByType, ...(forced[i] !== undefined ? { forced: true } : {}),
   }));
   const headerEnd = nextRowEnd(head, records[0].start, head.length, dialect).end;
   return {

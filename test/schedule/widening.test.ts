@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { spotRanges } from '../../src/formats/csv/sniff-file.js';
+import { createEngine, type Engine } from '../../src/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+const HEAD_BYTES = 1024 * 1024;
+
+/**
+ * A file whose late values the sniffer cannot see: `count` rows of `id,v,note` with integer `v`,
+ * except at the given rows, placed outside the head and every sampled stretch (the values go where
+ * the sample does not look, as they do in a real export that only changes late).
+ */
+function lateMisfits(count: number, misfits: Map<number, string>): { text: string; placed: Map<number, string> } {
+  const header = 'id,v,note\n';
+  const row = (i: number, v: string) => `${i},${v},row ${String(i).padStart(7, '0')} of a file whose values change late\n`;
+  let size = header.length;
+  const starts: number[] = [];
+  for (let i = 0; i < count; i++) { starts.push(size); size += row(i, String(i % 1000)).length; }
+  // Misfit values are a few bytes longer than the ones they replace: room for that in the size.
+  const spots = spotRanges(size + 1000, HEAD_BYTES);
+  const sampled = (offset: number) => offset < HEAD_BYTES + 200 || spots.some((s) => offset >= s.position - 200 && offset < s.position + s.length + 200);
+  const placed = new Map<number, string>();
+  for (const [wanted, value] of misfits) {
+    let i = wanted;
+    while (sampled(starts[i])) i++;
+    placed.set(i, value);
+  }
+  let text = header;
+  for (let i = 0; i < count; i++) text += row(i, placed.get(i) ?? String(i % 1000));
+  return { text, placed };
+}
+
+describe('a value that does not fit its column widens the column before COPY, instead of a CAST reject', () => {
+  let db: TestDatabase;
+  let engine: Engine;
+  let dir: string;
+
+  before(async () => {
+    db = await createTestDatabase();
+    dir = await mkdtemp(join(tmpdir(), 'sluice-widen-'));
+    engine = createEngine({ databaseUrl: db.url, workers: 2, writers: 2, chunkSize: 64 * 1024 });
+  });
+
+  after(async () => {
+    await engine.close();
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('late values force int → bigint → double → text across later chunks; every row loads with its value', async () => {
+    const { text, placed } = lateMisfits(60_000, new Map([[25_000, '3000000000'], [35_000, '2.5'], [50_000, 'hello']]));
+    const path = join(dir, 'late.csv');
+    await writeFile(path, text);
+    const summary = await engine.ingest(path);
+    assert.equal(summary.status, 'loaded', JSON.stringify(summary.error));
+    assert.deepEqual([summary.rows, summary.rejected], [60_000, 0]);
+    assert.equal(summary.columns[1].type, 'text');
+    assert.equal(summary.widened?.length, 1);
+    const [widening] = summary.widened!;
+    assert.equal(widening.column, 'v');
+    assert.equal(widening.from, 'integer');
+    assert.equal(widening.to, 'text');
+    assert.ok([...placed.keys()].some((i) => widening.line === i + 2), `line ${widening.line} is one of the misfits' lines`);
+    const values = await db.query<{ id: number; v: string }>(`SELECT id, v FROM staging.late WHERE id = ANY($1) ORDER BY id`, [[...placed.keys(), 1, 59_999]]);
+    const expected = new Map([[1, '1'], [59_999, String(59_999 % 1000)], ...placed]);
+    for (const row of values.rows) {
+      // A value loaded as a number before the column became text was converted by the cast (2.5 stays 2.5).
+      assert.equal(row.v, expected.get(row.id), `row ${row.id}`);
+    }
+    assert.equal(values.rowCount, expected.size);
+  });
+
+  test('a 20-digit integer late in the file widens a bigint-sized column to numeric, keeping every digit', async () => {
+    const { text, placed } = lateMisfits(40_000, new Map([[30_000, '12345678901234567890']]));
+    const path = join(dir, 'long_ids.csv');
+    await writeFile(path, text);
+    const summary = await engine.ingest(path);
+    assert.deepEqual([summary.status, summary.rows, summary.rejected, summary.columns[1].type], ['loaded', 40_000, 0, 'numeric']);
+    const [id] = [...placed.keys()];
+    const row = await db.query<{ v: string }>('SELECT v::text AS v FROM staging.long_ids WHERE id = $1', [id]);
+    assert.equal(row.rows[0].v, '12345678901234567890');
+  });
+
+  test('a zip code with a leading zero late in the file makes the column text and keeps the zero', async () => {
+    const { text, placed } = lateMisfits(40_000, new Map([[33_000, '02215']]));
+    const path = join(dir, 'zips.csv');
+    await writeFile(path, text);
+    const summary = await engine.ingest(path);
+    assert.deepEqual([summary.status, summary.rows, summary.rejected, summary.columns[1].type], ['loaded', 40_000, 0, 'text']);
+    const row = await db.query<{ v: string }>('SELECT v FROM staging.zips WHERE id = $1', [[...placed.keys()][0]]);
+    assert.equal(row.rows[0].v, '02215');
+  });
+
+  test('a later file of the same dataset widens the table its first file made; rows already loaded are converted', async () => {
+    await writeFile(join(dir, 'first.csv'), 'id,amount\n1,10\n2,20\n');
+    const first = await engine.ingest(join(dir, 'first.csv'), { dataset: 'evolving' });
+    assert.equal(first.columns[1].type, 'integer');
+    await writeFile(join(dir, 'second.csv'), 'id,amount\n3,30.5\n4,40\n');
+    const second = await engine.ingest(join(dir, 'second.csv'), { dataset: 'evolving' });
+    assert.deepEqual([second.status, second.rows, second.rejected, second.columns[1].type], ['loaded', 2, 0, 'double precision']);
+    assert.deepEqual(second.widened?.map((w) => [w.column, w.from, w.to, w.line]), [['amount', 'integer', 'double precision', 2]]);
+    const rows = await db.query<{ amount: number }>('SELECT amount FROM staging.evolving ORDER BY id');
+    assert.deepEqual(rows.rows.map((r) => r.amount), [10, 20, 30.5, 40]);
+  });
+
+  test('a column the user typed (--types) keeps its type: values that do not fit are CAST rejects', async () => {
+    await writeFile(join(dir, 'forced.csv'), 'id,amount\n1,10\n2,x\n3,30\n');
+    const summary = await engine.ingest(join(dir, 'forced.csv'), { overrides: { types: { amount: 'int' } } });
+    assert.deepEqual([summary.status, summary.rows, summary.rejected, summary.columns[1].type], ['loaded', 2, 1, 'integer']);
+    assert.deepEqual(summary.widened, []);
+    assert.equal(summary.reject_samples[0].reason, 'CAST');
+  });
+
+  test('a table the user created keeps its types: values that do not fit are CAST rejects', async () => {
+    await db.query('CREATE TABLE staging.users_table (_file bigint NOT NULL, _offset bigint NOT NULL, id integer, amount integer)');
+    await writeFile(join(dir, 'users_table.csv'), 'id,amount\n1,10\n2,2.5\n3,30\n');
+    const summary = await engine.ingest(join(dir, 'users_table.csv'));
+    assert.deepEqual([summary.status, summary.rows, summary.rejected, summary.columns[1].type], ['loaded', 2, 1, 'integer']);
+    assert.deepEqual(summary.widened, []);
+  });
+});
