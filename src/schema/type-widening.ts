@@ -7,11 +7,14 @@ import { type ColumnFormat, normaliseValue, ValueFormat } from './value-format.j
  * sniffer chose: the column moves to the narrowest wider type that holds the value, never back.
  *
  *   int ─▶ bigint ─▶ double precision ─▶ numeric ─▶ text       (an integer beyond bigint skips the double)
- *   date ─▶ timestamptz ─▶ text
  *   boolean ─▶ text
+ *   date ─▶ timestamptz                                         (a value with a time of day)
  *
- * Every value of a narrower type is a valid literal of the wider ones, so rows already copied stay
- * valid, and PostgreSQL's cast (`ALTER … TYPE … USING`) converts rows already loaded.
+ * A date column does not become text: its values were recognised as dates (often in a format of
+ * their own, `31/01/2024`), so a value that is no date (`32/01/2024`) is a bad row, a CAST reject,
+ * not a sign that the column was never a date. Every value of a narrower type is a valid literal
+ * of the wider ones, so rows already copied stay valid, and PostgreSQL's cast (`ALTER … TYPE …
+ * USING`) converts rows already loaded.
  */
 
 const NUMBER_FAMILY: readonly ColumnTypeCode[] = [ColumnType.int, ColumnType.bigint, ColumnType.float, ColumnType.numeric];
@@ -22,7 +25,7 @@ export function widerTypes(type: ColumnTypeCode): readonly ColumnTypeCode[] {
   const numeric = NUMBER_FAMILY.indexOf(type);
   if (numeric !== -1) return [...NUMBER_FAMILY.slice(numeric + 1), ColumnType.text];
   const time = TIME_FAMILY.indexOf(type);
-  if (time !== -1) return [...TIME_FAMILY.slice(time + 1), ColumnType.text];
+  if (time !== -1) return TIME_FAMILY.slice(time + 1);
   if (type === ColumnType.bool) return [ColumnType.text];
   return [];
 }
