@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { spotRanges } from '../../src/formats/csv/sniff-file.js';
 import { createEngine, type Engine } from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const HEAD_BYTES = 1024 * 1024;
+const CLI = new URL('../../src/cli.js', import.meta.url).pathname;
 
 /**
  * A file whose late values the sniffer cannot see: `count` rows of `id,v,note` with integer `v`,
@@ -121,5 +124,40 @@ describe('a value that does not fit its column widens the column before COPY, in
     const summary = await engine.ingest(join(dir, 'users_table.csv'));
     assert.deepEqual([summary.status, summary.rows, summary.rejected, summary.columns[1].type], ['loaded', 2, 1, 'integer']);
     assert.deepEqual(summary.widened, []);
+  });
+
+  test('a load killed after a widening resumes under the widened table, and its summary still reports the widening', { timeout: 120_000 }, async () => {
+    const { text, placed } = lateMisfits(60_000, new Map([[20_000, 'late text']]));
+    const path = join(dir, 'resumed.csv');
+    await writeFile(path, text);
+    const [misfitRow] = [...placed.keys()];
+    const args = [CLI, 'load', path, '--json', '--chunk-size', '65536', '--workers', '1', '--writers', '1'];
+    const env = { ...process.env, DATABASE_URL: db.url };
+    const committedPast = async (): Promise<boolean> => {
+      const found = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ingest.chunks c JOIN ingest.files f ON f.id = c.file_id WHERE f.dataset = 'resumed' AND c.widened IS NOT NULL`).catch(() => ({ rows: [{ n: 0 }] }));
+      return found.rows[0].n > 0;
+    };
+    const first = spawn(process.execPath, args, { env, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => first.on('exit', () => resolve()));
+    let done = false;
+    void exited.then(() => { done = true; });
+    while (!done && !(await committedPast())) await sleep(5);
+    first.kill('SIGKILL');
+    await exited;
+    const table = await db.query<{ type: string }>(`SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'staging.resumed'::regclass AND attname = 'v'`);
+    assert.equal(table.rows[0].type, 'text', 'the first attempt widened the table before it was killed');
+
+    const second = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    second.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    const code = await new Promise<number | null>((resolve) => second.on('exit', resolve));
+    assert.equal(code, 0);
+    const summary = JSON.parse(stdout.trim().split('\n').pop()!) as import('../../src/summary.js').FileSummary;
+    assert.deepEqual([summary.status, summary.rows, summary.rejected, summary.columns[1].type], ['loaded', 60_000, 0, 'text']);
+    assert.deepEqual(summary.widened?.map((w) => [w.column, w.from, w.to, w.line]), [['v', 'integer', 'text', misfitRow + 2]]);
+    const counts = await db.query<{ rows: number; offsets: number; late: string }>(
+      `SELECT count(*)::int AS rows, count(DISTINCT _offset)::int AS offsets, max(v) FILTER (WHERE id = $1) AS late FROM staging.resumed`, [misfitRow]);
+    assert.deepEqual(counts.rows[0], { rows: 60_000, offsets: 60_000, late: 'late text' });
   });
 });
