@@ -29,7 +29,8 @@ function lateMisfits(count: number, misfits: Map<number, string>): { text: strin
   const placed = new Map<number, string>();
   for (const [wanted, value] of misfits) {
     let i = wanted;
-    while (sampled(starts[i])) i++;
+    while (i < count && sampled(starts[i])) i++;
+    if (i === count) throw new RangeError(`no row after ${wanted} is outside the sniffed sample`);
     placed.set(i, value);
   }
   let text = header;
