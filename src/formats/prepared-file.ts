@@ -52,9 +52,10 @@ export interface PreparedFile {
   encodePlan(load: EncodeLoad): Record<string, unknown>;
   /**
    * The plan with columns read as wider types (the loader widened them during the load: see
-   * schema/type-widening.ts). Absent: the format's encoder never asks to widen.
+   * schema/type-widening.ts), and null tokens read as NULL where `nullTokens` says so. Absent: the
+   * format's encoder never asks to widen.
    */
-  widenPlan?(plan: Record<string, unknown>, columnTypes: readonly ColumnTypeCode[]): Record<string, unknown>;
+  widenPlan?(plan: Record<string, unknown>, columnTypes: readonly ColumnTypeCode[], nullTokens: readonly boolean[]): Record<string, unknown>;
   /** How the worker writes COPY rows: `FORMAT csv` with this delimiter and quote, LF terminated. */
   copyDelimiter: number;
   copyQuote: number;

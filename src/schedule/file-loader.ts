@@ -229,7 +229,7 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
         encodeTask: prepared.encodeTask,
         plan: { ...prepared.encodePlan({ fileId: setup.fileId, columnTypes, columnNames, invalidUtf8: options.invalidUtf8, widenable }), fileId: setup.fileId },
         columnTypes, columnNames,
-        widenPlan: prepared.widenPlan === undefined ? undefined : (plan, types) => ({ ...prepared.widenPlan!(plan, types), fileId: setup.fileId }),
+        widenPlan: prepared.widenPlan === undefined ? undefined : (plan, types, nulls) => ({ ...prepared.widenPlan!(plan, types, nulls), fileId: setup.fileId }),
         widenTable: (types) => widenTable(control, setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), options.log),
         copySqlFor: (types) => copySqlFor(setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), prepared),
         copyDelimiter: prepared.copyDelimiter, copyQuote: prepared.copyQuote,

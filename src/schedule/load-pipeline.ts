@@ -48,7 +48,7 @@ export interface PipelineOptions {
   columnTypes: readonly ColumnTypeCode[];
   columnNames: readonly string[];
   /** `plan` under wider column types; absent when the format never asks to widen. */
-  widenPlan?: (plan: Record<string, unknown>, columnTypes: readonly ColumnTypeCode[]) => Record<string, unknown>;
+  widenPlan?: (plan: Record<string, unknown>, columnTypes: readonly ColumnTypeCode[], nullTokens: readonly boolean[]) => Record<string, unknown>;
   /** Makes the table's columns at least as wide as these, before rows encoded under them are copied. */
   widenTable?: (columnTypes: readonly ColumnTypeCode[]) => Promise<void>;
   /** The COPY statement for rows encoded under these column types. */
@@ -112,11 +112,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const result: PipelineResult = { written: true, chunksLoaded: 0, chunksSkipped: 0, columnTypes: [...options.columnTypes] };
   // Column types only widen, so a chunk encoded under older types is still valid for the table;
   // a chunk whose values need wider ones is encoded again (see encodeChunk).
-  const plans = new Map<string, Record<string, unknown>>([[options.columnTypes.join(','), plan]]);
-  const planFor = (types: readonly ColumnTypeCode[]): Record<string, unknown> => {
-    const key = types.join(',');
+  // Columns that met a null token their sample did not show: read as NULL from then on.
+  const nullTokens = options.columnTypes.map(() => false);
+  const keyOf = (types: readonly ColumnTypeCode[], nulls: readonly boolean[]) => `${types.join(',')}/${nulls.map(Number).join('')}`;
+  const plans = new Map<string, Record<string, unknown>>([[keyOf(options.columnTypes, nullTokens), plan]]);
+  const planFor = (types: readonly ColumnTypeCode[], nulls: readonly boolean[]): Record<string, unknown> => {
+    const key = keyOf(types, nulls);
     let found = plans.get(key);
-    if (found === undefined) { found = options.widenPlan!(plan, types); plans.set(key, found); }
+    if (found === undefined) { found = options.widenPlan!(plan, types, nulls); plans.set(key, found); }
     return found;
   };
   // The types the table is known to have at least, and the ALTERs in progress (one at a time).
@@ -186,10 +189,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       }
       return;
     }
-    const encodeUnder = async (types: readonly ColumnTypeCode[]): Promise<EncodeResult | undefined> => {
+    const encodeUnder = async (types: readonly ColumnTypeCode[], nulls: readonly boolean[]): Promise<EncodeResult | undefined> => {
       const task: EncodeTask = {
         ring: ring.shared, slot: chunk.slot, length: chunk.byteEnd - chunk.byteStart, oversizeInput: chunk.oversize,
-        plan: { ...planFor(types), chunkNo: chunk.chunkNo, baseOffset: chunk.byteStart } as unknown as EncodeTask['plan'],
+        plan: { ...planFor(types, nulls), chunkNo: chunk.chunkNo, baseOffset: chunk.byteStart } as unknown as EncodeTask['plan'],
       };
       for (let tries = 0; ; tries++) {
         Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.encoding);
@@ -207,7 +210,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const widened: ChunkWidening[] = [];
     for (let round = 0; ; round++) {
       const types = result.columnTypes.slice();
-      const encoded = await encodeUnder(types);
+      const encoded = await encodeUnder(types, nullTokens.slice());
       if (encoded === undefined) { ring.release(chunk.slot); return; }
       const requests = encoded.stats.widen;
       if (requests !== undefined && requests.length > 0) {
@@ -219,8 +222,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
           return;
         }
         for (const request of requests) {
+          if (request.nullTokens === true) nullTokens[request.column] = true;
           const to = joinTypes(result.columnTypes[request.column], request.type);
           result.columnTypes[request.column] = to;
+          if (to === types[request.column]) continue;
           widened.push({
             column: options.columnNames[request.column], from: postgresTypeName(types[request.column]), to: postgresTypeName(to),
             chunk_line: request.chunkLine, byte_offset: request.byteOffset,

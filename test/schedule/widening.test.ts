@@ -99,6 +99,17 @@ describe('a value that does not fit its column widens the column before COPY, in
     assert.equal(row.rows[0].v, '02215');
   });
 
+  test('a null token late in a column whose sample had none loads as NULL: the column keeps its type', async () => {
+    const { text, placed } = lateMisfits(40_000, new Map([[31_000, 'N/A'], [36_000, 'NULL']]));
+    const path = join(dir, 'late_nulls.csv');
+    await writeFile(path, text);
+    const summary = await engine.ingest(path);
+    assert.deepEqual([summary.status, summary.rows, summary.rejected, summary.columns[1].type], ['loaded', 40_000, 0, 'integer']);
+    assert.deepEqual(summary.widened, []);
+    const nulls = await db.query<{ id: number }>('SELECT id FROM staging.late_nulls WHERE v IS NULL ORDER BY id');
+    assert.deepEqual(nulls.rows.map((r) => r.id), [...placed.keys()]);
+  });
+
   test('a later file of the same dataset widens the table its first file made; rows already loaded are converted', async () => {
     await writeFile(join(dir, 'first.csv'), 'id,amount\n1,10\n2,20\n');
     const first = await engine.ingest(join(dir, 'first.csv'), { dataset: 'evolving' });

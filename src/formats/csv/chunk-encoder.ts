@@ -3,7 +3,7 @@ import type { ByteSink } from '../byte-sink.js';
 import { ColumnType, type ColumnTypeCode, columnTypeName } from '../../schema/column-type.js';
 import { fitsType } from '../../schema/value-checks.js';
 import { rejectRow } from '../reject-row.js';
-import { type ColumnFormat, isPlain, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
+import { type ColumnFormat, isNullToken, isPlain, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
 import { joinTypes, type WideningBase, widenFor } from '../../schema/type-widening.js';
 import { copyQuoteOf, CR, LF, type CsvDialect, NONE } from './dialect.js';
 import { parseRecord } from './record-parser.js';
@@ -59,6 +59,8 @@ export interface WidenRequest {
   type: ColumnTypeCode;
   chunkLine: number;
   byteOffset: number;
+  /** A null token (`NA`, `NULL`, …) the column did not expect: read them as NULL rather than widen to text. */
+  nullTokens?: boolean;
 }
 
 export interface RejectSample {
@@ -400,12 +402,19 @@ function noteMisfit(context: ChunkContext, field: number, value: string, rowStar
   const base = plan.widening?.[field];
   if (base === null || base === undefined) return;
   const bytes = Buffer.from(value, 'utf8');
-  const type = widenFor(plan.columnTypes[field], base, bytes, 0, bytes.length, scratchBuffer());
-  if (type === plan.columnTypes[field]) return;
+  const current = plan.columnTypes[field];
+  // A late `NA` in a column whose sample had no null tokens is a missing value, not text.
+  const nullToken = plan.columnFormats?.[field]?.nullTokens !== true && isNullToken(bytes, 0, bytes.length);
+  const type = nullToken ? current : widenFor(current, base, bytes, 0, bytes.length, scratchBuffer());
+  if (type === current && !nullToken) return;
   stats.widen ??= [];
   const known = stats.widen.find((w) => w.column === field);
-  if (known === undefined) stats.widen.push({ column: field, type, chunkLine: rowLine, byteOffset: fileOffset(context, rowStart) });
-  else known.type = joinTypes(known.type, type);
+  if (known === undefined) {
+    stats.widen.push({ column: field, type, chunkLine: rowLine, byteOffset: fileOffset(context, rowStart), ...(nullToken ? { nullTokens: true } : {}) });
+  } else {
+    known.type = joinTypes(known.type, type);
+    if (nullToken) known.nullTokens = true;
+  }
 }
 
 function castDetail(plan: EncodePlan, field: number, value: string): string {

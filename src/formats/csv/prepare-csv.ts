@@ -61,12 +61,15 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
       }),
       widening: sniff.columns.map((c, i) => (load.widenable?.[i] === true ? { format: c.format, formatsByType: c.formatsByType } : null)),
     }),
-    widenPlan(plan, columnTypes) {
+    widenPlan(plan, columnTypes, nullTokens) {
       const encodePlan = plan as unknown as EncodePlan;
       // A widened column reads its values in the format that fits the wider type (schema/type-widening.ts).
       const columnFormats = columnTypes.map((type, i) => {
         const base = encodePlan.widening?.[i];
-        return type === encodePlan.columnTypes[i] || base === null || base === undefined ? encodePlan.columnFormats?.[i] ?? null : formatForType(base, type);
+        const current = encodePlan.columnFormats?.[i] ?? null;
+        if (base === null || base === undefined) return current;
+        if (type === encodePlan.columnTypes[i]) return nullTokens[i] ? { format: current?.format ?? ValueFormat.plain, nullTokens: true } : current;
+        return formatForType(nullTokens[i] ? { ...base, format: { ...base.format, nullTokens: true } } : base, type);
       });
       return { ...plan, columnTypes: [...columnTypes], columnFormats };
     },
