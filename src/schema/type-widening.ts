@@ -54,12 +54,13 @@ const NUMBER_FORMATS: ReadonlySet<number> = new Set([ValueFormat.thousandsComma,
 /**
  * The format a widened column reads its values in: the one the sample fitted for that type, else
  * the column's own when it applies to the wider type too (thousands separators for any number,
- * day/month order for a timestamp). Null tokens stay NULL — in a column widened to text too, as the
- * rows loaded before the widening have them.
+ * day/month order for a timestamp); null tokens stay NULL. A column widened to text reads every
+ * value as written, as any text column does (`NA` is text there): rewritten values are written
+ * unquoted, which a text value may not be.
  */
 export function formatForType(base: WideningBase, type: ColumnTypeCode): ColumnFormat {
   const nullTokens = base.format.nullTokens;
-  if (type === ColumnType.text) return { format: ValueFormat.plain, nullTokens };
+  if (type === ColumnType.text) return { format: ValueFormat.plain, nullTokens: false };
   const fitted = base.formatsByType[type];
   if (fitted !== undefined) return { format: fitted.format, nullTokens: fitted.nullTokens || nullTokens };
   const own = base.format.format;

@@ -110,6 +110,18 @@ describe('a value that does not fit its column widens the column before COPY, in
     assert.deepEqual(nulls.rows.map((r) => r.id), [...placed.keys()]);
   });
 
+  test('a column with null tokens widened to text keeps long values with delimiters and quotes whole', async () => {
+    const long = `${'long text, with a comma and a ""quote"" '.repeat(6)}end`;
+    const { text, placed } = lateMisfits(40_000, new Map([[32_000, `"${long}"`]]));
+    const path = join(dir, 'late_long.csv');
+    // A null token in the head: the sniffed column reads NA as NULL.
+    await writeFile(path, text.replace('\n5,5,', '\n5,NA,'));
+    const summary = await engine.ingest(path);
+    assert.deepEqual([summary.status, summary.rows, summary.rejected, summary.columns[1].type], ['loaded', 40_000, 0, 'text']);
+    const rows = await db.query<{ id: number; v: string | null }>('SELECT id, v FROM staging.late_long WHERE id = ANY($1) ORDER BY id', [[5, ...placed.keys()]]);
+    assert.deepEqual(rows.rows.map((r) => r.v), [null, long.replaceAll('""', '"')]);
+  });
+
   test('a later file of the same dataset widens the table its first file made; rows already loaded are converted', async () => {
     await writeFile(join(dir, 'first.csv'), 'id,amount\n1,10\n2,20\n');
     const first = await engine.ingest(join(dir, 'first.csv'), { dataset: 'evolving' });

@@ -48,8 +48,8 @@ test('a widened column keeps reading its values the way they are written', () =>
   const thousands: WideningBase = { format: { format: ValueFormat.thousandsComma, nullTokens: true }, formatsByType: {} };
   assert.deepEqual(formatForType(thousands, ColumnType.float), { format: ValueFormat.thousandsComma, nullTokens: true });
   assert.equal(widen(ColumnType.int, '1,234.5', thousands), ColumnType.float);
-  // Null tokens stay NULL in a column widened to text, as in the rows loaded before.
-  assert.deepEqual(formatForType(thousands, ColumnType.text), { format: ValueFormat.plain, nullTokens: true });
+  // A column widened to text reads its values as written, as every text column does.
+  assert.deepEqual(formatForType(thousands, ColumnType.text), { format: ValueFormat.plain, nullTokens: false });
   const dayFirst: WideningBase = { format: { format: ValueFormat.dmy, nullTokens: false }, formatsByType: {} };
   assert.equal(widen(ColumnType.date, '31/01/2024 10:30', dayFirst), ColumnType.timestamptz);
 });
