@@ -111,8 +111,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const queue = new BoundedQueue<EncodedChunk>(ring.slots);
   const result: PipelineResult = { written: true, chunksLoaded: 0, chunksSkipped: 0, columnTypes: [...options.columnTypes] };
   // Column types only widen, so a chunk encoded under older types is still valid for the table;
-  // a chunk whose values need wider ones is encoded again (see encodeChunk).
-  // Columns that met a null token their sample did not show: read as NULL from then on.
+  // a chunk whose values need wider ones is encoded again (see encodeChunk). `nullTokens` marks the
+  // columns that met a null token their sample did not show: read as NULL from then on.
   const nullTokens = options.columnTypes.map(() => false);
   const keyOf = (types: readonly ColumnTypeCode[], nulls: readonly boolean[]) => `${types.join(',')}/${nulls.map(Number).join('')}`;
   const plans = new Map<string, Record<string, unknown>>([[keyOf(options.columnTypes, nullTokens), plan]]);
