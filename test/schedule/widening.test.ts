@@ -143,6 +143,30 @@ describe('a value that does not fit its column widens the column before COPY, in
     assert.deepEqual(rows.rows.map((r) => r.v), [null, long.replaceAll('""', '"')]);
   });
 
+  test('two engines loading two files into one dataset at once both widen it: no deadlock, no lost row', { timeout: 120_000 }, async () => {
+    const a = lateMisfits(40_000, new Map([[25_000, '3000000000'], [33_000, '4.5']]));
+    const b = lateMisfits(40_000, new Map([[22_000, 'text in b'], [30_000, '7000000000']]));
+    await writeFile(join(dir, 'together_a.csv'), a.text);
+    await writeFile(join(dir, 'together_b.csv'), b.text.replaceAll(' of a file whose', ' of file b whose'));
+    const engines = [0, 1].map(() => createEngine({ databaseUrl: db.url, workers: 1, writers: 2, chunkSize: 32 * 1024 }));
+    try {
+      const summaries = await Promise.all([
+        engines[0].ingest(join(dir, 'together_a.csv'), { dataset: 'together' }),
+        engines[1].ingest(join(dir, 'together_b.csv'), { dataset: 'together' }),
+      ]);
+      for (const summary of summaries) assert.deepEqual([summary.status, summary.rows, summary.rejected], ['loaded', 40_000, 0], JSON.stringify(summary.error));
+      const counts = await db.query<{ n: number; type: string }>(
+        `SELECT count(*)::int AS n, (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'staging.together'::regclass AND attname = 'v') AS type
+           FROM staging.together`);
+      assert.deepEqual(counts.rows[0], { n: 80_000, type: 'text' });
+      const late = await db.query<{ v: string }>(
+        `SELECT v FROM staging.together WHERE (note LIKE '%file b %') = $1 AND id = ANY($2) ORDER BY id`, [false, [...a.placed.keys()]]);
+      assert.deepEqual(late.rows.map((r) => r.v), [...a.placed.values()]);
+    } finally {
+      await Promise.all(engines.map((e) => e.close()));
+    }
+  });
+
   test('a later file of the same dataset widens the table its first file made; rows already loaded are converted', async () => {
     await writeFile(join(dir, 'first.csv'), 'id,amount\n1,10\n2,20\n');
     const first = await engine.ingest(join(dir, 'first.csv'), { dataset: 'evolving' });
