@@ -25,6 +25,8 @@ export interface FileSummary {
   header: boolean | null;
   rows: number;
   rejected: number;
+  /** Columns widened during the load because a value did not fit the sniffed type (CSV), else empty. */
+  widened?: SummaryWidening[];
   columns: SummaryColumn[];
   /** Confidence (0..1) of each sniffing decision. */
   confidence: Record<string, number> | null;
@@ -51,6 +53,17 @@ export interface SummaryColumn {
   format: string | null;
   /** Day/month order could not be told from the sample; the configured order (month first by default) was used. */
   ambiguous?: boolean;
+}
+
+/** A column the load widened: from the type it had to the type it has now, first needed at `line`. */
+export interface SummaryWidening {
+  column: string;
+  /** PostgreSQL type names. */
+  from: string;
+  to: string;
+  /** 1-based line and byte offset of the first value found that needed it. */
+  line: number;
+  byte_offset: number;
 }
 
 export function emptySummary(file: string): FileSummary {

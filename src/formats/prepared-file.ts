@@ -18,6 +18,8 @@ export interface PreparedColumn {
   format?: string | null;
   /** Day/month order could not be told from the sample. */
   ambiguous?: boolean;
+  /** The user named this column's type (`--types`): it keeps it, and values that do not fit are rejected. */
+  forced?: boolean;
 }
 
 /** Per-load facts every format's encode plan carries. */
@@ -27,6 +29,8 @@ export interface EncodeLoad {
   columnNames: readonly string[];
   /** Rows with invalid UTF-8: rejected, or loaded with U+FFFD. */
   invalidUtf8: 'reject' | 'replace';
+  /** Columns that may widen during the load when a value does not fit (default: none). */
+  widenable?: readonly boolean[];
 }
 
 export interface PreparedFile {
@@ -46,6 +50,12 @@ export interface PreparedFile {
    * per chunk). Plain data: it crosses to the workers by structured clone.
    */
   encodePlan(load: EncodeLoad): Record<string, unknown>;
+  /**
+   * The plan with columns read as wider types (the loader widened them during the load: see
+   * schema/type-widening.ts), and null tokens read as NULL where `nullTokens` says so. Absent: the
+   * format's encoder never asks to widen.
+   */
+  widenPlan?(plan: Record<string, unknown>, columnTypes: readonly ColumnTypeCode[], nullTokens: readonly boolean[]): Record<string, unknown>;
   /** How the worker writes COPY rows: `FORMAT csv` with this delimiter and quote, LF terminated. */
   copyDelimiter: number;
   copyQuote: number;

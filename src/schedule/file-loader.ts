@@ -12,12 +12,13 @@ import { detectFormat } from '../formats/detect-format.js';
 import { prepareJson } from '../formats/json/prepare-json.js';
 import type { FormatOverrides } from '../formats/overrides.js';
 import type { PreparedFile } from '../formats/prepared-file.js';
-import { ColumnType, postgresTypeName } from '../schema/column-type.js';
+import { ColumnType, columnTypeFromPostgres, postgresTypeName } from '../schema/column-type.js';
+import { joinTypes } from '../schema/type-widening.js';
 import { datasetNameFor, normaliseIdentifier } from '../schema/identifiers.js';
 import type { CopyWriter } from '../sink/copy-writer.js';
-import { displayTable, ensureStagingTable, plannedColumns, qualifiedTable, sameColumns, type StagingColumn } from '../sink/staging-table.js';
+import { displayTable, ensureStagingTable, plannedColumns, qualifiedTable, sameColumns, type StagingColumn, stagingTableWidens, widenStagingColumns } from '../sink/staging-table.js';
 import { inputLabel, inUserTerms, type ResolvedInput, resolveInput, resolveOptionsFrom } from '../sources/resolve-input.js';
-import { emptySummary, type FileSummary } from '../summary.js';
+import { emptySummary, type FileSummary, type SummaryWidening } from '../summary.js';
 import { claimFile, completeFile, failFile, releaseFile, reserveFileId, tryHoldFile, waitHoldFile, yieldAttempt } from './ledger.js';
 import { lineTerminatorFor } from './line-too-long.js';
 import { type PipelineResult, runPipeline } from './load-pipeline.js';
@@ -89,6 +90,44 @@ function copySqlFor(dataset: string, columns: readonly StagingColumn[], prepared
 }
 
 /**
+ * Widens the dataset's table on the load's control connection: it is idle whenever a writer may
+ * write (the loader awaits the pipeline then), and a connection of its own from the pool could wait
+ * forever behind the control connections of other loads.
+ */
+async function widenTable(client: pg.ClientBase, dataset: string, columns: readonly StagingColumn[], log: (line: string) => void): Promise<void> {
+  const changes = await widenStagingColumns(client, dataset, columns);
+  for (const change of changes) log(`${displayTable(dataset)}: widened ${change.name} from ${postgresTypeName(change.from)} to ${postgresTypeName(change.to)}`);
+}
+
+/**
+ * What the file's chunks widened (ingest.chunks.widened, so earlier attempts count too): one entry
+ * per column — the type before the first widening, the column's type now, and the first line
+ * (absolute, as reject lines are) of the values found that needed it.
+ */
+async function fileWidenings(client: pg.ClientBase, fileId: number, firstDataLine: number, columns: readonly StagingColumn[]): Promise<SummaryWidening[]> {
+  const result = await client.query<{ column: string; from: string; line: string; byte_offset: string }>(
+    `SELECT w->>'column' AS column, w->>'from' AS from, c.first_line + (w->>'chunk_line')::bigint - 1 AS line, (w->>'byte_offset')::bigint AS byte_offset
+       FROM (SELECT widened, $2::bigint + coalesce(sum(lines) OVER (ORDER BY chunk_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS first_line
+               FROM ingest.chunks WHERE file_id = $1) c
+       CROSS JOIN LATERAL jsonb_array_elements(c.widened) w
+      WHERE c.widened IS NOT NULL
+      ORDER BY byte_offset`, [fileId, firstDataLine]);
+  const byColumn = new Map<string, SummaryWidening>();
+  for (const row of result.rows) {
+    const known = byColumn.get(row.column);
+    const from = columnTypeFromPostgres(row.from);
+    // The narrowest type any chunk saw the column with is where the file's widening started.
+    if (known === undefined) {
+      const now = columns.find((c) => c.name === row.column)?.type;
+      byColumn.set(row.column, { column: row.column, from: row.from, to: now === undefined ? row.from : postgresTypeName(now), line: Number(row.line), byte_offset: Number(row.byte_offset) });
+    } else if (joinTypes(from, columnTypeFromPostgres(known.from)) !== from) {
+      known.from = row.from;
+    }
+  }
+  return [...byColumn.values()];
+}
+
+/**
  * Looks at the file in the way its format needs (a worker sniffs the sample). `label` names the
  * input in messages as the user gave it (`path` may be a spooled copy).
  */
@@ -110,6 +149,8 @@ interface PipelineSetup {
   chunkSize: number;
   maxRowBytes: number;
   columns: StagingColumn[];
+  /** Columns may widen (a table Sluice created; see stagingTableWidens). */
+  widens: boolean;
   committed: Map<number, { byteStart: number; byteEnd: number }>;
   gate: Promise<number | false>;
 }
@@ -179,24 +220,36 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     phase('prepared');
     file = await open(absolute, 'r');
 
-    const start = (setup: PipelineSetup, prepared: PreparedFile): Promise<PipelineResult> => runPipeline({
-      piscina: context.piscina, writers: context.writers, file: file!, size, dataStart: prepared.dataStart, chunkSize: setup.chunkSize,
-      maxRowBytes: setup.maxRowBytes, slots: options.workers + options.queueBound, lastRowEnd: prepared.lastRowEnd, countLines: prepared.countLines,
-      lineTerminator: lineTerminatorFor(prepared.describe.line_ending, prepared.encoding),
-      encodeTask: prepared.encodeTask,
-      plan: { ...prepared.encodePlan({ fileId: setup.fileId, columnTypes: setup.columns.map((c) => c.type), columnNames: setup.columns.map((c) => c.name), invalidUtf8: options.invalidUtf8 }), fileId: setup.fileId },
-      copySql: copySqlFor(setup.dataset, setup.columns, prepared), copyDelimiter: prepared.copyDelimiter, copyQuote: prepared.copyQuote,
-      committed: setup.committed, gate: setup.gate, onProgress: request.onProgress, phase,
-    });
+    const start = (setup: PipelineSetup, prepared: PreparedFile): Promise<PipelineResult> => {
+      const columnTypes = setup.columns.map((c) => c.type);
+      const columnNames = setup.columns.map((c) => c.name);
+      // A column widens when a value does not fit it, unless the user chose its type (--types) or
+      // the table is not one Sluice created.
+      const widenable = setup.columns.map((_, i) => setup.widens && prepared.columns[i]?.forced !== true);
+      return runPipeline({
+        piscina: context.piscina, writers: context.writers, file: file!, size, dataStart: prepared.dataStart, chunkSize: setup.chunkSize,
+        maxRowBytes: setup.maxRowBytes, slots: options.workers + options.queueBound, lastRowEnd: prepared.lastRowEnd, countLines: prepared.countLines,
+        lineTerminator: lineTerminatorFor(prepared.describe.line_ending, prepared.encoding),
+        encodeTask: prepared.encodeTask,
+        plan: { ...prepared.encodePlan({ fileId: setup.fileId, columnTypes, columnNames, invalidUtf8: options.invalidUtf8, widenable }), fileId: setup.fileId },
+        columnTypes, columnNames,
+        widenPlan: prepared.widenPlan === undefined ? undefined : (plan, types, nulls) => ({ ...prepared.widenPlan!(plan, types, nulls), fileId: setup.fileId }),
+        widenTable: (types) => widenTable(control, setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), options.log),
+        copySqlFor: (types) => copySqlFor(setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), prepared),
+        copyDelimiter: prepared.copyDelimiter, copyQuote: prepared.copyQuote,
+        committed: setup.committed, gate: setup.gate, onProgress: request.onProgress, phase,
+      });
+    };
 
     // Start reading and encoding under the reserved id while the hash is computed.
     let openGate: (attempt: number | false) => void = () => undefined;
-    let speculative: { pipeline: Promise<Settled<PipelineResult>>; columns: StagingColumn[] } | undefined;
+    let speculative: { pipeline: Promise<Settled<PipelineResult>>; columns: StagingColumn[]; widens: boolean } | undefined;
     if (preparedOutcome.ok) {
       const columns = await plannedColumns(control, requestedDataset, preparedOutcome.value.columns.map((c) => ({ name: c.name, type: c.type })));
+      const widens = await stagingTableWidens(control, requestedDataset);
       const gate = new Promise<number | false>((resolveGate) => { openGate = resolveGate; });
-      const setup = { fileId: reservedId, dataset: requestedDataset, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, columns, committed: new Map(), gate };
-      speculative = { pipeline: settle(start(setup, preparedOutcome.value)), columns };
+      const setup = { fileId: reservedId, dataset: requestedDataset, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, columns, widens, committed: new Map(), gate };
+      speculative = { pipeline: settle(start(setup, preparedOutcome.value)), columns, widens };
     }
 
     const hashed = await hashing;
@@ -239,10 +292,11 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       if (!preparedOutcome.ok) throw preparedOutcome.error;
       const prepared = preparedOutcome.value;
       const columns = await ensureStagingTable(control, claim.dataset, prepared.columns.map((c) => ({ name: c.name, type: c.type })));
+      const widens = await stagingTableWidens(control, claim.dataset);
       phase('staging table ready');
       const reusable = speculative !== undefined && claim.fileId === reservedId && claim.committed.size === 0
         && claim.dataset === requestedDataset && claim.chunkSize === options.chunkSize && claim.maxRowBytes === options.maxRowBytes
-        && sameColumns(columns, speculative.columns);
+        && sameColumns(columns, speculative.columns) && widens === speculative.widens;
       let outcome: Settled<PipelineResult>;
       if (reusable) {
         openGate(claim.attempt);
@@ -252,7 +306,7 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
         openGate(false);
         await speculative?.pipeline;
         const setup = {
-          fileId: claim.fileId, dataset: claim.dataset, chunkSize: claim.chunkSize, maxRowBytes: claim.maxRowBytes, columns, committed: claim.committed,
+          fileId: claim.fileId, dataset: claim.dataset, chunkSize: claim.chunkSize, maxRowBytes: claim.maxRowBytes, columns, widens, committed: claim.committed,
           gate: Promise.resolve(claim.attempt),
         };
         outcome = await settle(start(setup, prepared));
@@ -260,10 +314,14 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       if (!outcome.ok) throw outcome.error;
       phase('all chunks committed');
       const counts = { loaded: outcome.value.chunksLoaded, skipped: outcome.value.chunksSkipped };
-      const summary = await completeFile(control, claim.fileId, claim.attempt, await prepared.firstDataLine(file), counts, (totals, samples) => finish({
+      // The table's types now: widened during this load (or an earlier attempt of it, or by another load meanwhile).
+      const finalColumns = await plannedColumns(control, claim.dataset, columns);
+      const firstDataLine = await prepared.firstDataLine(file);
+      const widened = await fileWidenings(control, claim.fileId, firstDataLine, finalColumns);
+      const summary = await completeFile(control, claim.fileId, claim.attempt, firstDataLine, counts, (totals, samples) => finish({
         file: path, sha256, status: 'loaded', dataset: claim.dataset, table: displayTable(claim.dataset), format: prepared.format, encoding: prepared.encoding,
-        ...prepared.describe, rows: totals.rows, rejected: totals.rejected,
-        columns: columns.map((c, i) => {
+        ...prepared.describe, rows: totals.rows, rejected: totals.rejected, widened,
+        columns: finalColumns.map((c, i) => {
           const found = prepared.columns[i];
           const sameType = found?.type === c.type;
           return {

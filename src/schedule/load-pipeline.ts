@@ -5,6 +5,8 @@ import { LF } from '../formats/csv/dialect.js';
 import type { EncodeResult, EncodeTask } from '../formats/csv/encode-task.js';
 import { SlotRing, SlotState } from '../ring/slot-ring.js';
 import type { CopyJob, CopyWriter } from '../sink/copy-writer.js';
+import { type ColumnTypeCode, postgresTypeName } from '../schema/column-type.js';
+import { joinTypes } from '../schema/type-widening.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { ChunkPlanner, type PlannedChunk } from './chunk-planner.js';
 import type { CommittedChunk } from './ledger.js';
@@ -42,7 +44,15 @@ export interface PipelineOptions {
   /** The piscina task that encodes a chunk, and its plan (chunkNo and baseOffset added per chunk). */
   encodeTask: string;
   plan: Record<string, unknown> & { fileId: number };
-  copySql: string;
+  /** The column types `plan` encodes under (the table's when the load starts), and the columns' names. */
+  columnTypes: readonly ColumnTypeCode[];
+  columnNames: readonly string[];
+  /** `plan` under wider column types; absent when the format never asks to widen. */
+  widenPlan?: (plan: Record<string, unknown>, columnTypes: readonly ColumnTypeCode[], nullTokens: readonly boolean[]) => Record<string, unknown>;
+  /** Makes the table's columns at least as wide as these, before rows encoded under them are copied. */
+  widenTable?: (columnTypes: readonly ColumnTypeCode[]) => Promise<void>;
+  /** The COPY statement for rows encoded under these column types. */
+  copySqlFor: (columnTypes: readonly ColumnTypeCode[]) => string;
   /** The COPY CSV dialect of the encoded rows (to find a failing row). */
   copyDelimiter: number;
   copyQuote: number;
@@ -59,14 +69,30 @@ export interface PipelineResult {
   chunksLoaded: number;
   /** Chunks committed before this run: by an earlier attempt, or by another process meanwhile. */
   chunksSkipped: number;
+  /** The column types the last chunks were encoded under: the load's, widened where values needed it. */
+  columnTypes: ColumnTypeCode[];
+}
+
+/** One column a chunk needed wider, as ingest.chunks.widened records it. */
+export interface ChunkWidening {
+  column: string;
+  from: string;
+  to: string;
+  chunk_line: number;
+  byte_offset: number;
 }
 
 interface EncodedChunk {
   chunk: PlannedChunk;
   result: EncodeResult;
+  /** The column types the chunk was encoded under: the table is widened to them before its COPY. */
+  columnTypes: readonly ColumnTypeCode[];
+  widened: ChunkWidening[];
 }
 
 const WORKER_RETRIES = 2;
+/** Encodes of one chunk while its values widen columns; each round widens at least one column, so this is never reached. */
+const MAX_WIDEN_ROUNDS = 32;
 
 function countNewlines(bytes: Uint8Array, end: number, newline: number): number {
   let count = 0;
@@ -83,13 +109,38 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     lastRowEnd: options.lastRowEnd, lineTerminator: options.lineTerminator, ring, committed: options.committed,
   });
   const queue = new BoundedQueue<EncodedChunk>(ring.slots);
-  const result: PipelineResult = { written: true, chunksLoaded: 0, chunksSkipped: 0 };
+  const result: PipelineResult = { written: true, chunksLoaded: 0, chunksSkipped: 0, columnTypes: [...options.columnTypes] };
+  // Column types only widen, so a chunk encoded under older types is still valid for the table;
+  // a chunk whose values need wider ones is encoded again (see encodeChunk). `nullTokens` marks the
+  // columns that met a null token their sample did not show: read as NULL from then on.
+  const nullTokens = options.columnTypes.map(() => false);
+  const keyOf = (types: readonly ColumnTypeCode[], nulls: readonly boolean[]) => `${types.join(',')}/${nulls.map(Number).join('')}`;
+  const plans = new Map<string, Record<string, unknown>>([[keyOf(options.columnTypes, nullTokens), plan]]);
+  const planFor = (types: readonly ColumnTypeCode[], nulls: readonly boolean[]): Record<string, unknown> => {
+    const key = keyOf(types, nulls);
+    let found = plans.get(key);
+    if (found === undefined) { found = options.widenPlan!(plan, types, nulls); plans.set(key, found); }
+    return found;
+  };
+  // The types the table is known to have at least, and the ALTERs in progress (one at a time).
+  let tableTypes: readonly ColumnTypeCode[] = options.columnTypes;
+  let tableWidening: Promise<void> = Promise.resolve();
+  const ensureTable = (types: readonly ColumnTypeCode[]): Promise<void> => {
+    tableWidening = tableWidening.then(async () => {
+      const wanted = tableTypes.map((t, i) => joinTypes(t, types[i]));
+      if (wanted.every((t, i) => t === tableTypes[i])) return;
+      await options.widenTable!(wanted);
+      tableTypes = wanted;
+    });
+    return tableWidening;
+  };
   let failure: unknown;
   let doneBytes = 0;
   const stopped = (): boolean => failure !== undefined || !result.written;
   void options.gate.then((attempt) => { if (attempt === false) result.written = false; }, (error: unknown) => { failure ??= error; });
 
-  const writeChunk = async (writer: CopyWriter, attempt: number, { chunk, result: encoded }: EncodedChunk): Promise<void> => {
+  const writeChunk = async (writer: CopyWriter, attempt: number, { chunk, result: encoded, columnTypes, widened }: EncodedChunk): Promise<void> => {
+    await ensureTable(columnTypes);
     const views = ring.views(chunk.slot);
     const input = chunk.oversize !== undefined ? new Uint8Array(chunk.oversize) : views.input;
     const job: CopyJob = {
@@ -97,7 +148,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       rows: encoded.stats.rows, rejected: encoded.stats.rejected, lines: encoded.stats.lines,
       data: encoded.dataOverflow !== undefined ? new Uint8Array(encoded.dataOverflow) : views.output.subarray(0, encoded.dataLength),
       rejects: encoded.rejectsOverflow !== undefined ? new Uint8Array(encoded.rejectsOverflow) : views.rejects.subarray(0, encoded.rejectsLength),
-      copySql: options.copySql, delimiter: options.copyDelimiter, quote: options.copyQuote,
+      copySql: options.copySqlFor(columnTypes), delimiter: options.copyDelimiter, quote: options.copyQuote,
+      widened: widened.length > 0 ? JSON.stringify(widened) : null,
       chunkLineOf: (offset) => 1 + (options.countLines === undefined
         ? countNewlines(input, offset - chunk.byteStart, LF)
         : options.countLines(input, 0, offset - chunk.byteStart)),
@@ -131,31 +183,62 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       const { head, terminated } = chunk.overlongLine;
       const encoded = lineTooLongResult({ fileId: plan.fileId, chunkNo: chunk.chunkNo, byteStart: chunk.byteStart, byteEnd: chunk.byteEnd, head, terminated, maxRowBytes: options.maxRowBytes });
       Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.encoded);
-      if (!queue.push({ chunk, result: encoded })) {
+      if (!queue.push({ chunk, result: encoded, columnTypes: result.columnTypes.slice(), widened: [] })) {
         failure ??= new Error('writer queue overflow: more chunks in flight than ring slots');
         ring.release(chunk.slot);
       }
       return;
     }
-    const task: EncodeTask = {
-      ring: ring.shared, slot: chunk.slot, length: chunk.byteEnd - chunk.byteStart, oversizeInput: chunk.oversize,
-      plan: { ...plan, chunkNo: chunk.chunkNo, baseOffset: chunk.byteStart } as unknown as EncodeTask['plan'],
+    const encodeUnder = async (types: readonly ColumnTypeCode[], nulls: readonly boolean[]): Promise<EncodeResult | undefined> => {
+      const task: EncodeTask = {
+        ring: ring.shared, slot: chunk.slot, length: chunk.byteEnd - chunk.byteStart, oversizeInput: chunk.oversize,
+        plan: { ...planFor(types, nulls), chunkNo: chunk.chunkNo, baseOffset: chunk.byteStart } as unknown as EncodeTask['plan'],
+      };
+      for (let tries = 0; ; tries++) {
+        Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.encoding);
+        try {
+          return await piscina.run(task, { name: options.encodeTask }) as EncodeResult;
+        } catch (error) {
+          // A worker that died is replaced by the pool; its chunk is simply encoded again.
+          if (tries >= WORKER_RETRIES || stopped()) {
+            failure ??= new SluiceError('SLUICE_ERR_WORKER_FAILED', `chunk ${chunk.chunkNo}: ${(error as Error).message}`, { cause: error });
+            return undefined;
+          }
+        }
+      }
     };
-    for (let tries = 0; ; tries++) {
-      Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.encoding);
-      try {
-        const encoded = await piscina.run(task, { name: options.encodeTask }) as EncodeResult;
-        if (chunk.chunkNo === 0) phase('first chunk encoded');
-        if (!queue.push({ chunk, result: encoded })) throw new Error('writer queue overflow: more chunks in flight than ring slots');
-        return;
-      } catch (error) {
-        // A worker that died is replaced by the pool; its chunk is simply encoded again.
-        if (tries >= WORKER_RETRIES || stopped()) {
-          failure ??= new SluiceError('SLUICE_ERR_WORKER_FAILED', `chunk ${chunk.chunkNo}: ${(error as Error).message}`, { cause: error });
+    const widened: ChunkWidening[] = [];
+    for (let round = 0; ; round++) {
+      const types = result.columnTypes.slice();
+      const encoded = await encodeUnder(types, nullTokens.slice());
+      if (encoded === undefined) { ring.release(chunk.slot); return; }
+      const requests = encoded.stats.widen;
+      if (requests !== undefined && requests.length > 0) {
+        // Values the chunk's columns cannot hold: widen them (for every later chunk too) and encode
+        // this chunk again. Its input is still in the slot; this output is dropped.
+        if (options.widenPlan === undefined || round >= MAX_WIDEN_ROUNDS) {
+          failure ??= new SluiceError('SLUICE_ERR_WORKER_FAILED', `chunk ${chunk.chunkNo}: asked to widen ${requests.length} column(s) and cannot`);
           ring.release(chunk.slot);
           return;
         }
+        for (const request of requests) {
+          if (request.nullTokens === true) nullTokens[request.column] = true;
+          const to = joinTypes(result.columnTypes[request.column], request.type);
+          result.columnTypes[request.column] = to;
+          if (to === types[request.column]) continue;
+          widened.push({
+            column: options.columnNames[request.column], from: postgresTypeName(types[request.column]), to: postgresTypeName(to),
+            chunk_line: request.chunkLine, byte_offset: request.byteOffset,
+          });
+        }
+        continue;
       }
+      if (chunk.chunkNo === 0) phase('first chunk encoded');
+      if (!queue.push({ chunk, result: encoded, columnTypes: types, widened })) {
+        failure ??= new Error('writer queue overflow: more chunks in flight than ring slots');
+        ring.release(chunk.slot);
+      }
+      return;
     }
   };
 

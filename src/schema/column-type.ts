@@ -12,6 +12,8 @@ export const ColumnType = {
   text: 7,
   /** Arrays and objects from JSON input (jsonb). Never inferred from text: only JSON values get it. */
   json: 8,
+  /** Exact decimals: integers beyond bigint (a double would round a 20-digit id), and wider. */
+  numeric: 9,
 } as const;
 
 export type ColumnTypeCode = (typeof ColumnType)[keyof typeof ColumnType];
@@ -19,7 +21,7 @@ export type ColumnTypeName = keyof typeof ColumnType;
 
 /** Inference tries the types in this order; `text` always fits. */
 export const INFERENCE_ORDER: readonly ColumnTypeCode[] = [
-  ColumnType.bool, ColumnType.int, ColumnType.bigint, ColumnType.float,
+  ColumnType.bool, ColumnType.int, ColumnType.bigint, ColumnType.float, ColumnType.numeric,
   ColumnType.date, ColumnType.timestamptz, ColumnType.text,
 ];
 
@@ -32,6 +34,7 @@ const POSTGRES_TYPE: Record<ColumnTypeCode, string> = {
   6: 'timestamp with time zone',
   7: 'text',
   8: 'jsonb',
+  9: 'numeric',
 };
 
 export function postgresTypeName(code: ColumnTypeCode): string {
@@ -49,10 +52,11 @@ export function columnTypeFromPostgres(name: string): ColumnTypeCode {
     case 'boolean': return ColumnType.bool;
     case 'integer': case 'smallint': return ColumnType.int;
     case 'bigint': return ColumnType.bigint;
-    case 'double precision': case 'real': case 'numeric': return ColumnType.float;
+    case 'double precision': case 'real': return ColumnType.float;
+    case 'numeric': return ColumnType.numeric;
     case 'date': return ColumnType.date;
     case 'timestamp with time zone': case 'timestamp without time zone': return ColumnType.timestamptz;
     case 'jsonb': case 'json': return ColumnType.json;
-    default: return ColumnType.text;
+    default: return name.startsWith('numeric(') ? ColumnType.numeric : ColumnType.text;
   }
 }

@@ -1,5 +1,5 @@
 import { ColumnType, type ColumnTypeCode } from './column-type.js';
-import { fitsType } from './value-checks.js';
+import { fitsType, isLongInteger } from './value-checks.js';
 import { type ColumnFormat, isNullToken, normaliseValue, scratchBuffer, ValueFormat, type ValueFormatCode } from './value-format.js';
 
 /**
@@ -56,7 +56,9 @@ export function candidatesFor(hints: InferenceHints, timeByName: boolean): Candi
   // Plain numbers first (copied as they are): `1.001` alone is one point zero zero one, and when it
   // could also be a thousand and one the column is reported ambiguous. Where a decimal comma is
   // expected (`;` files) `1.234,5` is tried before `1,234.5`; elsewhere the other way round.
-  list.push({ type: ColumnType.int, format: ValueFormat.plain }, { type: ColumnType.bigint, format: ValueFormat.plain }, { type: ColumnType.float, format: ValueFormat.plain });
+  // An integer beyond bigint is `numeric`, not a double that would round its last digits.
+  list.push({ type: ColumnType.int, format: ValueFormat.plain }, { type: ColumnType.bigint, format: ValueFormat.plain }, { type: ColumnType.float, format: ValueFormat.plain },
+    { type: ColumnType.numeric, format: ValueFormat.plain });
   const integersAndFloats = (style: ValueFormatCode): Candidate[] => [
     { type: ColumnType.int, format: style }, { type: ColumnType.bigint, format: style }, { type: ColumnType.float, format: style }];
   if (hints.decimalComma) list.push(...integersAndFloats(ValueFormat.thousandsDot), ...integersAndFloats(ValueFormat.thousandsComma));
@@ -67,15 +69,19 @@ export function candidatesFor(hints: InferenceHints, timeByName: boolean): Candi
     for (const format of [ValueFormat.plain, ValueFormat.ymdSlash, ...dayMonth, ValueFormat.monthDayYear, ValueFormat.dayMonthYear]) list.push({ type, format });
   }
   list.push({ type: ColumnType.date, format: ValueFormat.yearMonth });
-  // Only when forced: a column of years is a number unless the user says otherwise.
+  // A plausible year (1800–2100) is an integer first, so this is reached only when forced: a column
+  // of years is a number unless the user says otherwise, and a zero-padded code (`0900`) is text.
   list.push({ type: ColumnType.date, format: ValueFormat.year });
   list.push({ type: ColumnType.text, format: ValueFormat.plain });
   return list;
 }
 
-function fitsCandidate(candidate: Candidate, bytes: Uint8Array, start: number, end: number, scratch: Uint8Array): boolean {
+export function fitsCandidate(candidate: Candidate, bytes: Uint8Array, start: number, end: number, scratch: Uint8Array): boolean {
   if (candidate.type === ColumnType.text) return true;
-  if (candidate.format === ValueFormat.plain) return fitsType(candidate.type, bytes, start, end);
+  if (candidate.format === ValueFormat.plain) {
+    if (candidate.type === ColumnType.float && isLongInteger(bytes, start, end)) return false;
+    return fitsType(candidate.type, bytes, start, end);
+  }
   return normaliseValue(candidate.type, { format: candidate.format, nullTokens: false }, bytes, start, end, scratch) > 0;
 }
 

@@ -37,12 +37,29 @@ export function isBool(bytes: Uint8Array, start: number, end: number): boolean {
 }
 
 /**
+ * Digits after an explicit `+` from which a value is a phone number (`+31612345678`), not a
+ * number: E.164 numbers have 8 to 15 digits, while a signed quantity (`+5`, `+1200`) is short.
+ */
+export const PHONE_DIGITS = 8;
+
+/**
+ * `+` then only digits, at least PHONE_DIGITS of them: a phone number in international form.
+ * Such a value is text even where every digit would fit a number, so a column of them stays text.
+ */
+function isPlusPhone(bytes: Uint8Array, start: number, end: number): boolean {
+  if (bytes[start] !== PLUS || end - start - 1 < PHONE_DIGITS) return false;
+  for (let i = start + 1; i < end; i++) if (!isDigit(bytes[i])) return false;
+  return true;
+}
+
+/**
  * An integer that fits in `maxDigits` digits and the bound given as its decimal text.
  * Leading zeros are refused: "007" is an identifier or a code, not a number (it would lose them).
  */
 function isInteger(bytes: Uint8Array, start: number, end: number, max: string): boolean {
   start = trimStart(bytes, start, end);
   end = trimEnd(bytes, start, end);
+  if (isPlusPhone(bytes, start, end)) return false;
   let negative = false;
   if (start < end && (bytes[start] === MINUS || bytes[start] === PLUS)) {
     negative = bytes[start] === MINUS;
@@ -72,13 +89,30 @@ export function isInt64(bytes: Uint8Array, start: number, end: number): boolean 
   return isInteger(bytes, start, end, '9223372036854775807');
 }
 
+/** Decimal exponents of float8's range: below FLOAT8_SAFE_* a literal is in range whatever its digits. */
+const FLOAT8_SAFE_MAX = 308;
+const FLOAT8_SAFE_MIN = -300;
+/** Beyond these the literal is out of range whatever its digits (overflow, or underflow to zero). */
+const FLOAT8_MAX_MAGNITUDE = 309;
+const FLOAT8_MIN_MAGNITUDE = -324;
+
 /**
- * A decimal or scientific literal whose magnitude a float8 holds: [+-]digits[.digits][e[+-]digits].
- * Leading zeros before other integer digits are refused for the same reason as in integers.
+ * The shape of a decimal or scientific literal, [+-]digits[.digits][e[+-]digits], read in place.
+ * Leading zeros before other integer digits are refused, as in integers. Fills `shape` and
+ * returns true when the bytes are such a literal.
  */
-export function isFloat8(bytes: Uint8Array, start: number, end: number): boolean {
-  start = trimStart(bytes, start, end);
-  end = trimEnd(bytes, start, end);
+interface NumberShape {
+  intStart: number;
+  intDigits: number;
+  fracStart: number;
+  fracDigits: number;
+  exponent: number;
+  hasExponent: boolean;
+}
+
+const shape: NumberShape = { intStart: 0, intDigits: 0, fracStart: 0, fracDigits: 0, exponent: 0, hasExponent: false };
+
+function readNumberShape(bytes: Uint8Array, start: number, end: number, out: NumberShape): boolean {
   let i = start;
   if (i < end && (bytes[i] === MINUS || bytes[i] === PLUS)) i++;
   const intStart = i;
@@ -95,8 +129,10 @@ export function isFloat8(bytes: Uint8Array, start: number, end: number): boolean
   }
   if (intDigits + fracDigits === 0) return false;
   let exponent = 0;
+  let hasExponent = false;
   if (i < end && (bytes[i] === 0x65 || bytes[i] === 0x45)) {
     i++;
+    hasExponent = true;
     let expNegative = false;
     if (i < end && (bytes[i] === MINUS || bytes[i] === PLUS)) { expNegative = bytes[i] === MINUS; i++; }
     const expStart = i;
@@ -105,17 +141,76 @@ export function isFloat8(bytes: Uint8Array, start: number, end: number): boolean
     if (expNegative) exponent = -exponent;
   }
   if (i !== end) return false;
-  // Decimal exponent of the value, roughly; float8 spans about 1e-307 .. 1e308. Values beyond
-  // that are out of range for PostgreSQL, so refuse them here rather than fail the COPY.
-  let magnitude = intDigits + exponent;
-  // Below 1 (integer part empty or "0"), the zeros after the point lower the magnitude too:
-  // 0.000…01 with hundreds of zeros underflows to zero, which PostgreSQL refuses as out of range.
-  if (intDigits === 0 || (intDigits === 1 && bytes[intStart] === ZERO)) {
-    let zeros = 0;
-    while (zeros < fracDigits && bytes[fracStart + zeros] === ZERO) zeros++;
-    if (zeros < fracDigits) magnitude = exponent - zeros;
-  }
-  return magnitude < 308 && magnitude > -300;
+  out.intStart = intStart; out.intDigits = intDigits; out.fracStart = fracStart; out.fracDigits = fracDigits;
+  out.exponent = exponent; out.hasExponent = hasExponent;
+  return true;
+}
+
+/**
+ * The decimal exponent of a literal's value (10^(m-1) <= |value| < 10^m), or null when every digit
+ * is zero. Zeros after the point of a value below 1 lower it: 0.000…01 is tiny.
+ */
+function magnitudeOf(bytes: Uint8Array, s: NumberShape): number | null {
+  let lead = 0;
+  while (lead < s.intDigits && bytes[s.intStart + lead] === ZERO) lead++;
+  if (lead < s.intDigits) return s.intDigits - lead + s.exponent;
+  let zeros = 0;
+  while (zeros < s.fracDigits && bytes[s.fracStart + zeros] === ZERO) zeros++;
+  if (zeros === s.fracDigits) return null;
+  return s.exponent - zeros;
+}
+
+/**
+ * A decimal or scientific literal that PostgreSQL's float8 input accepts: its value neither
+ * overflows nor rounds to zero (a denormal is accepted, as float8in does). Far from the edges the
+ * magnitude decides on the bytes alone; within a decade of them the literal is rounded as strtod
+ * rounds it (JavaScript's Number() rounds the same, to nearest), so `1.79769e+308` is a double and
+ * `1.8e308` is not. A value the check accepts must never fail COPY.
+ */
+export function isFloat8(bytes: Uint8Array, start: number, end: number): boolean {
+  start = trimStart(bytes, start, end);
+  end = trimEnd(bytes, start, end);
+  if (isPlusPhone(bytes, start, end)) return false;
+  if (!readNumberShape(bytes, start, end, shape)) return false;
+  const magnitude = magnitudeOf(bytes, shape);
+  // Every digit zero: exactly zero, which is in range whatever the exponent.
+  if (magnitude === null) return true;
+  if (magnitude < FLOAT8_SAFE_MAX && magnitude > FLOAT8_SAFE_MIN) return true;
+  if (magnitude > FLOAT8_MAX_MAGNITUDE || magnitude < FLOAT8_MIN_MAGNITUDE) return false;
+  // Rare: at the edge of the range, round it. Strings are fine here.
+  const value = Math.abs(Number(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1')));
+  return Number.isFinite(value) && value !== 0;
+}
+
+/** Exponent bound for numeric literals: PostgreSQL's numeric holds far more, but no data needs it. */
+const NUMERIC_MAX_MAGNITUDE = 1000;
+
+/**
+ * A literal for PostgreSQL's `numeric`: the float8 shape without the range limit (numeric holds
+ * 131072 digits before the point), so an integer of any length keeps every digit.
+ */
+export function isNumeric(bytes: Uint8Array, start: number, end: number): boolean {
+  start = trimStart(bytes, start, end);
+  end = trimEnd(bytes, start, end);
+  if (isPlusPhone(bytes, start, end)) return false;
+  if (!readNumberShape(bytes, start, end, shape)) return false;
+  if (shape.intDigits + shape.fracDigits > NUMERIC_MAX_MAGNITUDE || Math.abs(shape.exponent) > NUMERIC_MAX_MAGNITUDE) return false;
+  const magnitude = magnitudeOf(bytes, shape);
+  return magnitude === null || (magnitude <= NUMERIC_MAX_MAGNITUDE && magnitude >= -NUMERIC_MAX_MAGNITUDE);
+}
+
+/**
+ * An integer literal (digits, optional sign) beyond bigint's range: a double would round it
+ * (a 20-digit id loses its last digits), so inference and widening give it `numeric` instead.
+ */
+export function isLongInteger(bytes: Uint8Array, start: number, end: number): boolean {
+  start = trimStart(bytes, start, end);
+  end = trimEnd(bytes, start, end);
+  let i = start;
+  if (i < end && (bytes[i] === MINUS || bytes[i] === PLUS)) i++;
+  if (end - i < 19 || bytes[i] === ZERO) return false;
+  for (let k = i; k < end; k++) if (!isDigit(bytes[k])) return false;
+  return !isInt64(bytes, start, end);
 }
 
 function readDigits(bytes: Uint8Array, at: number, count: number): number {
@@ -199,6 +294,7 @@ export function fitsType(type: ColumnTypeCode, bytes: Uint8Array, start: number,
     case ColumnType.int: return isInt32(bytes, start, end);
     case ColumnType.bigint: return isInt64(bytes, start, end);
     case ColumnType.float: return isFloat8(bytes, start, end);
+    case ColumnType.numeric: return isNumeric(bytes, start, end);
     case ColumnType.date: return isIsoDate(bytes, start, end);
     case ColumnType.timestamptz: return isIsoTimestamp(bytes, start, end);
     default: return true;

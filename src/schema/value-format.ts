@@ -32,7 +32,7 @@ export const ValueFormat = {
   dayMonthYear: 14,
   /** 2001-01, 2001/01 (the first of the month) */
   yearMonth: 15,
-  /** 2001 (the first of January; only by override: a column of years is a number) */
+  /** 2001 (the first of January; only by override: a column of years is a number), 1800–2100 */
   year: 16,
   /** Seconds since 1970-01-01 UTC */
   epochSeconds: 17,
@@ -216,6 +216,17 @@ function readTime(cursor: Cursor, dt: DateTime): boolean {
   return true;
 }
 
+/**
+ * Years a value written as a bare year (`2019`, `2019-05`) may mean: four digits alone are as often
+ * a code (HHMM times `0900`, part numbers `1001`), so only plausible years read as dates, and a
+ * zero-padded one never does. -1 otherwise.
+ */
+export const PLAUSIBLE_YEARS = [1800, 2100] as const;
+
+function plausibleYear(year: number): number {
+  return year >= PLAUSIBLE_YEARS[0] && year <= PLAUSIBLE_YEARS[1] ? year : -1;
+}
+
 function readDate(format: ValueFormatCode, cursor: Cursor, dt: DateTime): boolean {
   switch (format) {
     case ValueFormat.ymdSlash:
@@ -256,14 +267,14 @@ function readDate(format: ValueFormatCode, cursor: Cursor, dt: DateTime): boolea
       return true;
     }
     case ValueFormat.yearMonth: {
-      dt.year = cursor.number(4, 4);
+      dt.year = plausibleYear(cursor.number(4, 4));
       if (!cursor.char(MINUS) && !cursor.char(SLASH)) return false;
       dt.month = cursor.number(2, 2);
       dt.day = 1;
       return cursor.done;
     }
     case ValueFormat.year:
-      dt.year = cursor.number(4, 4);
+      dt.year = plausibleYear(cursor.number(4, 4));
       dt.month = 1;
       dt.day = 1;
       return cursor.done;

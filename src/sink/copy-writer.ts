@@ -38,6 +38,8 @@ export interface CopyJob {
   quote: number;
   /** The 1-based line within the chunk at which the row at a file offset starts (rare path). */
   chunkLineOf(offset: number): number;
+  /** Columns widened for this chunk (JSON for ingest.chunks.widened), or null. */
+  widened?: string | null;
 }
 
 export type CopyOutcome = 'committed' | 'skipped';
@@ -124,9 +126,9 @@ export class CopyWriter {
   private async transaction(client: pg.Client, job: CopyJob): Promise<CopyOutcome> {
     await client.query('BEGIN');
     const claimed = await client.query(
-      `INSERT INTO ingest.chunks (file_id, chunk_no, byte_start, byte_end, rows, rejected, lines, attempt)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (file_id, chunk_no) DO NOTHING RETURNING chunk_no`,
-      [job.fileId, job.chunkNo, job.byteStart, job.byteEnd, job.rows, job.rejected, job.lines, job.attempt]);
+      `INSERT INTO ingest.chunks (file_id, chunk_no, byte_start, byte_end, rows, rejected, lines, attempt, widened)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (file_id, chunk_no) DO NOTHING RETURNING chunk_no`,
+      [job.fileId, job.chunkNo, job.byteStart, job.byteEnd, job.rows, job.rejected, job.lines, job.attempt, job.widened ?? null]);
     if (claimed.rowCount === 0) {
       await client.query('ROLLBACK');
       return 'skipped';

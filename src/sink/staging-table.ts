@@ -1,12 +1,17 @@
 import pg from 'pg';
 import { type ColumnTypeCode, columnTypeFromPostgres, postgresTypeName } from '../schema/column-type.js';
+import { joinTypes } from '../schema/type-widening.js';
 
 /**
  * `staging.<dataset>`: the typed rows of every file loaded into a dataset, plus provenance —
  * `_file` (ingest.files.id) and `_offset` (the row's byte offset in that file, unique per file).
  * Created on first use; a later file with new columns adds them. A column that exists keeps its
- * type, and rows are checked against that type (widening types is the schema registry's job).
+ * type, and rows are checked against that type — until a value needs a wider one: a table Sluice
+ * created is widened (`widenStagingColumns`); one the user created keeps its types.
  */
+
+/** Marks the tables Sluice created, which it may widen; a table without it was made by someone else. */
+const OWNED_COMMENT = 'sluice: created by sluice load; columns widen when a value needs it';
 
 export interface StagingColumn {
   name: string;
@@ -58,6 +63,7 @@ export async function ensureStagingTable(client: pg.ClientBase, dataset: string,
       const definitions = ['_file bigint NOT NULL', '_offset bigint NOT NULL',
         ...columns.map((c) => `${pg.escapeIdentifier(c.name)} ${postgresTypeName(c.type)}`)];
       await client.query(`CREATE TABLE ${table} (${definitions.join(', ')})`);
+      await client.query(`COMMENT ON TABLE ${table} IS ${pg.escapeLiteral(OWNED_COMMENT)}`);
       await client.query('COMMIT');
       return columns.map((c) => ({ ...c }));
     }
@@ -69,6 +75,58 @@ export async function ensureStagingTable(client: pg.ClientBase, dataset: string,
     const effective = effectiveColumns(columns, existing);
     await client.query('COMMIT');
     return effective;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Whether Sluice may widen the dataset's columns: it created the table, or the table does not exist yet. */
+export async function stagingTableWidens(client: pg.ClientBase, dataset: string): Promise<boolean> {
+  const result = await client.query<{ exists: boolean; comment: string | null }>(
+    `SELECT to_regclass($1) IS NOT NULL AS exists, obj_description(to_regclass($1), 'pg_class') AS comment`, [qualifiedTable(dataset)]);
+  const { exists, comment } = result.rows[0];
+  return !exists || comment === OWNED_COMMENT;
+}
+
+export interface ColumnWidening {
+  name: string;
+  from: ColumnTypeCode;
+  to: ColumnTypeCode;
+}
+
+/**
+ * Widens the table's columns to hold `columns`' types (never narrows: a column already as wide or
+ * wider stays, whoever widened it). One ALTER TABLE under the dataset's DDL lock; its ACCESS
+ * EXCLUSIVE lock waits for the COPY transactions already open on the table — they commit on their
+ * own, holding nothing this waits on — and COPYs that start meanwhile queue behind it. Rows already
+ * loaded are converted by PostgreSQL's cast. Returns what changed.
+ */
+export async function widenStagingColumns(client: pg.ClientBase, dataset: string, columns: readonly StagingColumn[]): Promise<ColumnWidening[]> {
+  const table = qualifiedTable(dataset);
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sluice:ddl:${dataset}`]);
+    // date → timestamptz reads midnight in the session's zone: UTC, as the writers read values.
+    await client.query(`SET LOCAL TimeZone = 'UTC'`);
+    const existing = await existingColumns(client, table);
+    const changes: ColumnWidening[] = [];
+    for (const column of columns) {
+      const current = existing.get(column.name);
+      if (current === undefined) continue;
+      const from = columnTypeFromPostgres(current);
+      const to = joinTypes(from, column.type);
+      if (to !== from) changes.push({ name: column.name, from, to });
+    }
+    if (changes.length > 0) {
+      const alters = changes.map(({ name, to }) => {
+        const type = postgresTypeName(to);
+        return `ALTER COLUMN ${pg.escapeIdentifier(name)} TYPE ${type} USING ${pg.escapeIdentifier(name)}::${type}`;
+      });
+      await client.query(`ALTER TABLE ${table} ${alters.join(', ')}`);
+    }
+    await client.query('COMMIT');
+    return changes;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

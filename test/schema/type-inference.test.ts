@@ -53,3 +53,29 @@ test('for another type than the chosen one, the format that fitted best (a few m
   assert.equal(column.type, ColumnType.text);
   assert.deepEqual(column.formatsByType[ColumnType.date], { format: ValueFormat.dmy, nullTokens: false });
 });
+
+test('zero-padded four-digit codes (HHMM times) stay text: a bare year is read as a date only when plausible', () => {
+  assert.equal(infer(['0900', '1001', '1330', '0015']).type, ColumnType.text);
+  assert.equal(infer(['0900', '0930']).type, ColumnType.text);
+  // Plausible, unpadded years are integers unless a year reading is asked for (--types year=date).
+  assert.equal(infer(['1999', '2024', '1850']).type, ColumnType.int);
+  const forced = new ColumnTypeAccumulator(1, candidatesFor({}, false));
+  for (const value of ['1999', '2024', '1850']) forced.addValue(0, value);
+  assert.deepEqual(forced.result([ColumnType.date])[0].format, { format: ValueFormat.year, nullTokens: false });
+  const codes = new ColumnTypeAccumulator(1, candidatesFor({}, false));
+  for (const value of ['0900', '1001']) codes.addValue(0, value);
+  assert.equal(codes.result([ColumnType.date])[0].formatsByType[ColumnType.date], undefined, 'no date format fits 0900');
+});
+
+test('phone numbers with a leading + stay text; a short signed number is a number', () => {
+  assert.equal(infer(['+31612345678', '+4915123456789', '+14155550123']).type, ColumnType.text);
+  assert.equal(infer(['+5', '-3', '+1200']).type, ColumnType.int);
+  assert.equal(infer(['+1.5', '-2.25']).type, ColumnType.float);
+});
+
+test('integers beyond bigint are numeric (every digit kept); a double near its limit is still a double', () => {
+  assert.equal(infer(['12345678901234567890', '98765432109876543210']).type, ColumnType.numeric);
+  assert.equal(infer(['1', '12345678901234567890', '2.5']).type, ColumnType.numeric);
+  assert.equal(infer(['1.79769e+308', '-1.79769e+308', '2.2250738585072014e-308']).type, ColumnType.float);
+  assert.equal(infer(['1.5', '1e400']).type, ColumnType.numeric);
+});

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import pg from 'pg';
 import { ColumnType, type ColumnTypeCode } from '../../src/schema/column-type.js';
-import { fitsType, isBool, isFloat8, isInt32, isInt64, isIsoDate, isIsoTimestamp } from '../../src/schema/value-checks.js';
+import { fitsType, isBool, isFloat8, isInt32, isInt64, isIsoDate, isIsoTimestamp, isNumeric } from '../../src/schema/value-checks.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 type Check = (bytes: Uint8Array, start: number, end: number) => boolean;
@@ -28,6 +28,7 @@ const TYPES: Record<string, TypeUnderTest> = {
   int: { sql: 'integer', check: isInt32, code: ColumnType.int },
   bigint: { sql: 'bigint', check: isInt64, code: ColumnType.bigint },
   float: { sql: 'double precision', check: isFloat8, code: ColumnType.float },
+  numeric: { sql: 'numeric', check: isNumeric, code: ColumnType.numeric },
   date: { sql: 'date', check: isIsoDate, code: ColumnType.date },
   timestamptz: { sql: 'timestamp with time zone', check: isIsoTimestamp, code: ColumnType.timestamptz },
 };
@@ -45,15 +46,24 @@ const CANDIDATES: Record<keyof typeof TYPES, string[]> = {
   bool: ['true', 'false', 'TRUE', 'False', 't', 'f', 'T', 'yes', 'no', 'y', 'n', 'on', 'off', 'ON', ' yes ', '1', '0',
     'tr', 'tru', 'fa', 'fal', 'fals', 'ye', 'of', 'o', 'yess', 'truee', '', '  ', 'maybe', '\ttrue'],
   int: ['0', '-0', '+0', '7', '+5', ' 7 ', ' 7', '7 ', '-7', '007', '00', '2147483647', '2147483648', '-2147483648', '-2147483649',
-    '99999999999', '', ' ', '-', '+', '--1', '+-1', '1.0', '1e3', '1_000', '0x1F', '0o17', '\t7', '1 2', '٣'],
+    '99999999999', '', ' ', '-', '+', '--1', '+-1', '1.0', '1e3', '1_000', '0x1F', '0o17', '\t7', '1 2', '٣',
+    // a + and seven digits is a signed number; from eight digits it is a phone number (text)
+    '+1234567', '+12345678', '+3161234567'],
   bigint: ['0', '+5', ' 7 ', '-0', '007', '2147483648', '-2147483649', '9223372036854775807', '9223372036854775808',
-    '-9223372036854775808', '-9223372036854775809', '99999999999999999999', '', '1.0', '1_000', '0x1F'],
+    '-9223372036854775808', '-9223372036854775809', '99999999999999999999', '', '1.0', '1_000', '0x1F',
+    '+1234567', '+12345678', '+31612345678', '+4915123456789', '-31612345678'],
   float: ['0', '-0', '1.5', '+1.5', '.5', '5.', '-.5', '.', '-.', '1e308', '1e309', '-1e308', '1.7976931348623157e308', '1.8e308',
     '9.9e307', '1e307', '1e306', '1e-299', '1e-300', '1e-307', '1e-320', '1e-324', '1e-400', '0e-400', '0e500', '00.5', '007',
     '0.5', '0.05', '1E5', '1e+5', '1e', 'e5', '1.5e', '1e5.5', 'NaN', 'Infinity', '-Infinity', 'inf', ' 1.5 ', '1,5', '0x10', '',
     // many leading fractional zeros: 1e-401 and 1e-331 underflow to 0 (out of range), 1e-321 is a denormal
     `0.${zeros(400)}1`, `.${zeros(330)}1`, `0.${zeros(320)}1`, `0.${zeros(400)}`, `0.${zeros(30)}1e-290`, `0.${zeros(8)}1e-295`,
-    `1${zeros(306)}`, `1${zeros(307)}`, `1${zeros(308)}`, `1${zeros(400)}e-400`, '1e0000005', '123456789012345678901234567890'],
+    `1${zeros(306)}`, `1${zeros(307)}`, `1${zeros(308)}`, `1${zeros(400)}e-400`, '1e0000005', '123456789012345678901234567890',
+    // the edges, rounded as strtod rounds: the largest double, just past it, the smallest normal, denormals, underflow
+    '1.79769e+308', '-1.79769e+308', '1.7976931348623158e308', '1.7976931348623159e308', '17.976931348623157e307', '2.2250738585072014e-308',
+    '4.9e-324', '4.94e-324', '2.5e-324', '2.4e-324', '1e-323', '-1e-323', '0.0e-400', '+31612345678', '+1.5', '+1234567'],
+  numeric: ['0', '-0', '+5', '1.5', '.5', '5.', '007', '00.5', '1e5', '1E-5', '1e999', '-1e999', '1e-999', '1e1001', '1e-1001',
+    '12345678901234567890', '-123456789012345678901234567890.5', `1${zeros(998)}`, `1${zeros(1000)}`, '1e', 'e5', '.', '',
+    'NaN', 'Infinity', '1,5', '0x10', ' 1.5 ', '+31612345678', '1_000', `0.${zeros(900)}1`],
   date: ['2024-02-29', '2023-02-29', '2024-13-01', '2024-00-10', '2024-01-00', '2024-04-31', '2024-01-32', '1900-02-29',
     '2000-02-29', '0001-01-01', '0000-01-01', '9999-12-31', '2024-1-5', '20240229', '2024/02/29', '2024-02-29T00:00',
     '2024-02-29 ', ' 2024-02-29', 'epoch', 'today', '2024-02-29 BC', '12024-01-01', '2024-02-29x', ''],
@@ -76,12 +86,13 @@ const EXPECTED_REFUSALS: Record<keyof typeof TYPES, string[]> = {
   // '1'/'0' are integers first; prefixes (tr, fa, ye, of) and tabs are not worth the ambiguity.
   bool: ['1', '0', 'tr', 'tru', 'fa', 'fal', 'fals', 'ye', 'of', '\ttrue'],
   // Leading zeros are codes, not numbers; only spaces are trimmed.
-  int: ['007', '00', '\t7'],
-  bigint: ['007'],
+  int: ['007', '00', '\t7', '+12345678'],
+  bigint: ['007', '+12345678', '+31612345678', '+4915123456789'],
   // Magnitudes near the float8 limits, NaN/Infinity, hex, leading zeros.
-  float: ['1e308', '-1e308', '1.7976931348623157e308', '9.9e307', '1e307', '1e-307', '1e-320', '0e-400', '0e500', '00.5',
-    '007', 'NaN', 'Infinity', '-Infinity', 'inf', '0x10', `0.${zeros(320)}1`, `0.${zeros(30)}1e-290`, `0.${zeros(8)}1e-295`,
-    `1${zeros(307)}`, `1${zeros(308)}`, '1e0000005'],
+  // NaN/Infinity, hex, leading zeros, phone numbers; exponents written with more than five digits.
+  float: ['00.5', '007', 'NaN', 'Infinity', '-Infinity', 'inf', '0x10', '1e0000005', '+31612345678'],
+  // Leading zeros, NaN/Infinity, phone numbers; more than 1,000 digits or an exponent beyond ±1000.
+  numeric: ['007', '00.5', '1e1001', '1e-1001', `1${zeros(1000)}`, 'NaN', 'Infinity', '+31612345678'],
   // Only YYYY-MM-DD.
   date: ['2024-1-5', '20240229', '2024/02/29', '2024-02-29T00:00', 'epoch', 'today', '12024-01-01'],
   // Only the ISO shapes; no 24:00 or leap second; zone right after the time.
@@ -181,7 +192,8 @@ describe('value checks agree with PostgreSQL', () => {
   );
 
   const FUZZ: [keyof typeof TYPES, fc.Arbitrary<string>][] = [
-    ['bool', boolText], ['int', integerText], ['bigint', integerText], ['float', floatText], ['date', dateText], ['timestamptz', timestampText],
+    ['bool', boolText], ['int', integerText], ['bigint', integerText], ['float', floatText], ['numeric', floatText], ['date', dateText],
+    ['timestamptz', timestampText],
   ];
   for (const [name, arbitrary] of FUZZ) {
     test(`${name}: random literals Sluice accepts, PostgreSQL accepts`, async () => {

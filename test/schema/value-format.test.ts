@@ -54,6 +54,12 @@ test('dates in day-first, month-first, slash, month-name and year-month forms be
     [ColumnType.date, ValueFormat.yearMonth, '2024-02', '2024-02-01'],
     [ColumnType.date, ValueFormat.yearMonth, '2024-13', null],
     [ColumnType.date, ValueFormat.year, '2019', '2019-01-01'],
+    [ColumnType.date, ValueFormat.year, '1800', '1800-01-01'],
+    [ColumnType.date, ValueFormat.year, '2100', '2100-01-01'],
+    [ColumnType.date, ValueFormat.year, '1799', null],
+    [ColumnType.date, ValueFormat.year, '2101', null],
+    [ColumnType.date, ValueFormat.year, '0900', null],
+    [ColumnType.date, ValueFormat.yearMonth, '0900-01', null],
     // A date column does not take a time of day; a timestamp column takes a bare date as midnight.
     [ColumnType.date, ValueFormat.dmy, '31/12/2023 10:00', null],
     [ColumnType.timestamptz, ValueFormat.dmy, '31/12/2023', '2023-12-31 00:00:00'],

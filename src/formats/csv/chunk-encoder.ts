@@ -3,7 +3,8 @@ import type { ByteSink } from '../byte-sink.js';
 import { ColumnType, type ColumnTypeCode, columnTypeName } from '../../schema/column-type.js';
 import { fitsType } from '../../schema/value-checks.js';
 import { rejectRow } from '../reject-row.js';
-import { type ColumnFormat, isPlain, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
+import { type ColumnFormat, isNullToken, isPlain, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
+import { joinTypes, type WideningBase, widenFor } from '../../schema/type-widening.js';
 import { copyQuoteOf, CR, LF, type CsvDialect, NONE } from './dialect.js';
 import { parseRecord } from './record-parser.js';
 import { DEFAULT_MAX_QUOTED_LINES, nextRowEnd, RecordKind } from './row-boundary.js';
@@ -44,6 +45,22 @@ export interface EncodePlan {
   columnFormats?: readonly (ColumnFormat | null)[];
   /** A quoted field holding more line ends makes its record broken (row-boundary.ts); the planner cut with the same. */
   maxQuotedLines?: number;
+  /**
+   * Columns that widen rather than reject a value that does not fit (null: the column keeps its
+   * type and such rows are CAST rejects). A misfit is reported in `EncodeStats.widen`; the loader
+   * then widens the column and encodes the chunk again, so this chunk's output is not used.
+   */
+  widening?: readonly (WideningBase | null)[];
+}
+
+/** A column that must widen for this chunk: to `type` at least, first needed by the row at `byteOffset`. */
+export interface WidenRequest {
+  column: number;
+  type: ColumnTypeCode;
+  chunkLine: number;
+  byteOffset: number;
+  /** A null token (`NA`, `NULL`, …) the column did not expect: read them as NULL rather than widen to text. */
+  nullTokens?: boolean;
 }
 
 export interface RejectSample {
@@ -61,6 +78,8 @@ export interface EncodeStats {
   /** Rows that needed the record parser (not well-formed by the fast path's standard). */
   slowRows: number;
   samples: RejectSample[];
+  /** Columns the chunk's values need wider (see EncodePlan.widening): when any, encode again. */
+  widen?: WidenRequest[];
 }
 
 const MAX_SAMPLES = 5;
@@ -221,6 +240,7 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
     if (badField >= 0) {
       data.length = mark;
       const value = parseRecord(bytes, rowStart, contentEnd, plan.dialect)[badField] ?? '';
+      noteMisfit(context, badField, value, rowStart, rowLine);
       reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, badField, value));
       continue;
     }
@@ -254,6 +274,7 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
       if (failed >= 0) {
         data.length = mark;
         const value = parseRecord(bytes, rowStart, contentEnd, plan.dialect)[failed] ?? '';
+        noteMisfit(context, failed, value, rowStart, rowLine);
         reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, failed, value));
         continue;
       }
@@ -327,6 +348,7 @@ function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { ne
       const length = normaliseValue(type, format!, encoded, 0, encoded.length, scratch);
       if (length >= 0) { values[f] = Buffer.from(scratch.subarray(0, length)).toString('latin1'); continue; }
     }
+    noteMisfit(context, f, values[f], rowStart, rowLine);
     reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, f, values[f]));
     return result;
   }
@@ -369,6 +391,30 @@ function writeCanonical(context: ChunkContext, values: readonly string[], rowSta
     }
   }
   data.pushString(`${text}\n`);
+}
+
+/**
+ * A value that does not fit its column: when the column widens, note the type it needs (the row is
+ * still rejected here — the chunk is encoded again under the wider type, and this output dropped).
+ */
+function noteMisfit(context: ChunkContext, field: number, value: string, rowStart: number, rowLine: number): void {
+  const { plan, stats } = context;
+  const base = plan.widening?.[field];
+  if (base === null || base === undefined) return;
+  const bytes = Buffer.from(value, 'utf8');
+  const current = plan.columnTypes[field];
+  // A late `NA` in a column whose sample had no null tokens is a missing value, not text.
+  const nullToken = plan.columnFormats?.[field]?.nullTokens !== true && isNullToken(bytes, 0, bytes.length);
+  const type = nullToken ? current : widenFor(current, base, bytes, 0, bytes.length, scratchBuffer());
+  if (type === current && !nullToken) return;
+  stats.widen ??= [];
+  const known = stats.widen.find((w) => w.column === field);
+  if (known === undefined) {
+    stats.widen.push({ column: field, type, chunkLine: rowLine, byteOffset: fileOffset(context, rowStart), ...(nullToken ? { nullTokens: true } : {}) });
+  } else {
+    known.type = joinTypes(known.type, type);
+    if (nullToken) known.nullTokens = true;
+  }
 }
 
 function castDetail(plan: EncodePlan, field: number, value: string): string {

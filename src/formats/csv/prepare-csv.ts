@@ -1,12 +1,14 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Piscina } from 'piscina';
 import { ColumnType } from '../../schema/column-type.js';
+import { formatForType } from '../../schema/type-widening.js';
 import { describeFormat, ValueFormat } from '../../schema/value-format.js';
 import { SluiceError } from '../../errors.js';
 import { bufferView, countUnits } from '../encoding/code-units.js';
 import { codeUnitsOf, hasAsciiTrailBytes, overrideEncoding } from '../encoding/text-encoding.js';
 import { type FormatOverrides, overrideByte, overrideByteOrNone } from '../overrides.js';
 import type { PreparedFile } from '../prepared-file.js';
+import type { EncodePlan } from './chunk-encoder.js';
 import { copyQuoteOf, describeByte } from './dialect.js';
 import { lastRowEnd, lastRowEndUtf16 } from './row-boundary.js';
 import { sniffFile } from './sniff-file.js';
@@ -57,7 +59,20 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
         if (type === c.type) return c.format;
         return c.formatsByType[type] ?? (type !== ColumnType.text && c.format.nullTokens ? { format: ValueFormat.plain, nullTokens: true } : null);
       }),
+      widening: sniff.columns.map((c, i) => (load.widenable?.[i] === true ? { format: c.format, formatsByType: c.formatsByType } : null)),
     }),
+    widenPlan(plan, columnTypes, nullTokens) {
+      const encodePlan = plan as unknown as EncodePlan;
+      // A widened column reads its values in the format that fits the wider type (schema/type-widening.ts).
+      const columnFormats = columnTypes.map((type, i) => {
+        const base = encodePlan.widening?.[i];
+        const current = encodePlan.columnFormats?.[i] ?? null;
+        if (base === null || base === undefined) return current;
+        if (type === encodePlan.columnTypes[i]) return nullTokens[i] ? { format: current?.format ?? ValueFormat.plain, nullTokens: true } : current;
+        return formatForType(nullTokens[i] ? { ...base, format: { ...base.format, nullTokens: true } } : base, type);
+      });
+      return { ...plan, columnTypes: [...columnTypes], columnFormats };
+    },
     // Well-formed rows are passed through as they are, so COPY reads the file's own dialect.
     copyDelimiter: delimiter,
     copyQuote: copyQuoteOf(sniff.dialect),

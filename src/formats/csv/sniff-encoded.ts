@@ -26,7 +26,7 @@ export interface FileSniffSample {
   head: Uint8Array;
   headIsWholeFile: boolean;
   /** Stretches from later in the file and where each starts in it. */
-  spots: { bytes: Uint8Array; position: number }[];
+  spots: { bytes: Uint8Array; position: number; endsFile?: boolean }[];
 }
 
 /**
@@ -41,8 +41,9 @@ export function sniffCsvFile(sample: FileSniffSample, overrides: SniffOverrides 
   const { head, headIsWholeFile } = sample;
   const detected = detectEncoding({ head, headIsWholeFile, spots: sample.spots.map((s) => s.bytes) }, encodingOverride);
   const { encoding, bomLength } = detected;
+  const lastSpotEndsFile = sample.spots.at(-1)?.endsFile === true;
   if (encoding === 'utf-8') {
-    const { encoding: _utf8, bom, ...sniffed } = sniffCsv({ head, headIsWholeFile, spots: sample.spots.map((s) => s.bytes) }, overrides);
+    const { encoding: _utf8, bom, ...sniffed } = sniffCsv({ head, headIsWholeFile, spots: sample.spots.map((s) => s.bytes), lastSpotEndsFile }, overrides);
     return { ...sniffed, columns: storable(sniffed.columns), encoding, encodingConfidence: detected.confidence, bomLength: bom ? 3 : 0 };
   }
 
@@ -52,7 +53,7 @@ export function sniffCsvFile(sample: FileSniffSample, overrides: SniffOverrides 
   // A UTF-16 spot must start on a code unit (an even offset: a BOM is two bytes); any other
   // encoding may start mid-character — the sniffer drops a spot's first, partial line anyway.
   const decodedSpots = sample.spots.map(({ bytes, position }) => decodeToUtf8(bytes.subarray(units === 'bytes' ? 0 : position & 1), encoding));
-  const { encoding: _utf8, bom: _bom, ...sniffed } = sniffCsv({ head: decodedHead, headIsWholeFile, spots: decodedSpots }, overrides);
+  const { encoding: _utf8, bom: _bom, ...sniffed } = sniffCsv({ head: decodedHead, headIsWholeFile, spots: decodedSpots, lastSpotEndsFile }, overrides);
   return {
     ...sniffed,
     columns: storable(sniffed.columns),

@@ -8,7 +8,7 @@ export interface SniffTask {
   headLength: number;
   headIsWholeFile: boolean;
   /** Each with its byte offset in the file (a UTF-16 spot is aligned to a code unit). */
-  spots: { buffer: SharedArrayBuffer; length: number; position: number }[];
+  spots: { buffer: SharedArrayBuffer; length: number; position: number; endsFile?: boolean }[];
   overrides: SniffOverrides;
   /** `--encoding`, already checked: detection is skipped. */
   encoding?: string;
@@ -21,7 +21,7 @@ export function runSniffTask(task: SniffTask): SniffTaskResult {
     const result = sniffCsvFile({
       head: new Uint8Array(task.head, 0, task.headLength),
       headIsWholeFile: task.headIsWholeFile,
-      spots: task.spots.map((s) => ({ bytes: new Uint8Array(s.buffer, 0, s.length), position: s.position })),
+      spots: task.spots.map((s) => ({ bytes: new Uint8Array(s.buffer, 0, s.length), position: s.position, endsFile: s.endsFile })),
     }, task.overrides, task.encoding);
     return { ok: true, result };
   } catch (error) {

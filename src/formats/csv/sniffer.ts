@@ -22,6 +22,8 @@ export interface SniffSample {
   headIsWholeFile: boolean;
   /** Stretches from later in the file; each starts anywhere (its first partial line is dropped). */
   spots: Uint8Array[];
+  /** The last spot ends where the file ends: its last line is a whole record, newline or not. */
+  lastSpotEndsFile?: boolean;
 }
 
 export interface SniffedColumn {
@@ -35,6 +37,8 @@ export interface SniffedColumn {
   ambiguous: boolean;
   /** The format each other type would read the values with (an existing table's type may differ). */
   formatsByType: Partial<Record<ColumnTypeCode, ColumnFormat>>;
+  /** The type came from `--types`, not from the values. */
+  forced?: boolean;
 }
 
 export interface CsvSniffResult {
@@ -74,7 +78,12 @@ export interface SniffOverrides {
 
 const DELIMITERS = [0x2c, 0x3b, 0x09, 0x7c];
 const QUOTES = [DOUBLE_QUOTE, 0x27];
-const MAX_SNIFF_RECORDS = 10_000;
+/**
+ * Every record the sample holds is typed (inference settles after a few hundred values per column,
+ * so this costs little): a value that does not fit, anywhere in the head, is seen before the table
+ * exists rather than rejected or widened during the load.
+ */
+const MAX_SNIFF_RECORDS = Number.MAX_SAFE_INTEGER;
 /** Leading lines that may precede the header without being data. */
 const MAX_PREAMBLE_LINES = 20;
 /** Records each dialect candidate is tried on: enough to see ragged rows, cheap for 8 candidates. */
@@ -214,10 +223,12 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   for (let r = 1; r < records.length; r++) {
     if (fieldRanges(head, records[r].start, records[r].end, dialect, ranges) === columnCount) rest.addRecord(head, ranges, dialect.quote);
   }
-  for (const spot of sample.spots) {
+  for (let k = 0; k < sample.spots.length; k++) {
+    const spot = sample.spots[k];
     const firstNewline = spot.indexOf(newline);
     if (firstNewline === -1) continue;
-    for (const record of splitRecords(spot, firstNewline + 1, dialect, 5_000, true)) {
+    const endsFile = k === sample.spots.length - 1 && sample.lastSpotEndsFile === true;
+    for (const record of splitRecords(spot, firstNewline + 1, dialect, MAX_SNIFF_RECORDS, !endsFile)) {
       if (fieldRanges(spot, record.start, record.end, dialect, ranges) === columnCount) rest.addRecord(spot, ranges, dialect.quote);
     }
   }
@@ -245,7 +256,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   });
   const columns: SniffedColumn[] = rest.result(forced).map((c, i) => ({
     name: names[i], source: sources[i], type: c.type, confidence: forced[i] !== undefined ? 1 : c.confidence, format: c.format, ambiguous: c.ambiguous,
-    formatsByType: c.formatsByType,
+    formatsByType: c.formatsByType, ...(forced[i] !== undefined ? { forced: true } : {}),
   }));
   const headerEnd = nextRowEnd(head, records[0].start, head.length, dialect).end;
   return {
