@@ -20,7 +20,7 @@ import { isRemoteInput } from './sources/remote-file.js';
 import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 
 const USAGE = `Usage:
-  sluice load <file|dir|url>... [--dataset NAME] [--json] [--force] [--workers N] [--writers N] [--chunk-size BYTES] [overrides]
+  sluice load <file|dir|url>... [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [overrides]
   sluice bench                 run the benchmark suite (sluice load vs psql \\copy, parsers; needs psql and DATABASE_URL's server)
   sluice sniff <file> [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
   sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
@@ -104,7 +104,7 @@ async function load(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
     options: {
-      dataset: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' },
+      dataset: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' }, 'keep-preamble': { type: 'boolean' },
       workers: { type: 'string' }, writers: { type: 'string' }, 'chunk-size': { type: 'string' },
       ...OVERRIDE_OPTIONS,
     },
@@ -137,7 +137,7 @@ async function load(args: string[]): Promise<number> {
     for (const file of files) {
       if (stopping) break;
       // A workbook gives one summary per sheet.
-      const loaded = await engine.ingestAll(file, { dataset: values.dataset, force: values.force, overrides });
+      const loaded = await engine.ingestAll(file, { dataset: values.dataset, force: values.force, keepPreamble: values['keep-preamble'], overrides });
       bar?.done();
       bar = undefined;
       summaries.push(...loaded);

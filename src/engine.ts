@@ -24,6 +24,8 @@ export interface IngestOptions {
   force?: boolean;
   /** Decisions made by the caller instead of the sniffer (delimiter, header, types, encoding, …). */
   overrides?: FormatOverrides;
+  /** Write the lines before a CSV file's table to ingest.rejects (reason PREAMBLE) instead of only counting them. */
+  keepPreamble?: boolean;
 }
 
 /**

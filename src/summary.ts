@@ -23,6 +23,8 @@ export interface FileSummary {
   comment?: string | null;
   line_ending: 'LF' | 'CRLF' | 'CR' | null;
   header: boolean | null;
+  /** CSV: non-blank lines before the header (a title, notes, comment lines), not loaded; rejects (PREAMBLE) only with keepPreamble. */
+  preamble_lines?: number;
   rows: number;
   rejected: number;
   /** Columns widened during the load because a value did not fit the sniffed type (CSV), else empty. */

@@ -43,6 +43,11 @@ export interface PreparedFile {
   lastRowEnd: (bytes: Buffer, from: number, to: number) => number;
   /** Row terminators (physical lines) in bytes[from, to), for reject line numbers. Default: LF bytes. */
   countLines?: (bytes: Uint8Array, from: number, to: number) => number;
+  /**
+   * Lines before the table that are not data (CSV: a title, notes, comment lines): where they
+   * are, for rejects with reason PREAMBLE when the load asks for them (LoadRequest.keepPreamble).
+   */
+  preamble?: { line: number; byteOffset: number; raw: string }[];
   /** The piscina task (an export of workers/chunk-worker) that encodes one chunk. */
   encodeTask: string;
   /**
@@ -71,6 +76,8 @@ export interface PreparedFile {
     comment?: string | null;
     line_ending: 'LF' | 'CRLF' | 'CR' | null;
     header: boolean | null;
+    /** CSV: non-blank lines before the header (or the first row), not loaded. */
+    preamble_lines?: number;
     confidence: Record<string, number> | null;
     /** JSON: occurrences of keys outside the sniffed schema, not loaded (read when the load ends). */
     ignored_keys?: number;

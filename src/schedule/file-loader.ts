@@ -50,6 +50,8 @@ export interface LoadRequest {
   force?: boolean;
   /** Decisions the user made instead of the sniffer. */
   overrides?: FormatOverrides;
+  /** Write the lines before the table (preamble) to ingest.rejects with reason PREAMBLE; by default they are only counted. */
+  keepPreamble?: boolean;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
   /**
    * Summary fields that describe what the user loaded when the file is a stand-in for part of it
@@ -330,7 +332,7 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
           };
         }),
         reject_samples: samples, chunks: { total: totals.chunks, loaded: counts.loaded, skipped: counts.skipped },
-      }));
+      }), request.keepPreamble === true ? prepared.preamble : undefined);
       await registerStagingLoad(control, { fileId: claim.fileId, summary });
       return summary;
     } catch (error) {

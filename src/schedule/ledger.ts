@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
+import type { PreparedFile } from '../formats/prepared-file.js';
 import type { FileSummary } from '../summary.js';
+import { writePreambleRejects } from './preamble-rejects.js';
 
 /**
  * The file ledger (ingest.files, ingest.attempts, ingest.chunks): decides whether a file is new,
@@ -130,12 +132,15 @@ export interface FileTotals {
 
 /**
  * Marks a file loaded once every chunk has committed: totals from the chunk ledger (so a resumed
- * load counts what earlier attempts loaded too) and reject line numbers made absolute.
+ * load counts what earlier attempts loaded too) and reject line numbers made absolute. `preamble`:
+ * lines before the table to reject as PREAMBLE (see preamble-rejects.ts), counted in the totals.
  */
 export async function completeFile(client: pg.ClientBase, fileId: number, attempt: number, firstDataLine: number,
-  counts: { loaded: number; skipped: number }, describe: (totals: FileTotals, samples: FileSummary['reject_samples']) => FileSummary): Promise<FileSummary> {
+  counts: { loaded: number; skipped: number }, describe: (totals: FileTotals, samples: FileSummary['reject_samples']) => FileSummary,
+  preamble: NonNullable<PreparedFile['preamble']> = []): Promise<FileSummary> {
   await client.query('BEGIN');
   try {
+    await writePreambleRejects(client, fileId, preamble);
     await client.query(
       `UPDATE ingest.rejects r SET line = c.first_line + r.chunk_line - 1
          FROM (SELECT chunk_no, $2::bigint + coalesce(sum(lines) OVER (ORDER BY chunk_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS first_line
@@ -144,7 +149,7 @@ export async function completeFile(client: pg.ClientBase, fileId: number, attemp
     const totals = await client.query<{ rows: string; rejected: string; chunks: string }>(
       'SELECT coalesce(sum(rows), 0) AS rows, coalesce(sum(rejected), 0) AS rejected, count(*) AS chunks FROM ingest.chunks WHERE file_id = $1', [fileId]);
     const samples = await rejectSamples(client, fileId);
-    const summary = describe({ rows: Number(totals.rows[0].rows), rejected: Number(totals.rows[0].rejected), chunks: Number(totals.rows[0].chunks) }, samples);
+    const summary = describe({ rows: Number(totals.rows[0].rows), rejected: Number(totals.rows[0].rejected) + preamble.length, chunks: Number(totals.rows[0].chunks) }, samples);
     await client.query(
       `UPDATE ingest.files SET status = 'loaded', rows = $2, rejected = $3, summary = $4, format = $5, encoding = $6, delimiter = $7,
               header = $8, columns = $9, finished_at = now() WHERE id = $1`,

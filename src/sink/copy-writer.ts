@@ -44,7 +44,7 @@ export interface CopyJob {
 
 export type CopyOutcome = 'committed' | 'skipped';
 
-const REJECTS_COPY = 'COPY ingest.rejects (file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw) FROM STDIN';
+export const REJECTS_COPY = 'COPY ingest.rejects (file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw) FROM STDIN';
 const MAX_ISOLATED_ROWS = 10_000;
 const MAX_TRANSIENT_RETRIES = 5;
 

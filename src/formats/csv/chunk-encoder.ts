@@ -51,6 +51,10 @@ export interface EncodePlan {
    * then widens the column and encodes the chunk again, so this chunk's output is not used.
    */
   widening?: readonly (WideningBase | null)[];
+  /** The header is one name wider than the rows (see the sniffer): a row one field short gets NULL for the last column. */
+  padMissing?: boolean;
+  /** The header's last name is empty after a trailing delimiter: a row's empty field after a trailing delimiter is dropped. */
+  trailingDelimiter?: boolean;
 }
 
 /** A column that must widen for this chunk: to `type` at least, first needed by the row at `byteOffset`. */
@@ -227,13 +231,21 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
       continue;
     }
 
-    const contentEnd = i;
+    let contentEnd = i;
     // The CR of a CRLF; when CR itself is the newline it is the terminator, counted below.
     if (crlf && i < end && bytes[i] === CR) i++;
     if (i < end && bytes[i] === newline) { i++; line++; }
 
+    // A header of another width than the rows (EncodePlan.trailingDelimiter, padMissing).
+    if (field === columnCount + 1 && plan.trailingDelimiter === true && bytes[contentEnd - 1] === delimiter) { field--; contentEnd--; }
     if (field !== columnCount) {
       data.length = mark;
+      if (field === columnCount - 1 && plan.padMissing === true) {
+        const slow = slowRow(context, rowStart, rowLine);
+        i = slow.next;
+        line = rowLine + slow.terminators;
+        continue;
+      }
       reject(context, rowStart, contentEnd, rowLine, field < columnCount ? 'TOO_FEW_FIELDS' : 'TOO_MANY_FIELDS', `expected ${columnCount} fields, found ${field}`);
       continue;
     }
@@ -331,6 +343,8 @@ function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { ne
   }
   const values = parseRecord(bytes, rowStart, contentEnd, plan.dialect);
   const columnCount = plan.columnTypes.length;
+  if (values.length === columnCount - 1 && plan.padMissing === true) values.push('');
+  if (values.length === columnCount + 1 && plan.trailingDelimiter === true && values[columnCount] === '') values.pop();
   if (values.length !== columnCount) {
     reject(context, rowStart, contentEnd, rowLine, values.length < columnCount ? 'TOO_FEW_FIELDS' : 'TOO_MANY_FIELDS',
       `expected ${columnCount} fields, found ${values.length}`);

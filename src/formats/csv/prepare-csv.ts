@@ -47,10 +47,13 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
       : (bytes, from, to) => lastRowEndUtf16(bytes, from, to, sniff.dialect, units === 'utf16be', limits),
     countLines: (bytes, from, to) => countUnits(bufferView(bytes, from, to), newline, units),
     encodeTask: 'encode',
+    preamble: sniff.preamble,
     encodePlan: (load) => ({
       dialect: sniff.dialect,
       encoding: sniff.encoding,
       maxQuotedLines,
+      padMissing: sniff.padMissing,
+      trailingDelimiter: sniff.trailingDelimiter,
       ...load,
       // An existing column of another type than the sniffed one reads the values in the format
       // that fitted them for that type, if one did; else as they are (null tokens still NULL).
@@ -88,7 +91,11 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
       comment: describeByte(sniff.dialect.comment),
       line_ending: sniff.lineEnding,
       header: sniff.header,
-      confidence: { delimiter: sniff.delimiterConfidence, header: sniff.headerConfidence, encoding: sniff.encodingConfidence },
+      preamble_lines: sniff.preambleLines,
+      confidence: {
+        delimiter: sniff.delimiterConfidence, quote: sniff.quoteConfidence, escape: sniff.escapeConfidence, comment: sniff.commentConfidence,
+        header: sniff.headerConfidence, encoding: sniff.encodingConfidence,
+      },
     },
   };
 }

@@ -12,7 +12,19 @@ import { type CsvSniffResult, type SniffOverrides, sniffCsv } from './sniffer.js
  * in the file by counting line breaks, which decoding keeps one for one.
  */
 
-export interface CsvFileSniff extends Omit<CsvSniffResult, 'encoding' | 'bom' | 'dataStart'> {
+/** A line before the table, where it is in the file. */
+export interface FilePreambleLine {
+  /** 1-based physical line. */
+  line: number;
+  byteOffset: number;
+  /** The line's text (its first MAX_PREAMBLE_RAW bytes, decoded). */
+  raw: string;
+}
+
+/** Bytes of a preamble line kept as a reject's raw text, as the workers keep of a row. */
+const MAX_PREAMBLE_RAW = 64 * 1024;
+
+export interface CsvFileSniff extends Omit<CsvSniffResult, 'encoding' | 'bom' | 'dataStart' | 'preamble'> {
   /** Canonical encoding name (`utf-8`, `utf-16le`, `windows-1252`, …). */
   encoding: string;
   encodingConfidence: number;
@@ -20,6 +32,7 @@ export interface CsvFileSniff extends Omit<CsvSniffResult, 'encoding' | 'bom' | 
   bomLength: number;
   /** Byte offset in the file of the first data row (after BOM, preamble and header). */
   dataStart: number;
+  preamble: FilePreambleLine[];
 }
 
 export interface FileSniffSample {
@@ -44,7 +57,8 @@ export function sniffCsvFile(sample: FileSniffSample, overrides: SniffOverrides 
   const lastSpotEndsFile = sample.spots.at(-1)?.endsFile === true;
   if (encoding === 'utf-8') {
     const { encoding: _utf8, bom, ...sniffed } = sniffCsv({ head, headIsWholeFile, spots: sample.spots.map((s) => s.bytes), lastSpotEndsFile }, overrides);
-    return { ...sniffed, columns: storable(sniffed.columns), encoding, encodingConfidence: detected.confidence, bomLength: bom ? 3 : 0 };
+    const preamble = sniffed.preamble.map((l) => ({ line: l.line, byteOffset: l.start, raw: rawText(head, l.start, l.end) }));
+    return { ...sniffed, preamble, columns: storable(sniffed.columns), encoding, encodingConfidence: detected.confidence, bomLength: bom ? 3 : 0 };
   }
 
   const units = codeUnitsOf(encoding);
@@ -54,9 +68,12 @@ export function sniffCsvFile(sample: FileSniffSample, overrides: SniffOverrides 
   // encoding may start mid-character — the sniffer drops a spot's first, partial line anyway.
   const decodedSpots = sample.spots.map(({ bytes, position }) => decodeToUtf8(bytes.subarray(units === 'bytes' ? 0 : position & 1), encoding));
   const { encoding: _utf8, bom: _bom, ...sniffed } = sniffCsv({ head: decodedHead, headIsWholeFile, spots: decodedSpots, lastSpotEndsFile }, overrides);
+  const lastLine = sniffed.preamble.length === 0 ? 0 : sniffed.preamble[sniffed.preamble.length - 1].line;
+  const lineStarts = originalLineStarts(body, lastLine, sniffed.dialect.newline, units);
   return {
     ...sniffed,
     columns: storable(sniffed.columns),
+    preamble: sniffed.preamble.map((l) => ({ line: l.line, byteOffset: bomLength + lineStarts[l.line - 1], raw: rawText(decodedHead, l.start, l.end) })),
     encoding,
     encodingConfidence: detected.confidence,
     bomLength,
@@ -83,4 +100,22 @@ export function originalLineStart(original: Uint8Array, decoded: Uint8Array, dec
     at = found + width;
   }
   return at;
+}
+
+/** Offsets in `original` of its first `count` line starts. */
+function originalLineStarts(original: Uint8Array, count: number, newline: number, units: CodeUnits): number[] {
+  const starts: number[] = [];
+  const view = bufferView(original);
+  const width = unitWidth(units);
+  for (let at = 0; starts.length < count;) {
+    starts.push(at);
+    const found = indexOfUnit(view, newline, at, units);
+    assert.ok(found !== -1 || starts.length === count, 'decoding changed the number of line breaks in the sniff sample');
+    at = found + width;
+  }
+  return starts;
+}
+
+function rawText(bytes: Uint8Array, start: number, end: number): string {
+  return bufferView(bytes, start, Math.min(end, start + MAX_PREAMBLE_RAW)).toString('utf8');
 }
