@@ -43,6 +43,18 @@ describe('sniffer: the delimiter is the one consistent from line 1 on', () => {
     assert.deepEqual(columnsOf(result), ['id:int', 'name:text', 'city:text']);
   });
 
+  test('a comma file whose notes hold one ; in every row stays a comma file', () => {
+    const result = sniff(`id,note,amount\n${lines(40, (i) => `${i},see p. ${i}; ch. 2,${i}.5`)}${lines(2, (i) => `${i},short,1,extra`)}`);
+    assert.equal(String.fromCharCode(result.dialect.delimiter), ',');
+    assert.deepEqual(columnsOf(result), ['id:int', 'note:text', 'amount:float']);
+  });
+
+  test('a quoted header whose names hold the other delimiter does not steer it', () => {
+    const result = sniff(`"id;key","name, full"\n${lines(10, (i) => `${i},n${i}`)}`);
+    assert.equal(String.fromCharCode(result.dialect.delimiter), ',');
+    assert.deepEqual(result.columns.map((c) => c.source), ['id;key', 'name, full']);
+  });
+
   test('a TSV whose fields hold JSON arrays full of commas is a TSV', () => {
     const result = sniff(`id\tvalues\tname\n${lines(30, (i) => `${i}\t[${i},${i + 1},${i + 2},[1,2]]\tn${i}`)}`);
     assert.equal(result.dialect.delimiter, 0x09);
