@@ -236,7 +236,7 @@ function readCandidate(head: Uint8Array, from: number, dialect: CsvDialect, drop
   if (records.length === 0) return null;
   const ranges: number[] = [];
   const counts = records.map((r) => fieldRanges(head, r.start, r.end, dialect, ranges));
-  const location = locateTable(counts, mode(counts).value);
+  const location = locateTable(counts, mode(counts).value, (r) => isNameLike(parseRecord(head, records[r].start, records[r].end, dialect)));
   let matching = location.headerWidth === location.fields ? 0 : 1;
   for (let r = location.preamble; r < records.length; r++) if (counts[r] === location.fields) matching++;
   const unread = records.length < DIALECT_RECORDS

@@ -20,9 +20,13 @@ export interface TableLocation {
   headerWidth: number;
 }
 
-/** `counts`: fields per record, in order; `mode`: the most common count. */
-export function locateTable(counts: readonly number[], mode: number): TableLocation {
-  const titled = titleBlockBeforeTable(counts, mode);
+/**
+ * `counts`: fields per record, in order; `mode`: the most common count; `nameLike(r)`: whether
+ * record r reads as a header (asked only of a wider block's first line, to tell a title block
+ * above a table from a narrow table that ends in wider rows).
+ */
+export function locateTable(counts: readonly number[], mode: number, nameLike: (record: number) => boolean): TableLocation {
+  const titled = titleBlockBeforeTable(counts, mode, nameLike);
   if (titled !== null) return titled;
   let first = -1;
   for (let r = 0; r < Math.min(counts.length, MAX_PREAMBLE_LINES + 1); r++) {
@@ -38,10 +42,11 @@ export function locateTable(counts: readonly number[], mode: number): TableLocat
 
 /**
  * A short block of narrow lines (`key<TAB>value`) followed by a wider table that runs to the end
- * of the sample: the table, even when it has fewer lines than the block (where the most common
- * width would pick the block). Null when the records are not shaped so, or the table is the mode anyway.
+ * of the sample, under a name-like first line: the table, even when it has fewer lines than the
+ * block (where the most common width would pick the block). Null when the records are not shaped
+ * so, or the table is the mode anyway.
  */
-function titleBlockBeforeTable(counts: readonly number[], mode: number): TableLocation | null {
+function titleBlockBeforeTable(counts: readonly number[], mode: number, nameLike: (record: number) => boolean): TableLocation | null {
   const n = counts.length;
   const narrow = counts[0];
   if (n < 3 || narrow !== mode || narrow > MAX_TITLE_FIELDS) return null;
@@ -51,7 +56,7 @@ function titleBlockBeforeTable(counts: readonly number[], mode: number): TableLo
   const wide = counts[k];
   if (wide <= narrow) return null;
   for (let r = k + 1; r < n; r++) if (counts[r] !== wide) return null;
-  return { preamble: k, fields: wide, headerWidth: wide };
+  return nameLike(k) ? { preamble: k, fields: wide, headerWidth: wide } : null;
 }
 
 const PLAIN_NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;

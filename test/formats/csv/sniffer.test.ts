@@ -168,6 +168,12 @@ describe('sniffer: headers whose field count differs from the rows', () => {
     assert.equal(firstDataLine(text, result), '1\ta\t3.5\t2024-01-02');
   });
 
+  test('a two-column table that ends in wider rows is still the two-column table (no name-like line above them)', () => {
+    const result = sniff(`x,y\n${lines(9, (i) => `${i},v${i}`)}1,2,3\n4,5,6\n7,8,9\n`);
+    assert.deepEqual([result.preambleLines, result.header], [0, true]);
+    assert.deepEqual(columnsOf(result), ['x:int', 'y:text']);
+  });
+
   test('a title block before a longer table is a preamble too', () => {
     const result = sniff(`Title\tWeights\nUnit\tkg\nid\tname\tweight\n${lines(20, (i) => `${i}\tn${i}\t${i}.5`)}`);
     assert.equal(result.preambleLines, 2);
