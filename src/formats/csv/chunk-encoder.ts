@@ -249,6 +249,14 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
       reject(context, rowStart, contentEnd, rowLine, field < columnCount ? 'TOO_FEW_FIELDS' : 'TOO_MANY_FIELDS', `expected ${columnCount} fields, found ${field}`);
       continue;
     }
+    const problem = rowChecks ? rowEncodingProblem(bytes, rowStart, contentEnd) : null;
+    // A row rejected for its bytes is rejected before its values are looked at: they say nothing
+    // about the column's type (a NUL in a number must not widen the column to text).
+    if (problem !== null && !(problem === 'ENCODING' && plan.invalidUtf8 === 'replace')) {
+      data.length = mark;
+      reject(context, rowStart, contentEnd, rowLine, problem, problem === 'ENCODING' ? 'invalid UTF-8' : 'NUL byte in row');
+      continue;
+    }
     if (badField >= 0) {
       data.length = mark;
       const value = parseRecord(bytes, rowStart, contentEnd, plan.dialect)[badField] ?? '';
@@ -256,18 +264,12 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
       reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, badField, value));
       continue;
     }
-    if (rowChecks) {
-      const problem = rowEncodingProblem(bytes, rowStart, contentEnd);
-      if (problem !== null) {
-        data.length = mark;
-        if (problem === 'ENCODING' && plan.invalidUtf8 === 'replace') {
-          writeCanonical(context, parseRecord(bytes, rowStart, contentEnd, plan.dialect), rowStart);
-          stats.rows++;
-        } else {
-          reject(context, rowStart, contentEnd, rowLine, problem, problem === 'ENCODING' ? 'invalid UTF-8' : 'NUL byte in row');
-        }
-        continue;
-      }
+    if (problem !== null) {
+      // Invalid UTF-8, loaded with U+FFFD.
+      data.length = mark;
+      writeCanonical(context, parseRecord(bytes, rowStart, contentEnd, plan.dialect), rowStart);
+      stats.rows++;
+      continue;
     }
     if (rewrite) {
       // Plain fields are copied as written (quotes and all); the others are rewritten into
@@ -350,6 +352,13 @@ function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { ne
       `expected ${columnCount} fields, found ${values.length}`);
     return result;
   }
+  if (context.rowChecks) {
+    const problem = rowEncodingProblem(bytes, rowStart, contentEnd);
+    if (problem !== null && !(problem === 'ENCODING' && plan.invalidUtf8 === 'replace')) {
+      reject(context, rowStart, contentEnd, rowLine, problem, problem === 'ENCODING' ? 'invalid UTF-8' : 'NUL byte in row');
+      return result;
+    }
+  }
   const scratch = scratchBuffer();
   for (let f = 0; f < columnCount; f++) {
     const type = plan.columnTypes[f];
@@ -365,13 +374,6 @@ function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { ne
     noteMisfit(context, f, values[f], rowStart, rowLine);
     reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, f, values[f]));
     return result;
-  }
-  if (context.rowChecks) {
-    const problem = rowEncodingProblem(bytes, rowStart, contentEnd);
-    if (problem !== null && !(problem === 'ENCODING' && plan.invalidUtf8 === 'replace')) {
-      reject(context, rowStart, contentEnd, rowLine, problem, problem === 'ENCODING' ? 'invalid UTF-8' : 'NUL byte in row');
-      return result;
-    }
   }
   writeCanonical(context, values, rowStart);
   stats.rows++;

@@ -560,7 +560,11 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   // Types of the rows after the first, including the spots later in the file — read as byte
   // ranges: thousands of records, so no strings are built for them.
   const rest = new ColumnTypeAccumulator(columnCount, candidates);
+  // A record holding a NUL byte is a NUL_BYTE reject, not a row: its values must not steer the types.
+  const holdsNul = (bytes: Uint8Array, record: RecordSpan): boolean => bytes.subarray(record.start, record.end).indexOf(0) !== -1;
+  const headHasNul = head.indexOf(0) !== -1;
   for (let r = 1; r < records.length; r++) {
+    if (headHasNul && holdsNul(head, records[r])) continue;
     if (fitsRow(fieldRanges(head, records[r].start, records[r].end, dialect, ranges))) rest.addRecord(head, ranges, dialect.quote);
   }
   for (let k = 0; k < sample.spots.length; k++) {
@@ -568,7 +572,9 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     const firstNewline = spot.indexOf(newline);
     if (firstNewline === -1) continue;
     const endsFile = k === sample.spots.length - 1 && sample.lastSpotEndsFile === true;
+    const spotHasNul = spot.indexOf(0) !== -1;
     for (const record of dataRecords(spot, firstNewline + 1, dialect, MAX_SNIFF_RECORDS, !endsFile)) {
+      if (spotHasNul && holdsNul(spot, record)) continue;
       if (fitsRow(fieldRanges(spot, record.start, record.end, dialect, ranges))) rest.addRecord(spot, ranges, dialect.quote);
     }
   }
