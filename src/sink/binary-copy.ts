@@ -1,0 +1,242 @@
+import type { ByteSink } from '../formats/byte-sink.js';
+
+/**
+ * PostgreSQL's binary COPY format (`COPY … FROM STDIN WITH (FORMAT binary)`), written value by
+ * value into a ByteSink — what a worker hands PostgreSQL once it has parsed every value: the
+ * server then parses nothing (issue #7, item 8; measured cheaper than CSV for the server in
+ * ARCHITECTURE.md's lessons). Layout:
+ *
+ *   header   "PGCOPY\n\xff\r\n\0", int32 flags (0), int32 header-extension length (0)
+ *   tuple    int16 field count, then per field int32 byte length (-1: NULL) and the bytes
+ *   trailer  int16 -1
+ *
+ * All integers are big-endian. Values come as numbers (no per-value BigInt or Date): dates as
+ * days since 1970-01-01, timestamps as milliseconds since 1970 plus microseconds, so numbers,
+ * booleans, dates, times and text allocate nothing; the int64 conversions are done in exact parts
+ * of a double. (numeric, uuid and bigints beyond 2^53 allocate a little: rarer columns.)
+ *
+ * Not wired into the loads yet: the workers still write CSV COPY (issue #7 builds the column
+ * batch this encodes from). test/sink/binary-copy.test.ts checks every type against PostgreSQL's
+ * own text input.
+ */
+
+const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
+/** 2000-01-01, PostgreSQL's epoch, in days and milliseconds since 1970-01-01. */
+const PG_EPOCH_DAYS = 10_957;
+const PG_EPOCH_MS = PG_EPOCH_DAYS * 86_400_000;
+const TWO_32 = 2 ** 32;
+const TWO_24 = 2 ** 24;
+
+/** Scratch for float8: its bytes in the platform's order, reversed where needed. */
+const floatScratch = new Float64Array(1);
+const floatBytes = new Uint8Array(floatScratch.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export class BinaryCopyEncoder {
+  constructor(readonly sink: ByteSink) {}
+
+  header(): void {
+    const bytes = this.sink.reserve(19);
+    let at = this.sink.length;
+    for (let k = 0; k < SIGNATURE.length; k++) bytes[at++] = SIGNATURE[k];
+    for (let k = 0; k < 8; k++) bytes[at++] = 0;
+    this.sink.length = at;
+  }
+
+  trailer(): void {
+    this.int16(-1);
+  }
+
+  /** Starts a tuple of `fields` values (provenance columns included). */
+  row(fields: number): void {
+    this.int16(fields);
+  }
+
+  null(): void {
+    this.int32(-1);
+  }
+
+  int4(value: number): void {
+    this.int32(4);
+    this.int32(value);
+  }
+
+  /** An integer within ±2^53 (a file offset, a bigint the worker checked fits). */
+  int8(value: number): void {
+    this.int32(8);
+    const high = Math.floor(value / TWO_32);
+    this.int32(high);
+    this.uint32(value - high * TWO_32);
+  }
+
+  /** An int64 given as its decimal text (bigint values beyond 2^53), digits checked by the caller. */
+  int8Text(text: string): void {
+    this.int32(8);
+    const value = BigInt.asUintN(64, BigInt(text));
+    this.uint32(Number(value >> 32n));
+    this.uint32(Number(value & 0xffffffffn));
+  }
+
+  float8(value: number): void {
+    this.int32(8);
+    floatScratch[0] = value;
+    const bytes = this.sink.reserve(8);
+    const at = this.sink.length;
+    for (let k = 0; k < 8; k++) bytes[at + k] = floatBytes[LITTLE_ENDIAN ? 7 - k : k];
+    this.sink.length = at + 8;
+  }
+
+  bool(value: boolean): void {
+    this.int32(1);
+    this.sink.pushByte(value ? 1 : 0);
+  }
+
+  /** Days since 1970-01-01. */
+  date(epochDays: number): void {
+    this.int4(epochDays - PG_EPOCH_DAYS);
+  }
+
+  /** Milliseconds since 1970-01-01 UTC (an integer) and the microseconds within it (0..999). */
+  timestamptz(epochMs: number, micros = 0): void {
+    this.int32(8);
+    // Microseconds since 2000 exceed 2^53 in years far from it; build the int64 from exact parts:
+    // x·1000 + µs with x = xh·2^24 + xl, and xh·1000 split again at 2^8 so each part stays exact.
+    const x = epochMs - PG_EPOCH_MS;
+    const xh = Math.floor(x / TWO_24);
+    const xl = x - xh * TWO_24;
+    const a = xh * 1000;
+    const a1 = Math.floor(a / 256);
+    const c = (a - a1 * 256) * TWO_24 + xl * 1000 + micros;
+    const carry = Math.floor(c / TWO_32);
+    this.int32(a1 + carry);
+    this.uint32(c - carry * TWO_32);
+  }
+
+  /** UTF-8 text as it is in `bytes[start, end)` (already checked to be valid UTF-8, no NUL). */
+  text(bytes: Uint8Array, start: number, end: number): void {
+    this.int32(end - start);
+    this.sink.pushBytes(bytes, start, end);
+  }
+
+  textString(value: string): void {
+    const encoded = Buffer.from(value, 'utf8');
+    this.text(encoded, 0, encoded.length);
+  }
+
+  /** jsonb: a version byte (1) and the JSON text. */
+  jsonb(bytes: Uint8Array, start: number, end: number): void {
+    this.int32(end - start + 1);
+    this.sink.pushByte(1);
+    this.sink.pushBytes(bytes, start, end);
+  }
+
+  /** A uuid from its text (32 hex digits, dashes anywhere ignored); false if it is not one. */
+  uuid(bytes: Uint8Array, start: number, end: number): boolean {
+    const out = new Uint8Array(16);
+    let n = 0;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i];
+      if (c === 0x2d) continue;
+      const digit = hexDigit(c);
+      if (digit < 0 || n >= 32) return false;
+      out[n >> 1] |= (n & 1) === 0 ? digit << 4 : digit;
+      n++;
+    }
+    if (n !== 32) return false;
+    this.int32(16);
+    this.sink.pushBytes(out, 0, 16);
+    return true;
+  }
+
+  /**
+   * numeric from a plain decimal text (`-123.4500`, `1e3` not accepted: the caller writes plain
+   * digits): base-10000 digit groups aligned on the decimal point, weight, sign, display scale.
+   * Returns false for text that is not a plain decimal.
+   */
+  numeric(bytes: Uint8Array, start: number, end: number): boolean {
+    let i = start;
+    let negative = false;
+    if (i < end && (bytes[i] === 0x2d || bytes[i] === 0x2b)) { negative = bytes[i] === 0x2d; i++; }
+    const intStart = i;
+    while (i < end && isDigit(bytes[i])) i++;
+    const intEnd = i;
+    let fracStart = i;
+    let fracEnd = i;
+    if (i < end && bytes[i] === 0x2e) {
+      fracStart = ++i;
+      while (i < end && isDigit(bytes[i])) i++;
+      fracEnd = i;
+    }
+    if (i !== end || (intEnd === intStart && fracEnd === fracStart)) return false;
+    // Skip leading zeros of the integer part and trailing zeros of the fraction (dscale keeps them).
+    let first = intStart;
+    while (first < intEnd && bytes[first] === 0x30) first++;
+    let lastFrac = fracEnd;
+    while (lastFrac > fracStart && bytes[lastFrac - 1] === 0x30) lastFrac--;
+    const dscale = fracEnd - fracStart;
+    const intDigits = intEnd - first;
+    // Groups of four digits: the integer part padded on the left, the fraction on the right.
+    const intGroups = Math.ceil(intDigits / 4);
+    const fracGroups = Math.ceil((lastFrac - fracStart) / 4);
+    const groups: number[] = [];
+    const digitAt = (k: number): number => {
+      // k counts digits from the first integer digit of the padded integer part.
+      const padded = intGroups * 4 - intDigits;
+      if (k < padded) return 0;
+      if (k < intGroups * 4) return bytes[first + k - padded] - 0x30;
+      const f = fracStart + k - intGroups * 4;
+      return f < lastFrac ? bytes[f] - 0x30 : 0;
+    };
+    for (let g = 0; g < intGroups + fracGroups; g++) {
+      groups.push(digitAt(4 * g) * 1000 + digitAt(4 * g + 1) * 100 + digitAt(4 * g + 2) * 10 + digitAt(4 * g + 3));
+    }
+    let weight = intGroups - 1;
+    // Strip leading and trailing zero groups (PostgreSQL stores none).
+    let lead = 0;
+    while (lead < groups.length && groups[lead] === 0) { lead++; weight--; }
+    let trail = groups.length;
+    while (trail > lead && groups[trail - 1] === 0) trail--;
+    const digits = groups.slice(lead, trail);
+    if (digits.length === 0) { weight = 0; negative = false; }
+    this.int32(8 + 2 * digits.length);
+    this.int16(digits.length);
+    this.int16(weight);
+    this.int16(negative ? 0x4000 : 0);
+    this.int16(dscale);
+    for (const d of digits) this.int16(d);
+    return true;
+  }
+
+  private int16(value: number): void {
+    const bytes = this.sink.reserve(2);
+    const at = this.sink.length;
+    bytes[at] = (value >> 8) & 0xff;
+    bytes[at + 1] = value & 0xff;
+    this.sink.length = at + 2;
+  }
+
+  private int32(value: number): void {
+    const bytes = this.sink.reserve(4);
+    const at = this.sink.length;
+    bytes[at] = (value >> 24) & 0xff;
+    bytes[at + 1] = (value >> 16) & 0xff;
+    bytes[at + 2] = (value >> 8) & 0xff;
+    bytes[at + 3] = value & 0xff;
+    this.sink.length = at + 4;
+  }
+
+  private uint32(value: number): void {
+    this.int32(value >>> 0 | 0);
+  }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
