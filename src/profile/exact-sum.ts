@@ -1,0 +1,103 @@
+/**
+ * An exact sum of float64 values, so that the sum of a column does not depend on how the file was
+ * cut into chunks or in which order the chunks are merged. Adding goes into Shewchuk's expansion
+ * (non-overlapping partials, error-free two-sum) in a fixed Float64Array: no allocation per value.
+ * The serialised form is canonical: the exact total as a BigInt counted in units of 2^-1074 (the
+ * smallest subnormal), written as a hexadecimal string, so merge is BigInt addition and two states
+ * holding the same total are the same string. Only finite values belong here.
+ */
+
+const CAPACITY = 64;
+/** Values this large go straight to the BigInt, so partials can never overflow to Infinity. */
+const HUGE = 2 ** 960;
+const SCALE_BITS = 1074n;
+
+const bitsView = new DataView(new ArrayBuffer(8));
+
+/** The exact value of a finite double in units of 2^-1074. */
+export function doubleToScaled(x: number): bigint {
+  bitsView.setFloat64(0, x);
+  const high = bitsView.getUint32(0);
+  const low = bitsView.getUint32(4);
+  const exponent = (high >>> 20) & 0x7ff;
+  let mantissa = (BigInt(high & 0xfffff) << 32n) | BigInt(low);
+  if (exponent !== 0) mantissa = (mantissa | (1n << 52n)) << BigInt(exponent - 1);
+  return high >>> 31 ? -mantissa : mantissa;
+}
+
+/**
+ * Rounds an exact total (units of 2^-1074) to the nearest double, ties to even (a total in the
+ * subnormal range, below 2^-1022, may round twice).
+ */
+export function scaledToDouble(scaled: bigint): number {
+  const negative = scaled < 0n;
+  let magnitude = negative ? -scaled : scaled;
+  const bits = magnitude.toString(2).length;
+  // Keep 60 significant bits plus a sticky bit: Number() then rounds once, correctly.
+  let shift = 0;
+  if (bits > 60) {
+    shift = bits - 60;
+    const dropped = magnitude & ((1n << BigInt(shift)) - 1n);
+    magnitude >>= BigInt(shift);
+    if (dropped !== 0n) magnitude |= 1n;
+  }
+  const exponent = shift - Number(SCALE_BITS);
+  // Two power-of-two steps: 2^-1074 itself underflows as a single factor beyond the subnormal range.
+  let value = Number(magnitude) * 2 ** Math.max(exponent, -1000);
+  if (exponent < -1000) value *= 2 ** (exponent + 1000);
+  return negative ? -value : value;
+}
+
+export class ExactSum {
+  private readonly partials = new Float64Array(CAPACITY);
+  private used = 0;
+  private overflow = 0n;
+
+  add(x: number): void {
+    if (x >= HUGE || x <= -HUGE) {
+      this.overflow += doubleToScaled(x);
+      return;
+    }
+    const p = this.partials;
+    let kept = 0;
+    for (let j = 0; j < this.used; j++) {
+      let y = p[j];
+      if (Math.abs(x) < Math.abs(y)) {
+        const t = x;
+        x = y;
+        y = t;
+      }
+      const hi = x + y;
+      const lo = y - (hi - x);
+      if (lo !== 0) p[kept++] = lo;
+      x = hi;
+    }
+    if (kept === CAPACITY) {
+      this.used = kept;
+      this.flush();
+      kept = 0;
+    }
+    p[kept++] = x;
+    this.used = kept;
+  }
+
+  /** The exact total, canonical: see the file comment. */
+  toScaled(): bigint {
+    let total = this.overflow;
+    for (let j = 0; j < this.used; j++) total += doubleToScaled(this.partials[j]);
+    return total;
+  }
+
+  private flush(): void {
+    this.overflow = this.toScaled();
+    this.used = 0;
+  }
+}
+
+export function encodeScaled(scaled: bigint): string {
+  return scaled < 0n ? `-${(-scaled).toString(16)}` : scaled.toString(16);
+}
+
+export function decodeScaled(text: string): bigint {
+  return text.startsWith('-') ? -BigInt(`0x${text.slice(1)}`) : BigInt(`0x${text}`);
+}
