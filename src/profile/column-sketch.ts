@@ -18,6 +18,12 @@ import { hashBytes, hashHigh, hashLow, hashNumber } from './value-hash.js';
 /** Distinct values are counted exactly (with their counts, for top values) up to this many. */
 export const EXACT_DISTINCT_LIMIT = 1024;
 export const TOP_VALUES = 10;
+/**
+ * A text kept for the top values is cut to this many bytes (at a character boundary, marked with
+ * '…'), so a chunk's state stays under ~1,024 × 256 bytes per column even for long free text. The
+ * value is still counted by the hash of all its bytes.
+ */
+export const TOP_VALUE_MAX_BYTES = 256;
 
 export type SketchValue = number | string;
 
@@ -58,6 +64,13 @@ export interface ColumnSketchState {
 }
 
 const decoder = new TextDecoder();
+
+function shownText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= TOP_VALUE_MAX_BYTES) return decoder.decode(bytes.subarray(start, end));
+  let cut = start + TOP_VALUE_MAX_BYTES;
+  while (cut > start && (bytes[cut] & 0xc0) === 0x80) cut--;
+  return `${decoder.decode(bytes.subarray(start, cut))}…`;
+}
 
 export class ColumnSketch {
   rows = 0;
@@ -140,7 +153,7 @@ export class ColumnSketch {
       return;
     }
     counts.set(key, 1);
-    this.values!.set(key, bytes === null ? (number === 0 ? 0 : number!) : decoder.decode(bytes.subarray(start, end)));
+    this.values!.set(key, bytes === null ? (number === 0 ? 0 : number!) : shownText(bytes, start, end));
     if (counts.size > EXACT_DISTINCT_LIMIT) {
       const registers = new Uint8Array(HLL_REGISTERS);
       for (const k of counts.keys()) hllAddKey(registers, k);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { ColumnSketch, EXACT_DISTINCT_LIMIT, emptyColumnState, mergeColumnStates, profileOf, type ColumnSketchState } from '../../src/profile/column-sketch.js';
+import { ColumnSketch, EXACT_DISTINCT_LIMIT, TOP_VALUE_MAX_BYTES, emptyColumnState, mergeColumnStates, profileOf, type ColumnSketchState } from '../../src/profile/column-sketch.js';
 import { HLL_STANDARD_ERROR } from '../../src/profile/hyperloglog.js';
 import { mulberry32 } from '../helpers/random.js';
 
@@ -183,6 +183,14 @@ describe('profileOf', () => {
     assert.equal(over.distinctExact, false);
     assert.equal(over.top, null);
     assert.ok(Math.abs(over.distinct - (EXACT_DISTINCT_LIMIT + 1)) <= 3 * HLL_STANDARD_ERROR * EXACT_DISTINCT_LIMIT);
+  });
+
+  test('a long text is shown cut at a character boundary, and still counted by all its bytes', () => {
+    const long = `${'a'.repeat(TOP_VALUE_MAX_BYTES - 1)}ë and more`;
+    const profile = profileOf(stateOf([long, long, `${long}!`]));
+    assert.equal(profile.distinct, 2);
+    assert.deepEqual(profile.top![0], { value: `${'a'.repeat(TOP_VALUE_MAX_BYTES - 1)}…`, count: 2 });
+    assert.equal(profile.text!.maxLength, [...long].length + 1);
   });
 
   test('1,000 distinct values are counted as 1,000, and 100,000 within the stated error', () => {
