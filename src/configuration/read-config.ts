@@ -75,8 +75,8 @@ export function readConfigFile(path: string): SluiceConfig {
   } else {
     const syntax = document.errors[0];
     if (syntax !== undefined) {
-      const line = syntax.linePos?.[0].line;
-      throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `${path}${line === undefined ? '' : ` line ${line}`}: invalid YAML: ${syntax.message.split('\n')[0]}`, { cause: syntax });
+      const line = counter.linePos(syntax.pos[0]).line;
+      throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `${path} line ${line}: invalid YAML: ${syntax.message.split('\n')[0]}`, { cause: syntax });
     }
     input = document.toJS({ maxAliasCount: 100 });
   }
