@@ -148,8 +148,9 @@ const ruleSpec = z.strictObject({
   if (kind === 'rows' && rule.column !== undefined) ctx.addIssue({ code: 'custom', path: ['column'], message: 'a rows rule counts the load\'s rows and takes no column' });
 }).transform((rule) => {
   const kind = RULE_KINDS.find((k) => rule[k] !== undefined)!;
-  const unique = rule.unique === true ? { scope: 'table' as const } : rule.unique;
-  return { ...rule, kind, unique, name: rule.name ?? (rule.column !== undefined ? `${rule.column}_${kind}` : kind) };
+  const name = rule.name ?? (rule.column !== undefined ? `${rule.column}_${kind}` : kind);
+  // `unique: true` is the table scope, so a stage reads one shape.
+  return rule.unique === true ? { ...rule, kind, name, unique: { scope: 'table' as const } } : { ...rule, kind, name };
 });
 
 const DIMENSIONS = ['completeness', 'uniqueness', 'validity', 'consistency', 'timeliness', 'accuracy'] as const;
