@@ -150,7 +150,8 @@ const ruleSpec = z.strictObject({
   const kind = RULE_KINDS.find((k) => rule[k] !== undefined)!;
   const name = rule.name ?? (rule.column !== undefined ? `${rule.column}_${kind}` : kind);
   // `unique: true` is the table scope, so a stage reads one shape.
-  return rule.unique === true ? { ...rule, kind, name, unique: { scope: 'table' as const } } : { ...rule, kind, name };
+  const { unique, ...rest } = rule;
+  return { ...rest, kind, name, ...(unique === undefined ? {} : { unique: unique === true ? { scope: 'table' as const } : unique }) };
 });
 
 const DIMENSIONS = ['completeness', 'uniqueness', 'validity', 'consistency', 'timeliness', 'accuracy'] as const;
