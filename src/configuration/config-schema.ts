@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseExpression } from '../expression/parse-expression.js';
 import { normaliseIdentifier } from '../schema/identifiers.js';
 import { parseDuration } from './duration.js';
 
@@ -22,6 +23,18 @@ const duration = (what: string) => z.string()
     }
     return ms;
   });
+
+/**
+ * An expression of derived columns and check rules: its syntax is checked here, so a typo fails at
+ * start; it stays text, because its types can only be checked against the file's columns.
+ */
+const expression = (what: string) => z.string().min(1).describe(what).superRefine((source, ctx) => {
+  try {
+    parseExpression(source);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
 
 const columnName = z.string().min(1).describe('a column, by its name in the staging table (after renames)');
 
@@ -93,7 +106,7 @@ const transformStep = z.strictObject({
   scale: z.number().finite().optional().describe('column step: value × scale + offset; default 1'),
   offset: z.number().finite().optional().describe('column step: value × scale + offset; default 0'),
   derive: columnName.optional().describe('derive step: the new column'),
-  expr: z.string().min(1).optional().describe('derive step: its expression (arithmetic, comparison, coalesce, || concatenation), parsed once'),
+  expr: expression('derive step: its expression (arithmetic, comparison, coalesce, || concatenation)').optional(),
   drop: z.union([columnName.transform((s) => [s]), z.array(columnName).min(1)]).optional().describe('drop step: columns not loaded'),
   rename: z.record(z.string(), columnName).optional().describe('rename step: old name → new name'),
 }).superRefine((step, ctx) => {
@@ -134,7 +147,7 @@ const ruleSpec = z.strictObject({
     scope: z.enum(['load', 'table']).default('table').describe('load: no duplicate within this load; table (default): nor against rows already in the table'),
   })]).optional().describe('uniqueness rule (true = scope table)'),
   length: bounds('text length (characters)', z.number().int().nonnegative()).optional().describe('text length rule'),
-  check: z.string().min(1).optional().describe('cross-field rule: an expression over the row that must be true (e.g. end_at >= start_at)'),
+  check: expression('cross-field rule: an expression over the row that must be true (e.g. end_at >= start_at)').optional(),
   freshness: duration('the newest value of the column must be no older than this at load time').optional(),
   rows: bounds('row count of a load', z.number().int().nonnegative()).optional().describe('row-count bounds for the load as a whole'),
 }).superRefine((rule, ctx) => {

@@ -110,6 +110,13 @@ describe('configuration schema', () => {
     assert.match(refusal(withRule({ column: 'c', not_null: false })), /rules\[2\]\.not_null: expected true, got false/);
   });
 
+  test('an expression that does not parse is refused with its column; its types wait for the file', () => {
+    assert.match(refusal(withRule({ check: 'end_at >= ' })), /datasets\.orders\.rules\[2\]\.check: expression "end_at >= ", at column \d+/);
+    assert.match(refusal({ datasets: { d: { transforms: [{ derive: 'total', expr: 'price * (qty' }] } } }), /datasets\.d\.transforms\[0\]\.expr: expression "price \* \(qty"/);
+    // A comparison of text with a number parses; whether the columns allow it is for the stage.
+    assert.equal(validateConfig(withRule({ check: "name > 3 or name = 'x'" }) as never).datasets.orders.rules?.[2].check, "name > 3 or name = 'x'");
+  });
+
   test('rule names are unique within a dataset', () => {
     assert.match(refusal({ datasets: { d: { rules: [{ column: 'a', not_null: true }, { column: 'a', not_null: true }] } } }), /datasets\.d\.rules\[1\]\.name: rule name "a_not_null" is already used by rules\[0\]/);
   });
