@@ -144,7 +144,6 @@ describe('configuration file: errors name the file, the key and the line', () =>
   });
 
   test('a YAML file of something other than a mapping is refused', async () => {
-    assert.match(refusal(() => readConfigFile(join(dir, 'list.yaml'))), /cannot read/);
     const path = await file('list.yaml', '- a\n- b\n');
     assert.match(refusal(() => readConfigFile(path)), /list\.yaml line 1: \(top level\): expected object, got array/);
   });
