@@ -2,9 +2,11 @@
 import { spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveOptions } from './config.js';
+import { datasetIdentity } from './configuration/dataset-identity.js';
+import { loadConfiguration } from './configuration/locate-config.js';
 import { openDatabase } from './database/database.js';
 import { createEngine } from './engine.js';
 import { SluiceError, toPlainError } from './errors.js';
@@ -20,9 +22,9 @@ import { isRemoteInput } from './sources/remote-file.js';
 import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 
 const USAGE = `Usage:
-  sluice load <file|dir|url>... [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [overrides]
+  sluice load <file|dir|url>... [--config FILE] [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [overrides]
   sluice bench                 run the benchmark suite (sluice load vs psql \\copy, parsers; needs psql and DATABASE_URL's server)
-  sluice sniff <file> [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
+  sluice sniff <file> [--config FILE] [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
   sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
 
 Inputs: local paths, http(s) URLs (downloaded first) and gzip files (.gz, decompressed first).
@@ -34,7 +36,9 @@ Overrides (instead of detection): --delimiter C  --quote C|none  --escape C|none
   --sheet NAME|N         (a workbook: load only this sheet, by name or 1-based position; default all)
   sluice migrate               apply the migrations in sql/ and exit
 
-Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLUICE_HOME.`;
+Configuration file: --config FILE, else SLUICE_CONFIG, else ./sluice.yaml, ./sluice.yml or ./sluice.json when present.
+
+Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLUICE_HOME, SLUICE_CONFIG.`;
 
 const LOADABLE = /\.(csv|tsv|txt|psv|dat|json|ndjson|jsonl|xlsx)$/i;
 
@@ -104,7 +108,7 @@ async function load(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
     options: {
-      dataset: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' }, 'keep-preamble': { type: 'boolean' },
+      config: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' }, 'keep-preamble': { type: 'boolean' },
       workers: { type: 'string' }, writers: { type: 'string' }, 'chunk-size': { type: 'string' },
       ...OVERRIDE_OPTIONS,
     },
@@ -113,6 +117,7 @@ async function load(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('sluice load needs at least one file or directory');
   const files = await expandInputs(positionals);
   const engine = createEngine({
+    config: values.config,
     workers: integerOption('workers', values.workers),
     writers: integerOption('writers', values.writers),
     chunkSize: integerOption('chunk-size', values['chunk-size']),
@@ -152,10 +157,11 @@ async function load(args: string[]): Promise<number> {
 }
 
 async function sniff(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...OVERRIDE_OPTIONS } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, ...OVERRIDE_OPTIONS } });
   if (positionals.length !== 1) throw new UsageError('sluice sniff needs exactly one file');
   const overrides = overridesFrom(values);
   const path = positionals[0];
+  const { config } = loadConfiguration({ config: values.config });
   const input = await resolveInput(path, resolveOptionsFrom(resolveOptions()));
   const pool = createWorkerPool(1);
   try {
@@ -179,7 +185,8 @@ async function sniff(args: string[]): Promise<number> {
     if (prepared.columns.length > 0) flags.push(`--types ${prepared.columns.map((c) => `${c.name}=${columnTypeName(c.type)}`).join(',')}`);
     if (prepared.columns.some((c) => c.format === 'DD/MM/YYYY')) flags.push('--date-order dmy');
     process.stdout.write(`${JSON.stringify({
-      file: path, format: prepared.format, compression: input.compression, encoding: prepared.encoding, ...prepared.describe,
+      file: path, dataset: datasetIdentity(config, path, basename(input.localPath)).name,
+      format: prepared.format, compression: input.compression, encoding: prepared.encoding, ...prepared.describe,
       columns: prepared.columns.map((c) => ({
         name: c.name, source: c.source, type: postgresTypeName(c.type), inferred: columnTypeName(c.type), confidence: c.confidence,
         format: c.format ?? null, ...(c.ambiguous === true ? { ambiguous: true } : {}),
@@ -252,7 +259,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (error instanceof UsageError || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'SLUICE_ERR_CONFIG_INVALID') {
-      process.stderr.write(`sluice: ${(error as Error).message}\n${USAGE}\n`);
+      // A configuration error already names the file, key and line: the usage text would bury it.
+      const usage = code === 'SLUICE_ERR_CONFIG_INVALID' ? '' : `${USAGE}\n`;
+      process.stderr.write(`sluice: ${(error as Error).message}\n${usage}`);
       return 2;
     }
     const prefix = error instanceof SluiceError ? `${error.code}: ` : '';

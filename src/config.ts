@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import type { ConfigInput } from './configuration/config-schema.js';
 import { SluiceError } from './errors.js';
 
 /** Everything an engine can be told. Every field has a default that suits the host. */
@@ -38,6 +39,12 @@ export interface EngineOptions {
   invalidUtf8?: 'reject' | 'replace';
   /** Diagnostic lines (embedded database start, retries). Default: silent. */
   log?: (line: string) => void;
+  /**
+   * The configuration file (datasets: match globs, columns, transforms, rules, …): its path, or its
+   * content already parsed. Default: the file `SLUICE_CONFIG` names, else ./sluice.yaml, ./sluice.yml
+   * or ./sluice.json when present, else none.
+   */
+  config?: string | ConfigInput;
 }
 
 export interface ResolvedOptions {

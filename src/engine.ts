@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Piscina } from 'piscina';
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from './config.js';
+import type { SluiceConfig } from './configuration/config-schema.js';
+import { loadConfiguration } from './configuration/locate-config.js';
 import { type Database, openDatabase } from './database/database.js';
 import { SluiceError } from './errors.js';
 import { loadInput, type LoadRequest } from './schedule/file-loader.js';
@@ -35,6 +37,10 @@ export interface IngestOptions {
  */
 export class Engine extends EventEmitter<EngineEvents> {
   readonly options: ResolvedOptions;
+  /** The configuration file in use (`config`, else SLUICE_CONFIG, else ./sluice.yaml|yml|json), validated. */
+  readonly configuration: SluiceConfig;
+  /** Where the configuration was read from; null when given in memory or absent. */
+  readonly configurationSource: string | null;
   private database: Database | undefined;
   private piscina: Piscina | undefined;
   private writers: CopyWriter[] = [];
@@ -45,6 +51,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   constructor(options: EngineOptions = {}) {
     super();
     this.options = resolveOptions(options);
+    // Read here, so a bad file fails createEngine before anything starts.
+    const { config, source } = loadConfiguration({ config: options.config });
+    this.configuration = config;
+    this.configurationSource = source;
   }
 
   /** The URL of the database in use (the embedded one's when no URL was given). */
@@ -91,7 +101,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         ...options,
         onProgress: (doneBytes, totalBytes) => this.emit('progress', { file: path, doneBytes, totalBytes }),
       };
-      const summaries = await loadInput({ pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options }, path, request);
+      const summaries = await loadInput({ pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options, configuration: this.configuration }, path, request);
       for (const summary of summaries) this.emit('file', summary);
       return summaries;
     });

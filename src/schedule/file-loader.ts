@@ -6,6 +6,8 @@ import pg from 'pg';
 import type { Piscina } from 'piscina';
 import { registerStagingLoad } from '../catalog/register.js';
 import type { ResolvedOptions } from '../config.js';
+import type { DatasetConfig, SluiceConfig } from '../configuration/config-schema.js';
+import { datasetIdentity } from '../configuration/dataset-identity.js';
 import { SluiceError, toPlainError } from '../errors.js';
 import { prepareCsv } from '../formats/csv/prepare-csv.js';
 import { detectFormat } from '../formats/detect-format.js';
@@ -43,10 +45,17 @@ export interface LoadContext {
   piscina: Piscina;
   writers: CopyWriter[];
   options: ResolvedOptions;
+  /** The validated configuration file (datasets, their match globs and stage options); none: every default. */
+  configuration?: SluiceConfig;
 }
 
 export interface LoadRequest {
   dataset?: string;
+  /**
+   * The configuration of the file's dataset, for the worker stages; decided with the dataset by
+   * loadInput (configuration/dataset-identity.ts), so callers leave it unset.
+   */
+  datasetConfig?: DatasetConfig;
   force?: boolean;
   /** Decisions the user made instead of the sniffer. */
   overrides?: FormatOverrides;
@@ -60,6 +69,8 @@ export interface LoadRequest {
    */
   summary?: Partial<FileSummary>;
 }
+
+const EMPTY_CONFIGURATION: SluiceConfig = { datasets: {} };
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -178,14 +189,18 @@ export async function loadInput(context: LoadContext, path: string, request: Loa
   } catch (error) {
     return [{ ...emptySummary(path), status: 'failed', error: inUserTerms(toPlainError(error), { localPath: resolve(path), label: inputLabel(path) }), duration_ms: Math.round(performance.now() - started) }];
   }
+  // A dataset chosen by the configuration's `match` globs is treated as if named with --dataset
+  // (a workbook's sheets become <name>_<sheet>); a file matched by none keeps its stem.
+  const identity = datasetIdentity(context.configuration ?? EMPTY_CONFIGURATION, path, basename(input.localPath), request.dataset);
+  const routed: LoadRequest = { ...request, dataset: identity.by === 'stem' ? undefined : identity.name, datasetConfig: request.datasetConfig ?? identity.config };
   try {
     if (await detectFormat(input.localPath).catch(() => null) === 'xlsx') {
       return await loadWorkbook(context, {
-        path, input, request, started, hash: sha256File,
+        path, input, request: routed, started, hash: sha256File,
         loadSheet: (sheetInput, sheetRequest) => loadLocalFile(context, path, sheetInput, sheetRequest, started),
       });
     }
-    return [await loadLocalFile(context, path, input, request, started)];
+    return [await loadLocalFile(context, path, input, routed, started)];
   } finally {
     await input.cleanup();
   }
