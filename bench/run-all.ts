@@ -7,6 +7,7 @@
  *   4. a Windows-1252 file vs psql \copy of its UTF-8 twin (BENCH_ENCODING=0 skips)  bench/encoding-windows-1252.ts
  *   5. the same rows as NDJSON vs psql \copy of the CSV (BENCH_NDJSON=0 skips)  bench/ndjson-vs-psql-copy.ts
  *   6. where one load spends its time (BENCH_PROFILE=0 skips)  bench/profile-sluice-load.ts
+ *   7. binary vs CSV COPY of the same parsed rows, server side (BENCH_BINARY=0 skips)  bench/binary-vs-csv-copy.ts
  * then a summary and one machine-readable JSON line. A watchdog ends the run if it ever takes
  * longer than BENCH_TIMEOUT_S (default 570 s), so it always stops by itself.
  */
@@ -17,6 +18,7 @@ import { runEngineBench } from './engine-vs-psql-copy.js';
 import { csvPathFor, generateTimeseriesCsv } from './generate-timeseries-csv.js';
 import { runNdjsonBench } from './ndjson-vs-psql-copy.js';
 import { runParserBench } from './parser-vs-csv-parser.js';
+import { runBinaryVsCsvCopy } from './binary-vs-csv-copy.js';
 import { runProfile } from './profile-sluice-load.js';
 import { runRowEndScanBench } from './row-end-scan.js';
 import { envInteger, fmtInt } from './support.js';
@@ -75,6 +77,12 @@ if (process.env.BENCH_PROFILE !== '0') {
   profile = await runProfile();
 }
 
+let binary: Awaited<ReturnType<typeof runBinaryVsCsvCopy>> | undefined;
+if (process.env.BENCH_BINARY !== '0') {
+  section('7. binary vs CSV COPY of the same rows (server side)');
+  binary = await runBinaryVsCsvCopy();
+}
+
 section('summary');
 const task = (prefix: string) => parser.tasks.find((t) => t.name.startsWith(prefix));
 const totalS = (performance.now() - started) / 1000;
@@ -88,6 +96,7 @@ const lines = [
   `ratio sluice/psql: ${engine.ratio.toFixed(2)} (target ≤ ${engine.ratioTarget}: ${engine.ratio <= engine.ratioTarget ? 'MET' : 'MISSED'})`,
   ...(encoding === undefined ? [] : [`windows-1252: sluice median ${(encoding.medianSluiceMs / 1000).toFixed(2)} s vs psql \\copy (UTF-8) ${(encoding.medianPsqlMs / 1000).toFixed(2)} s, ratio ${encoding.ratio.toFixed(2)}`]),
   ...(ndjson === undefined ? [] : [`ndjson: sluice median ${(ndjson.medianSluiceMs / 1000).toFixed(2)} s (${(ndjson.variant.ndjsonBytes / 1e6).toFixed(0)} MB) vs psql \\copy of the CSV ${(ndjson.medianPsqlMs / 1000).toFixed(2)} s, ratio ${ndjson.ratio.toFixed(2)}`]),
+  ...(binary === undefined ? [] : [`binary COPY ${binary.binaryMs.toFixed(0)} ms vs CSV COPY ${binary.csvMs.toFixed(0)} ms server side (${binary.ratio.toFixed(2)}); binary encoding ${binary.encodeMsPerMillion.toFixed(0)} ms per million rows`]),
   `sluice peak RSS: ${engine.peakSluiceRssMB?.toFixed(0) ?? '?'} MB (target < ${engine.rssTargetMB} MB: ${engine.peakSluiceRssMB !== null && engine.peakSluiceRssMB < engine.rssTargetMB ? 'MET' : 'MISSED'})`,
   `suite took ${totalS.toFixed(0)} s; load average now ${loadAverage()}`,
 ];
@@ -113,6 +122,7 @@ process.stdout.write(`${JSON.stringify({
     rounds: ndjson.rounds, bytes: ndjson.variant.ndjsonBytes, medianPsqlMs: ndjson.medianPsqlMs, medianSluiceMs: ndjson.medianSluiceMs, ratio: ndjson.ratio,
     ratioPerRoundMedian: ndjson.ratioPerRoundMedian, peakSluiceRssMB: ndjson.peakSluiceRssMB,
   },
+  binaryCopy: binary ?? null,
   profile: profile === undefined ? null : {
     wallMs: profile.wallMs,
     nodeCpuS: profile.threads.reduce((s, t) => s + t.cpuS, 0),
