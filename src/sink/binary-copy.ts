@@ -57,16 +57,22 @@ export class BinaryCopyEncoder {
   }
 
   int4(value: number): void {
-    this.int32(4);
-    this.int32(value);
+    const bytes = this.sink.reserve(8);
+    const at = this.sink.length;
+    writeInt32(bytes, at, 4);
+    writeInt32(bytes, at + 4, value);
+    this.sink.length = at + 8;
   }
 
   /** An integer within ±2^53 (a file offset, a bigint the worker checked fits). */
   int8(value: number): void {
-    this.int32(8);
+    const bytes = this.sink.reserve(12);
+    const at = this.sink.length;
     const high = Math.floor(value / TWO_32);
-    this.int32(high);
-    this.uint32(value - high * TWO_32);
+    writeInt32(bytes, at, 8);
+    writeInt32(bytes, at + 4, high);
+    writeInt32(bytes, at + 8, value - high * TWO_32);
+    this.sink.length = at + 12;
   }
 
   /** An int64 given as its decimal text (bigint values beyond 2^53), digits checked by the caller. */
@@ -78,12 +84,12 @@ export class BinaryCopyEncoder {
   }
 
   float8(value: number): void {
-    this.int32(8);
-    floatScratch[0] = value;
-    const bytes = this.sink.reserve(8);
+    const bytes = this.sink.reserve(12);
     const at = this.sink.length;
-    for (let k = 0; k < 8; k++) bytes[at + k] = floatBytes[LITTLE_ENDIAN ? 7 - k : k];
-    this.sink.length = at + 8;
+    writeInt32(bytes, at, 8);
+    floatScratch[0] = value;
+    for (let k = 0; k < 8; k++) bytes[at + 4 + k] = floatBytes[LITTLE_ENDIAN ? 7 - k : k];
+    this.sink.length = at + 12;
   }
 
   bool(value: boolean): void {
@@ -98,7 +104,9 @@ export class BinaryCopyEncoder {
 
   /** Milliseconds since 1970-01-01 UTC (an integer) and the microseconds within it (0..999). */
   timestamptz(epochMs: number, micros = 0): void {
-    this.int32(8);
+    const bytes = this.sink.reserve(12);
+    const at = this.sink.length;
+    writeInt32(bytes, at, 8);
     // Microseconds since 2000 exceed 2^53 in years far from it; build the int64 from exact parts:
     // x·1000 + µs with x = xh·2^24 + xl, and xh·1000 split again at 2^8 so each part stays exact.
     const x = epochMs - PG_EPOCH_MS;
@@ -108,14 +116,25 @@ export class BinaryCopyEncoder {
     const a1 = Math.floor(a / 256);
     const c = (a - a1 * 256) * TWO_24 + xl * 1000 + micros;
     const carry = Math.floor(c / TWO_32);
-    this.int32(a1 + carry);
-    this.uint32(c - carry * TWO_32);
+    writeInt32(bytes, at + 4, a1 + carry);
+    writeInt32(bytes, at + 8, c - carry * TWO_32);
+    this.sink.length = at + 12;
   }
 
   /** UTF-8 text as it is in `bytes[start, end)` (already checked to be valid UTF-8, no NUL). */
-  text(bytes: Uint8Array, start: number, end: number): void {
-    this.int32(end - start);
-    this.sink.pushBytes(bytes, start, end);
+  text(source: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    // A native copy costs more than a byte loop for the short values most columns hold.
+    if (length > SHORT_TEXT) {
+      this.int32(length);
+      this.sink.pushBytes(source, start, end);
+      return;
+    }
+    const bytes = this.sink.reserve(4 + length);
+    const at = this.sink.length;
+    writeInt32(bytes, at, length);
+    for (let k = 0; k < length; k++) bytes[at + 4 + k] = source[start + k];
+    this.sink.length = at + 4 + length;
   }
 
   textString(value: string): void {
@@ -217,17 +236,24 @@ export class BinaryCopyEncoder {
 
   private int32(value: number): void {
     const bytes = this.sink.reserve(4);
-    const at = this.sink.length;
-    bytes[at] = (value >> 24) & 0xff;
-    bytes[at + 1] = (value >> 16) & 0xff;
-    bytes[at + 2] = (value >> 8) & 0xff;
-    bytes[at + 3] = value & 0xff;
-    this.sink.length = at + 4;
+    writeInt32(bytes, this.sink.length, value);
+    this.sink.length += 4;
   }
 
   private uint32(value: number): void {
-    this.int32(value >>> 0 | 0);
+    this.int32(value);
   }
+}
+
+/** Texts up to this many bytes are copied by a loop, longer ones natively. */
+const SHORT_TEXT = 32;
+
+/** Big-endian; a value in [2^31, 2^32) is written as its unsigned bits (>> wraps it). */
+function writeInt32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = (value >> 24) & 0xff;
+  bytes[at + 1] = (value >> 16) & 0xff;
+  bytes[at + 2] = (value >> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
 }
 
 function isDigit(c: number): boolean {
