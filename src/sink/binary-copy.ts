@@ -79,8 +79,8 @@ export class BinaryCopyEncoder {
   int8Text(text: string): void {
     this.int32(8);
     const value = BigInt.asUintN(64, BigInt(text));
-    this.uint32(Number(value >> 32n));
-    this.uint32(Number(value & 0xffffffffn));
+    this.int32(Number(value >> 32n));
+    this.int32(Number(value & 0xffffffffn));
   }
 
   float8(value: number): void {
@@ -238,10 +238,6 @@ export class BinaryCopyEncoder {
     const bytes = this.sink.reserve(4);
     writeInt32(bytes, this.sink.length, value);
     this.sink.length += 4;
-  }
-
-  private uint32(value: number): void {
-    this.int32(value);
   }
 }
 

@@ -252,9 +252,9 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
     const problem = rowChecks ? rowEncodingProblem(bytes, rowStart, contentEnd) : null;
     // A row rejected for its bytes is rejected before its values are looked at: they say nothing
     // about the column's type (a NUL in a number must not widen the column to text).
-    if (problem !== null && !(problem === 'ENCODING' && plan.invalidUtf8 === 'replace')) {
+    if (problem !== null && refuses(plan, problem)) {
       data.length = mark;
-      reject(context, rowStart, contentEnd, rowLine, problem, problem === 'ENCODING' ? 'invalid UTF-8' : 'NUL byte in row');
+      reject(context, rowStart, contentEnd, rowLine, problem, BYTES_DETAIL[problem]);
       continue;
     }
     if (badField >= 0) {
@@ -354,8 +354,8 @@ function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { ne
   }
   if (context.rowChecks) {
     const problem = rowEncodingProblem(bytes, rowStart, contentEnd);
-    if (problem !== null && !(problem === 'ENCODING' && plan.invalidUtf8 === 'replace')) {
-      reject(context, rowStart, contentEnd, rowLine, problem, problem === 'ENCODING' ? 'invalid UTF-8' : 'NUL byte in row');
+    if (problem !== null && refuses(plan, problem)) {
+      reject(context, rowStart, contentEnd, rowLine, problem, BYTES_DETAIL[problem]);
       return result;
     }
   }
@@ -378,6 +378,13 @@ function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { ne
   writeCanonical(context, values, rowStart);
   stats.rows++;
   return result;
+}
+
+const BYTES_DETAIL = { ENCODING: 'invalid UTF-8', NUL_BYTE: 'NUL byte in row' } as const;
+
+/** Whether a row with this problem in its bytes is rejected (invalid UTF-8 may load with U+FFFD instead). */
+function refuses(plan: EncodePlan, problem: 'ENCODING' | 'NUL_BYTE'): boolean {
+  return problem === 'NUL_BYTE' || plan.invalidUtf8 !== 'replace';
 }
 
 function rowEncodingProblem(bytes: Uint8Array, start: number, end: number): 'ENCODING' | 'NUL_BYTE' | null {

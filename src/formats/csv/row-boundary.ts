@@ -83,7 +83,7 @@ function firstLineEnd(bytes: Uint8Array, from: number, to: number, newline: numb
  * `width` bytes: every dialect (escapes, comments, no quote) and UTF-16. Byte by byte; the plain
  * dialect has a faster path for the planner (lastPlainRowEnd), tested to agree with this one.
  */
-export function scanRecord(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, limits: RecordLimits, final: boolean,
+function scanRecord(bytes: Uint8Array, from: number, to: number, dialect: CsvDialect, limits: RecordLimits, final: boolean,
   width = 1, low = 0): RecordEnd {
   const { delimiter, quote, newline, comment } = dialect;
   const { maxQuotedLines } = limits;
