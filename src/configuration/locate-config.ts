@@ -1,7 +1,18 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { ConfigInput, SluiceConfig } from './config-schema.js';
-import { readConfigFile, validateConfig } from './read-config.js';
+
+/**
+ * read-config.js (with zod and yaml, ~100 ms to import) is loaded only when there is a
+ * configuration to read: most runs have none, and every `sluice` process would pay for it at
+ * start. Loaded synchronously (require of an ES module, Node ≥ 20.19), because a bad configuration
+ * fails createEngine at once.
+ */
+const require = createRequire(import.meta.url);
+function reader(): typeof import('./read-config.js') {
+  return require('./read-config.js') as typeof import('./read-config.js');
+}
 
 /** Looked for in the working directory, in this order, when no file is named. */
 export const DEFAULT_CONFIG_FILES = ['sluice.yaml', 'sluice.yml', 'sluice.json'] as const;
@@ -29,7 +40,8 @@ export function locateConfig({ config, env = process.env, cwd = process.cwd() }:
  * path and its line otherwise). Without any file, the empty configuration: every key has a default.
  */
 export function loadConfiguration(lookup: ConfigLookup = {}): { config: SluiceConfig; source: string | null } {
-  if (lookup.config !== undefined && typeof lookup.config !== 'string') return { config: validateConfig(lookup.config), source: null };
+  if (lookup.config !== undefined && typeof lookup.config !== 'string') return { config: reader().validateConfig(lookup.config), source: null };
   const source = locateConfig(lookup);
-  return { config: source === null ? validateConfig({}) : readConfigFile(source), source };
+  // Without a file, the empty configuration (what validating {} gives; a test holds them equal).
+  return { config: source === null ? { datasets: {} } : reader().readConfigFile(source), source };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfiguration, locateConfig } from '../../src/configuration/locate-config.js';
-import { readConfigFile } from '../../src/configuration/read-config.js';
+import { readConfigFile, validateConfig } from '../../src/configuration/read-config.js';
 
 /** A configuration whose one dataset says where it came from. */
 const yamlNamed = (name: string): string => `datasets:\n  ${name}:\n    match: "*.csv"\n`;
@@ -18,6 +18,15 @@ function refusal(action: () => unknown): string {
   }
   assert.fail('the configuration was accepted');
 }
+
+test('without any file the configuration is what validating an empty one gives (read without loading the validator)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-noconfig-'));
+  try {
+    assert.deepEqual(loadConfiguration({ env: {}, cwd: dir }), { config: validateConfig({}), source: null });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
 
 describe('configuration file: where it is read from', () => {
   let dir: string;
