@@ -1,0 +1,86 @@
+import type { ColumnBatch } from '../batch/column-batch.js';
+import { ByteSink } from '../formats/byte-sink.js';
+import { encodeCsvCopy } from '../sink/csv-copy-encoder.js';
+import type { Stage, StageColumn, StageName, StageSpec } from './stage.js';
+
+/**
+ * The worker's side of a chunk after parsing: run the file's stages on the batch in their fixed
+ * order, then encode the rows they kept as COPY input. Which stages run and with what options is
+ * in the plan (plain data, from the dataset's configuration); the stages are built once per file
+ * and worker and reused for its chunks.
+ */
+
+/** Stage options as the plan carries them (each validated by its spec when the stage is built). */
+export type StagePlan = Partial<Record<StageName, unknown>>;
+
+export type CopyFormat = 'csv' | 'binary';
+
+export interface ChunkStagesPlan {
+  fileId: number;
+  chunkNo: number;
+  /** Identifies the stage configuration (file id and configuration version): stages are reused while it is the same. */
+  stagesKey?: string;
+  stages?: StagePlan;
+  /** The columns as the parser fills the batch. */
+  columns?: readonly StageColumn[];
+  /** What the encoder writes (csv only until the binary encoder is wired). */
+  copyFormat?: CopyFormat;
+  /** COPY CSV delimiter and quote of the output (csv format). */
+  copyDelimiter: number;
+  copyQuote: number;
+}
+
+/** Every stage in the order they run; a stage absent from a plan does not run. */
+const STAGE_ORDER: readonly StageName[] = ['transform', 'validate', 'profile', 'detect'];
+const SPECS = new Map<StageName, StageSpec<unknown, unknown>>();
+
+/** Registers a stage's spec (each stage module calls this once, from stages/all-stages.ts). */
+export function registerStage<O, R>(spec: StageSpec<O, R>): void {
+  SPECS.set(spec.name, spec as StageSpec<unknown, unknown>);
+}
+
+export function stageSpec(name: StageName): StageSpec<unknown, unknown> | undefined {
+  return SPECS.get(name);
+}
+
+export type ChunkReports = Partial<Record<StageName, unknown>>;
+
+export interface ChunkOutput {
+  rows: number;
+  reports: ChunkReports;
+  /** ingest.anomalies COPY text rows found in this chunk (empty when none). */
+  anomalies: Uint8Array;
+}
+
+let cachedKey: string | undefined;
+let cachedStages: Stage<unknown>[] = [];
+
+function stagesFor(plan: ChunkStagesPlan): Stage<unknown>[] {
+  if (plan.stages === undefined) return [];
+  const key = plan.stagesKey ?? JSON.stringify(plan.stages);
+  if (key === cachedKey) return cachedStages;
+  const stages: Stage<unknown>[] = [];
+  for (const name of STAGE_ORDER) {
+    const options = plan.stages[name];
+    if (options === undefined) continue;
+    const spec = SPECS.get(name);
+    if (spec === undefined) throw new Error(`stage ${name} is not registered`);
+    stages.push(spec.create(spec.options.parse(options), plan.columns ?? []));
+  }
+  cachedKey = key;
+  cachedStages = stages;
+  return stages;
+}
+
+/** Runs the plan's stages on `batch` and encodes what they kept into `data` (rejects into `rejects`). */
+export function finishChunk(batch: ColumnBatch, plan: ChunkStagesPlan, data: ByteSink, rejects: ByteSink): ChunkOutput {
+  const anomalies = new ByteSink(new Uint8Array(0));
+  const context = { fileId: plan.fileId, chunkNo: plan.chunkNo, rejects, anomalies };
+  const reports: ChunkReports = {};
+  for (const stage of stagesFor(plan)) {
+    stage.process(batch, context);
+    reports[stage.name] = stage.report();
+  }
+  const rows = encodeCsvCopy(batch, plan.fileId, plan.copyDelimiter, plan.copyQuote, data);
+  return { rows, reports, anomalies: anomalies.view().slice() };
+}

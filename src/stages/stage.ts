@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import type { ColumnBatch } from '../batch/column-batch.js';
+import type { ByteSink } from '../formats/byte-sink.js';
+
+/**
+ * The stages a worker runs on each chunk's ColumnBatch, in this order (ARCHITECTURE.md, "Inside a
+ * worker"): transform → validate → profile → detect, then the encoder writes COPY bytes.
+ *
+ * A stage is a module exporting a StageSpec: its options as a zod schema (defaults and a
+ * description per option, validated where the configuration is read), a factory that builds the
+ * stage for one file's columns, and a pure `merge` of two chunk reports. `process` runs in a
+ * worker on one chunk; `report()` then hands back what the chunk found as plain data (it crosses
+ * to the main thread by structured clone), and the main thread folds the reports with `merge` in
+ * chunk order — so a chunk that is re-run, or a load resumed after a crash (reports are kept in
+ * ingest.chunks), gives the same result as one clean pass.
+ */
+
+export type StageName = 'transform' | 'validate' | 'profile' | 'detect';
+
+/** Where a stage's rows go; every sink holds COPY text rows for its table. */
+export interface StageContext {
+  fileId: number;
+  chunkNo: number;
+  /** ingest.rejects rows (see formats/reject-row.ts): a stage that refuses a row writes it here and calls batch.reject(row). */
+  rejects: ByteSink;
+  /** ingest.anomalies rows (see stages/anomaly-row.ts). */
+  anomalies: ByteSink;
+}
+
+export interface Stage<Report> {
+  readonly name: StageName;
+  process(batch: ColumnBatch, context: StageContext): void;
+  /** What the chunks processed since the last call found (plain data), and a fresh start for the next chunk. */
+  report(): Report;
+}
+
+/** What a stage's factory knows of the file: its columns as the batch will hold them on entry to the stage. */
+export interface StageColumn {
+  name: string;
+  type: import('../schema/column-type.js').ColumnTypeCode;
+}
+
+export interface StageSpec<Options, Report> {
+  readonly name: StageName;
+  readonly description: string;
+  /** Options with defaults; `parse` gives the options a stage runs with. */
+  readonly options: z.ZodType<Options>;
+  create(options: Options, columns: readonly StageColumn[]): Stage<Report>;
+  /** Folds two chunk reports (a before b); associative, so the main thread can fold in chunk order. */
+  merge(a: Report, b: Report): Report;
+}
