@@ -1,0 +1,67 @@
+import type pg from 'pg';
+import type { DatasetConfig } from '../configuration/config-schema.js';
+import type { ColumnTypeCode } from '../schema/column-type.js';
+import type { FileSummary } from '../summary.js';
+import { type ChunkReports, stageSpec } from './chunk-stages.js';
+import type { StageName } from './stage.js';
+
+/**
+ * After the last chunk: the stages' chunk reports, folded in chunk order, meet the database. Each
+ * stage that needs to finish its work over the whole load (uniqueness against the table, per-load
+ * rules, storing the profile, quality scores, anomaly rows) exports a LoadFinisher; they run in
+ * completeFile's transaction (before the file's totals are counted, so rows they reject are
+ * counted), in the order registered, and each returns its part of the summary.
+ */
+
+export interface FinishedLoad {
+  /** In the completing transaction. */
+  client: pg.ClientBase;
+  fileId: number;
+  dataset: string;
+  /** Schema-qualified, quoted as SQL needs it (`staging.sales`). */
+  table: string;
+  /** The table's columns as loaded (after transforms), provenance columns excluded. */
+  columns: ReadonlyArray<{ name: string; type: ColumnTypeCode }>;
+  /** Every chunk's reports folded in chunk order, per stage (absent: the stage did not run). */
+  reports: ChunkReports;
+  /** Rows loaded and rejected so far (ingest.chunks), before the finishers. */
+  rows: number;
+  rejected: number;
+  datasetConfig: DatasetConfig | undefined;
+  /** Summary parts of the finishers that ran before this one. */
+  summary: Partial<FileSummary>;
+}
+
+export interface LoadFinisher {
+  readonly name: string;
+  finish(load: FinishedLoad): Promise<Partial<FileSummary>>;
+}
+
+const FINISHERS: LoadFinisher[] = [];
+
+export function registerFinisher(finisher: LoadFinisher): void {
+  FINISHERS.push(finisher);
+}
+
+export function loadFinishers(): readonly LoadFinisher[] {
+  return FINISHERS;
+}
+
+/** Folds the chunk reports of a file as ingest.chunks holds them, in chunk order. */
+export function foldReports(chunks: ReadonlyArray<ChunkReports | null>): ChunkReports {
+  const folded: ChunkReports = {};
+  for (const reports of chunks) {
+    if (reports === null) continue;
+    for (const [name, report] of Object.entries(reports) as Array<[StageName, unknown]>) {
+      const spec = stageSpec(name);
+      if (spec === undefined) continue;
+      folded[name] = folded[name] === undefined ? report : spec.merge(folded[name], report);
+    }
+  }
+  return folded;
+}
+
+export async function readFoldedReports(client: pg.ClientBase, fileId: number): Promise<ChunkReports> {
+  const result = await client.query<{ reports: ChunkReports | null }>('SELECT reports FROM ingest.chunks WHERE file_id = $1 ORDER BY chunk_no', [fileId]);
+  return foldReports(result.rows.map((r) => r.reports));
+}
