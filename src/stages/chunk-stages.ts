@@ -16,6 +16,8 @@ export type StagePlan = Partial<Record<StageName, unknown>>;
 export type CopyFormat = 'csv' | 'binary';
 
 export interface ChunkStagesPlan {
+  /** The dataset (for anomaly rows); absent in plans that run no stages. */
+  dataset?: string;
   fileId: number;
   chunkNo: number;
   /** Identifies the stage configuration (file id and configuration version): stages are reused while it is the same. */
@@ -75,7 +77,7 @@ function stagesFor(plan: ChunkStagesPlan): Stage<unknown>[] {
 /** Runs the plan's stages on `batch` and encodes what they kept into `data` (rejects into `rejects`). */
 export function finishChunk(batch: ColumnBatch, plan: ChunkStagesPlan, data: ByteSink, rejects: ByteSink): ChunkOutput {
   const anomalies = new ByteSink(new Uint8Array(0));
-  const context = { fileId: plan.fileId, chunkNo: plan.chunkNo, rejects, anomalies };
+  const context = { dataset: plan.dataset ?? '', fileId: plan.fileId, chunkNo: plan.chunkNo, rejects, anomalies };
   const reports: ChunkReports = {};
   for (const stage of stagesFor(plan)) {
     stage.process(batch, context);

@@ -19,6 +19,7 @@ export type StageName = 'transform' | 'validate' | 'profile' | 'detect';
 
 /** Where a stage's rows go; every sink holds COPY text rows for its table. */
 export interface StageContext {
+  dataset: string;
   fileId: number;
   chunkNo: number;
   /** ingest.rejects rows (see formats/reject-row.ts): a stage that refuses a row writes it here and calls batch.reject(row). */
