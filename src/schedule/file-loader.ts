@@ -25,6 +25,9 @@ import { claimFile, completeFile, failFile, releaseFile, reserveFileId, tryHoldF
 import { lineTerminatorFor } from './line-too-long.js';
 import { type PipelineResult, runPipeline } from './load-pipeline.js';
 import { loadWorkbook } from './workbook-loader.js';
+import '../stages/all-stages.js';
+import { runLoadFinishers } from '../stages/load-finish.js';
+import { stagesPlanFor } from '../stages/stage-plan.js';
 
 /**
  * Loads one file:
@@ -210,7 +213,11 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
         maxRowBytes: setup.maxRowBytes, slots: options.workers + options.queueBound, lastRowEnd: prepared.lastRowEnd, countLines: prepared.countLines,
         lineTerminator: lineTerminatorFor(prepared.describe.line_ending, prepared.encoding),
         encodeTask: prepared.encodeTask,
-        plan: { ...prepared.encodePlan({ fileId: setup.fileId, columnTypes, columnNames, invalidUtf8: options.invalidUtf8, widenable }), fileId: setup.fileId },
+        plan: {
+          ...prepared.encodePlan({ fileId: setup.fileId, columnTypes, columnNames, invalidUtf8: options.invalidUtf8, widenable }),
+          ...stagesPlanFor(setup.fileId, { dataset: setup.dataset, datasetConfig: request.datasetConfig, columns: setup.columns, sampleValues: prepared.sampleValues }),
+          fileId: setup.fileId,
+        },
         columnTypes, columnNames,
         widenPlan: prepared.widenPlan === undefined ? undefined : (plan, types, nulls) => ({ ...prepared.widenPlan!(plan, types, nulls), fileId: setup.fileId }),
         widenTable: (types) => widenTable(control, setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), options.log),
@@ -309,7 +316,9 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
           };
         }),
         reject_samples: samples, chunks: { total: totals.chunks, loaded: counts.loaded, skipped: counts.skipped },
-      }), request.keepPreamble === true ? prepared.preamble : undefined);
+      }), request.keepPreamble === true ? prepared.preamble : undefined, (client, totals) => runLoadFinishers({
+        client, fileId: claim.fileId, dataset: claim.dataset, table: qualifiedTable(claim.dataset), columns: finalColumns, ...totals, datasetConfig: request.datasetConfig,
+      }));
       await registerStagingLoad(control, { fileId: claim.fileId, summary });
       return summary;
     } catch (error) {
