@@ -48,6 +48,12 @@ export interface PreparedFile {
    * are, for rejects with reason PREAMBLE when the load asks for them (LoadRequest.keepPreamble).
    */
   preamble?: { line: number; byteOffset: number; raw: string }[];
+  /**
+   * Sampled values per column, as written in the file (null for an empty field; at most a few
+   * thousand rows): the stages' baselines are computed from them (value anomalies, the types of
+   * transformed columns). Absent: the format keeps no sample (the stages then go without).
+   */
+  sampleValues?: (string | null)[][];
   /** The piscina task (an export of workers/chunk-worker) that encodes one chunk. */
   encodeTask: string;
   /**
