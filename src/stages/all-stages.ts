@@ -4,3 +4,5 @@
  */
 import './profile/profile-stage.js';
 import './detect/detect-stage.js';
+// Last: it reads the validation finisher's rule outcomes.
+import './quality-finish.js';

@@ -27,8 +27,10 @@ import type { DetectOptions, NumericBaseline, CategoryBaseline } from './detect-
  * the data, a value whose share is below RARE_SHARE, or that the sample never held, is a rare
  * category.
  *
- * The sampled values must be the text the batch will hold (canonical numbers: `1234.5`, not
- * `1.234,5`); a value Number() cannot read is left out of a numeric baseline.
+ * The sample is the file's text, before transforms: a value Number() cannot read (`1.234,5`) is
+ * left out of a numeric baseline, and a column a transform step or a unit conversion rewrites gets
+ * no baseline (its sample is not what the stage will see); nor does a column a step renames
+ * (the baseline is found by name).
  */
 
 export const MIN_NUMERIC_SAMPLE = 30;
@@ -92,20 +94,32 @@ export function categoryBaseline(column: string, values: ReadonlyArray<string | 
   return { column, sample: n, values: sorted.map(([v]) => v), shares: sorted.map(([, c]) => c / n), rareShare: RARE_SHARE };
 }
 
+/** Columns whose values the transform stage changes (column steps, unit conversions) or renames. */
+function rewrittenColumns(config: DatasetConfig | undefined): Set<string> {
+  const names = new Set<string>();
+  for (const step of config?.transforms ?? []) {
+    for (const name of step.column ?? []) names.add(name);
+    if (step.rename !== undefined) for (const from of Object.keys(step.rename)) names.add(from);
+  }
+  for (const [name, spec] of Object.entries(config?.columns ?? {})) if (spec.scale !== undefined || spec.offset !== undefined) names.add(name);
+  return names;
+}
+
 /**
  * The detect options for a file: `columns` as the batch holds them on entry to the stage,
  * `samples[c]` the sampled values of columns[c] (null for NULL). Undefined when the dataset's
  * configuration turns anomalies off.
  */
 export function detectOptionsFromSample(
-  columns: readonly StageColumn[], samples: ReadonlyArray<ReadonlyArray<string | null>>, config?: DatasetConfig['anomalies'],
+  columns: readonly StageColumn[], samples: ReadonlyArray<ReadonlyArray<string | null>>, config?: DatasetConfig['anomalies'], datasetConfig?: DatasetConfig,
 ): DetectOptions | undefined {
   if (config?.enabled === false) return undefined;
   const only = config?.columns === undefined ? null : new Set(config.columns);
+  const rewritten = rewrittenColumns(datasetConfig);
   const numeric: NumericBaseline[] = [];
   const categories: CategoryBaseline[] = [];
   columns.forEach((column, c) => {
-    if (only !== null && !only.has(column.name)) return;
+    if ((only !== null && !only.has(column.name)) || rewritten.has(column.name)) return;
     const sampled = samples[c] ?? [];
     if (column.type === ColumnType.int || column.type === ColumnType.bigint || column.type === ColumnType.float) {
       const values: number[] = [];

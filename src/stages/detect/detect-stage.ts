@@ -3,7 +3,8 @@ import type { ColumnBatch, ColumnVector } from '../../batch/column-batch.js';
 import { ColumnType, type ColumnTypeCode } from '../../schema/column-type.js';
 import { anomalyRow } from '../anomaly-row.js';
 import { registerStage } from '../chunk-stages.js';
-import type { Stage, StageColumn, StageContext, StageSpec } from '../stage.js';
+import type { Stage, StageColumn, StageContext, StageLoad, StageSpec } from '../stage.js';
+import { detectOptionsFromSample } from './detect-baseline.js';
 
 /**
  * The detect stage: value anomalies, each written as an ingest.anomalies row (kind `value`) into
@@ -213,6 +214,11 @@ export const detectStage: StageSpec<DetectOptions, DetectReport> = {
   description: 'value anomalies: robust z-scores (median / MAD from the sample, with a scale floor), optional IQR fences, rare categories',
   options: detectOptions,
   create: (options: DetectOptions, _columns: readonly StageColumn[]) => new DetectStage(options),
+  // No baseline (no sample, or no numeric or categorical column): nothing to check, so not run.
+  planFor(load: StageLoad): DetectOptions | undefined {
+    const options = detectOptionsFromSample(load.columns, load.sampleValues ?? [], load.datasetConfig?.anomalies, load.datasetConfig);
+    return options === undefined || (options.numeric.length === 0 && options.categories.length === 0) ? undefined : options;
+  },
   merge: mergeDetectReports,
 };
 

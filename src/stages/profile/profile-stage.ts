@@ -3,7 +3,8 @@ import type { ColumnBatch, ColumnVector } from '../../batch/column-batch.js';
 import { ColumnSketch, mergeColumnStates, type ColumnSketchState } from '../../profile/column-sketch.js';
 import { ColumnType, type ColumnTypeCode } from '../../schema/column-type.js';
 import { registerStage } from '../chunk-stages.js';
-import type { Stage, StageColumn, StageSpec } from '../stage.js';
+import type { Stage, StageColumn, StageLoad, StageSpec } from '../stage.js';
+import { profileOptionsFromSample } from './profile-origins.js';
 
 /**
  * The profile stage: per column (dropped columns excepted) and chunk, a ColumnSketch fed straight
@@ -137,6 +138,7 @@ export const profileStage: StageSpec<ProfileOptions, ProfileReport> = {
   description: 'per column, mergeable sketches (counts, nulls, min/max, exact sum, mean and variance, distinct, quantiles, top values, text patterns)',
   options: profileOptions,
   create: (options: ProfileOptions, _columns: readonly StageColumn[]) => new ProfileStage(options),
+  planFor: (load: StageLoad) => (load.datasetConfig?.profile?.enabled === false ? undefined : profileOptionsFromSample(load.columns, load.sampleValues ?? [])),
   merge: mergeProfileReports,
 };
 
