@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type pg from 'pg';
 import { normaliseIdentifier } from '../../schema/identifiers.js';
+import { QUANTILE_KEYS } from '../../profile/quantile-sketch.js';
 import type { QualitySummary } from '../../summary.js';
 import type { ColumnFigures, FigureValue } from './column-profile.js';
 
@@ -26,7 +27,7 @@ export async function readStoredProfile(client: pg.ClientBase, dataset: string, 
   let which = '';
   if (file !== undefined) {
     params.push(file, resolve(file));
-    which = /^\d+$/.test(file) ? 'AND (f.id::text = $3 OR f.source = $3)' : 'AND (f.source = $3 OR f.source = $4 OR f.path = $4)';
+    which = 'AND (f.id::text = $3 OR f.source = $3 OR f.source = $4 OR f.path = $4)';
   }
   const found = await client.query<{ id: number; file: string; dataset: string; loaded_at: string; rows: number; rejected: number } & QualitySummary>(
     `SELECT f.id::float8 AS id, coalesce(f.source, f.path) AS file, f.dataset, coalesce(f.rows, 0)::float8 AS rows, coalesce(f.rejected, 0)::float8 AS rejected,
@@ -40,11 +41,20 @@ export async function readStoredProfile(client: pg.ClientBase, dataset: string, 
   const columns = await client.query<{ stats: ColumnFigures }>('SELECT stats FROM ingest.profiles WHERE file_id = $1 ORDER BY column_no, column_name', [load.id]);
   return {
     dataset: load.dataset, file_id: load.id, file: load.file, loaded_at: load.loaded_at, rows: load.rows, rejected: load.rejected,
-    columns: columns.rows.map((r) => r.stats),
+    columns: columns.rows.map((r) => inPrintedOrder(r.stats)),
     quality: {
       completeness: load.completeness, uniqueness: load.uniqueness, validity: load.validity, consistency: load.consistency,
       timeliness: load.timeliness, accuracy: load.accuracy, score: load.score,
     },
+  };
+}
+
+/** jsonb keeps keys shortest first: the figures again in the order ColumnFigures declares them, quantiles by rank. */
+function inPrintedOrder(stats: ColumnFigures): ColumnFigures {
+  const quantiles = stats.quantiles === null ? null : Object.fromEntries(QUANTILE_KEYS.map((k) => [k, stats.quantiles![k]])) as ColumnFigures['quantiles'];
+  return {
+    name: stats.name, type: stats.type, count: stats.count, nulls: stats.nulls, distinct: stats.distinct, distinct_exact: stats.distinct_exact,
+    min: stats.min, max: stats.max, mean: stats.mean, stddev: stats.stddev, quantiles, top: stats.top, patterns: stats.patterns, text_length: stats.text_length,
   };
 }
 
