@@ -49,8 +49,9 @@ export interface PreparedFile {
    */
   preamble?: { line: number; byteOffset: number; raw: string }[];
   /**
-   * Sampled values per column, as written in the file (null for an empty field; at most a few
-   * thousand rows): the stages' baselines are computed from them (value anomalies, the types of
+   * Sampled values per column, as written in the file (at most a few thousand per column; CSV:
+   * rows aligned across columns, null for an empty field; JSON: each column's values present in
+   * the sample): the stages' baselines are computed from them (value anomalies, the types of
    * transformed columns). Absent: the format keeps no sample (the stages then go without).
    */
   sampleValues?: (string | null)[][];
