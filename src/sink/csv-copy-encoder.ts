@@ -37,7 +37,7 @@ export function encodeCsvCopy(batch: ColumnBatch, fileId: number, delimiter: num
       if (plain && end - start > SHORT_VALUE) { sink.pushBytes(bytes, start, end); continue; }
       if (plain) {
         // Most values are short, and for those an indexed loop beats pushBytes: its set(subarray)
-        // allocates a view per value (the JSON path measured ~2.5x faster encoding this way).
+        // allocates a view per value (~2x faster on the NDJSON benchmark rows).
         const out = sink.reserve(end - start);
         let o = sink.length;
         for (let i = start; i < end; i++) out[o++] = bytes[i];
