@@ -148,7 +148,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       rows: encoded.stats.rows, rejected: encoded.stats.rejected, lines: encoded.stats.lines,
       data: encoded.dataOverflow !== undefined ? new Uint8Array(encoded.dataOverflow) : views.output.subarray(0, encoded.dataLength),
       rejects: encoded.rejectsOverflow !== undefined ? new Uint8Array(encoded.rejectsOverflow) : views.rejects.subarray(0, encoded.rejectsLength),
-      copySql: options.copySqlFor(columnTypes), delimiter: options.copyDelimiter, quote: options.copyQuote,
+      copySql: options.copySqlFor(columnTypes), delimiter: options.copyDelimiter, quote: options.copyQuote, columnTypes,
       widened: widened.length > 0 ? JSON.stringify(widened) : null,
       chunkLineOf: (offset) => 1 + (options.countLines === undefined
         ? countNewlines(input, offset - chunk.byteStart, LF)
