@@ -163,7 +163,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     };
     Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.writing);
     const outcome = await writer.write(job);
-    if (result.chunksLoaded === 0 && result.chunksSkipped === 0) phase('first chunk committed');
+    if (result.chunksLoaded === 0 && result.chunksSkipped === 0) phase(`first chunk committed (${isBinaryCopy(data) ? 'binary' : 'csv'} COPY)`);
     if (outcome === 'committed') result.chunksLoaded++;
     else result.chunksSkipped++;
     doneBytes += chunk.byteEnd - chunk.byteStart;
