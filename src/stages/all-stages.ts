@@ -2,4 +2,7 @@
  * Imports every stage module (each registers its spec with registerStage) and every load
  * finisher (registerFinisher): the worker entry and the loader import this once.
  */
-export {};
+import './profile/profile-stage.js';
+import './detect/detect-stage.js';
+// Last: it reads the validation finisher's rule outcomes.
+import './quality-finish.js';
