@@ -1,0 +1,120 @@
+/**
+ * Question: what do the worker stages cost end to end, and which COPY format pays for them?
+ * (issue #7: default stages ≤ 1.0 × psql \copy, five rules and two transforms ≤ +10 %.)
+ * Per round, alternating, after one untimed warm-up round, each variant of `sluice load` of the
+ * same file against `psql \copy` of it into a typed table; a CHECKPOINT (untimed) before each run;
+ * medians, and each variant's ratio to psql's median. Every run is checked (psql's COPY N;
+ * sluice's summary loaded / N rows / 0 rejected).
+ *
+ *   default       binary COPY, profile and value anomalies on (what `sluice load` does)
+ *   stages off    profile and anomalies off in the configuration
+ *   csv copy      the default stages, --copy-format csv
+ *   rules         the default stages plus five rules and two transforms (configuration below)
+ *
+ *   node dist/bench/stage-variants-vs-psql-copy.js   (BENCH_ROWS 1,000,000, BENCH_ROUNDS 5; SLUICE_WORKERS / _WRITERS / _CHUNK_SIZE)
+ */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { csvPathFor, generateTimeseriesCsv } from './generate-timeseries-csv.js';
+import { benchDatabaseUrl, ensureDatabase, envInteger, fmtInt, isMain, median, psqlConnection, runTimed, SLUICE_CLI, sluiceTuningFlags } from './support.js';
+
+const PSQL_TABLE = 'bench_psql_copy';
+const TIMEOUT_MS = 180_000;
+
+/** The configuration the variants load under: one dataset per variant (the dataset picks its settings). */
+const CONFIG = {
+  datasets: {
+    bench_stages_off: { profile: { enabled: false }, anomalies: { enabled: false } },
+    bench_rules: {
+      transforms: [
+        { column: 'status', trim: true, case: 'upper' },
+        { derive: 'value_f', expr: 'value * 1.8 + 32' },
+      ],
+      rules: [
+        { column: 'ts', not_null: true },
+        { column: 'value', range: { min: -1000, max: 1000 } },
+        { column: 'status', in: ['OK', 'WARN', 'FAIL'] },
+        { column: 'sensor_id', regex: '^sensor-[0-9]{4}$' },
+        { column: 'note', length: { max: 200 }, severity: 'warn' },
+      ],
+    },
+  },
+};
+
+interface Variant {
+  name: string;
+  dataset: string;
+  flags: string[];
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'default', dataset: 'bench_default', flags: [] },
+  { name: 'stages off', dataset: 'bench_stages_off', flags: [] },
+  { name: 'csv copy', dataset: 'bench_csv_copy', flags: ['--copy-format', 'csv'] },
+  { name: 'rules', dataset: 'bench_rules', flags: [] },
+];
+
+export interface StageVariantsResult {
+  bench: 'stage-variants-vs-psql-copy';
+  rows: number;
+  rounds: number;
+  psqlMs: number;
+  variants: Array<{ name: string; medianMs: number; ratio: number }>;
+}
+
+export async function runStageVariantsBench(): Promise<StageVariantsResult> {
+  const rows = envInteger('BENCH_ROWS', 1_000_000, 1);
+  const rounds = envInteger('BENCH_ROUNDS', 5, 1);
+  const path = csvPathFor(rows);
+  await generateTimeseriesCsv(path, rows);
+  const url = benchDatabaseUrl();
+  await ensureDatabase(url);
+  const configPath = join(tmpdir(), `sluice-bench-stages-${process.pid}.json`);
+  writeFileSync(configPath, JSON.stringify(CONFIG));
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url };
+  delete env.SLUICE_DEBUG;
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  const psqlTimes: number[] = [];
+  const times = new Map(VARIANTS.map((v) => [v.name, [] as number[]]));
+  try {
+    const migrate = await runTimed(process.execPath, [SLUICE_CLI, 'migrate'], { env, timeoutMs: TIMEOUT_MS });
+    if (migrate.code !== 0) throw new Error(`sluice migrate: ${migrate.stderr}`);
+    await db.query(`DROP TABLE IF EXISTS ${PSQL_TABLE}; CREATE TABLE ${PSQL_TABLE} (ts timestamptz, sensor_id text, value double precision, status text, reading integer, note text)`);
+    const psql = psqlConnection(url);
+    const psqlArgs = ['-X', '-v', 'ON_ERROR_STOP=1', ...psql.args, '-c', `\\copy ${PSQL_TABLE} FROM '${path.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`];
+    console.log(`stage variants end to end: ${fmtInt(rows)} rows, ${rounds} rounds + 1 warm-up, alternating psql \\copy / ${VARIANTS.map((v) => v.name).join(' / ')}`);
+    for (let round = 0; round <= rounds; round++) {
+      await db.query(`TRUNCATE ${PSQL_TABLE}; CHECKPOINT`);
+      const a = await runTimed('psql', psqlArgs, { env: { ...psql.env }, timeoutMs: TIMEOUT_MS });
+      if (a.code !== 0 || !new RegExp(`^COPY ${rows}$`, 'm').test(a.stdout)) throw new Error(`psql: ${a.stdout} ${a.stderr}`);
+      if (round > 0) psqlTimes.push(a.ms);
+      const line: string[] = [`psql ${a.ms.toFixed(0)} ms`];
+      for (const variant of VARIANTS) {
+        await db.query(`DROP TABLE IF EXISTS staging.${variant.dataset}; CHECKPOINT`);
+        const run = await runTimed(process.execPath, [SLUICE_CLI, 'load', path, '--dataset', variant.dataset, '--config', configPath, '--force', '--json',
+          ...variant.flags, ...sluiceTuningFlags()], { env, timeoutMs: TIMEOUT_MS });
+        const summary = JSON.parse(run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop() ?? '{}') as { status?: string; rows?: number; rejected?: number };
+        if (run.code !== 0 || summary.status !== 'loaded' || summary.rows !== rows || summary.rejected !== 0) {
+          throw new Error(`sluice (${variant.name}): ${run.stdout.slice(0, 800)} ${run.stderr.slice(0, 500)}`);
+        }
+        if (round > 0) times.get(variant.name)!.push(run.ms);
+        line.push(`${variant.name} ${run.ms.toFixed(0)} ms`);
+      }
+      console.log(`  ${round === 0 ? 'warm-up' : `round ${round}`}: ${line.join(', ')}`);
+    }
+  } finally {
+    await db.end();
+  }
+  const psqlMs = median(psqlTimes);
+  const variants = VARIANTS.map((v) => ({ name: v.name, medianMs: median(times.get(v.name)!), ratio: median(times.get(v.name)!) / psqlMs }));
+  console.table(Object.fromEntries([
+    ['psql \\copy', { 'median ms': psqlMs.toFixed(0), 'ratio to psql': '1.00' }],
+    ...variants.map((v) => [`sluice: ${v.name}`, { 'median ms': v.medianMs.toFixed(0), 'ratio to psql': v.ratio.toFixed(2) }]),
+  ]));
+  return { bench: 'stage-variants-vs-psql-copy', rows, rounds, psqlMs, variants };
+}
+
+if (isMain(import.meta.url)) await runStageVariantsBench();
