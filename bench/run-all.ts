@@ -8,6 +8,9 @@
  *   5. the same rows as NDJSON vs psql \copy of the CSV (BENCH_NDJSON=0 skips)  bench/ndjson-vs-psql-copy.ts
  *   6. where one load spends its time (BENCH_PROFILE=0 skips)  bench/profile-sluice-load.ts
  *   7. binary vs CSV COPY of the same parsed rows, server side (BENCH_BINARY=0 skips)  bench/binary-vs-csv-copy.ts
+ *   8. the stages end to end: default, stages off, CSV COPY, five rules + two transforms, each vs psql \copy
+ *      (BENCH_STAGES=0 skips)  bench/stage-variants-vs-psql-copy.ts
+ *   9. the stages per value (tinybench): typed values, profile, detect  bench/typed-values.ts, profile-stage.ts, detect-stage.ts
  * then a summary and one machine-readable JSON line. A watchdog ends the run if it ever takes
  * longer than BENCH_TIMEOUT_S (default 570 s), so it always stops by itself.
  */
@@ -21,6 +24,10 @@ import { runParserBench } from './parser-vs-csv-parser.js';
 import { runBinaryVsCsvCopy } from './binary-vs-csv-copy.js';
 import { runProfile } from './profile-sluice-load.js';
 import { runRowEndScanBench } from './row-end-scan.js';
+import { runDetectStageBench } from './detect-stage.js';
+import { runProfileStageBench } from './profile-stage.js';
+import { runStageVariantsBench } from './stage-variants-vs-psql-copy.js';
+import { runTypedValuesBench } from './typed-values.js';
 import { envInteger, fmtInt } from './support.js';
 
 function loadAverage(): string {
@@ -83,6 +90,17 @@ if (process.env.BENCH_BINARY !== '0') {
   binary = await runBinaryVsCsvCopy();
 }
 
+let stages: Awaited<ReturnType<typeof runStageVariantsBench>> | undefined;
+if (process.env.BENCH_STAGES !== '0') {
+  section('8. the worker stages end to end, each variant vs psql \\copy');
+  stages = await runStageVariantsBench();
+}
+
+section('9. the worker stages per value (tinybench)');
+await runTypedValuesBench();
+await runProfileStageBench();
+await runDetectStageBench();
+
 section('summary');
 const task = (prefix: string) => parser.tasks.find((t) => t.name.startsWith(prefix));
 const totalS = (performance.now() - started) / 1000;
@@ -97,6 +115,7 @@ const lines = [
   ...(encoding === undefined ? [] : [`windows-1252: sluice median ${(encoding.medianSluiceMs / 1000).toFixed(2)} s vs psql \\copy (UTF-8) ${(encoding.medianPsqlMs / 1000).toFixed(2)} s, ratio ${encoding.ratio.toFixed(2)}`]),
   ...(ndjson === undefined ? [] : [`ndjson: sluice median ${(ndjson.medianSluiceMs / 1000).toFixed(2)} s (${(ndjson.variant.ndjsonBytes / 1e6).toFixed(0)} MB) vs psql \\copy of the CSV ${(ndjson.medianPsqlMs / 1000).toFixed(2)} s, ratio ${ndjson.ratio.toFixed(2)}`]),
   ...(binary === undefined ? [] : [`binary COPY ${binary.binaryMs.toFixed(0)} ms vs CSV COPY ${binary.csvMs.toFixed(0)} ms server side (${binary.ratio.toFixed(2)}); binary encoding ${binary.encodeMsPerMillion.toFixed(0)} ms per million rows`]),
+  ...(stages === undefined ? [] : [`stages (median ratio to psql \\copy ${(stages.psqlMs / 1000).toFixed(2)} s): ${stages.variants.map((v) => `${v.name} ${v.ratio.toFixed(2)}`).join(', ')}`]),
   `sluice peak RSS: ${engine.peakSluiceRssMB?.toFixed(0) ?? '?'} MB (target < ${engine.rssTargetMB} MB: ${engine.peakSluiceRssMB !== null && engine.peakSluiceRssMB < engine.rssTargetMB ? 'MET' : 'MISSED'})`,
   `suite took ${totalS.toFixed(0)} s; load average now ${loadAverage()}`,
 ];
@@ -123,6 +142,7 @@ process.stdout.write(`${JSON.stringify({
     ratioPerRoundMedian: ndjson.ratioPerRoundMedian, peakSluiceRssMB: ndjson.peakSluiceRssMB,
   },
   binaryCopy: binary ?? null,
+  stages: stages ?? null,
   profile: profile === undefined ? null : {
     wallMs: profile.wallMs,
     nodeCpuS: profile.threads.reduce((s, t) => s + t.cpuS, 0),

@@ -11,7 +11,7 @@
  *   csv copy      the default stages, --copy-format csv
  *   rules         the default stages plus five rules and two transforms (configuration below)
  *
- *   node dist/bench/stage-variants-vs-psql-copy.js   (BENCH_ROWS 1,000,000, BENCH_ROUNDS 5; SLUICE_WORKERS / _WRITERS / _CHUNK_SIZE)
+ *   node dist/bench/stage-variants-vs-psql-copy.js   (BENCH_ROWS 1,000,000, BENCH_STAGE_ROUNDS 3; SLUICE_WORKERS / _WRITERS / _CHUNK_SIZE)
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +66,7 @@ export interface StageVariantsResult {
 
 export async function runStageVariantsBench(): Promise<StageVariantsResult> {
   const rows = envInteger('BENCH_ROWS', 1_000_000, 1);
-  const rounds = envInteger('BENCH_ROUNDS', 5, 1);
+  const rounds = envInteger('BENCH_STAGE_ROUNDS', 3, 1);
   const path = csvPathFor(rows);
   await generateTimeseriesCsv(path, rows);
   const url = benchDatabaseUrl();
