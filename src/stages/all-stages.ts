@@ -2,4 +2,4 @@
  * Imports every stage module (each registers its spec with registerStage) and every load
  * finisher (registerFinisher): the worker entry and the loader import this once.
  */
-export {};
+import './transform/transform-stage.js';

@@ -62,12 +62,15 @@ function stagesFor(plan: ChunkStagesPlan): Stage<unknown>[] {
   const key = plan.stagesKey ?? JSON.stringify(plan.stages);
   if (key === cachedKey) return cachedStages;
   const stages: Stage<unknown>[] = [];
+  let columns = plan.columns ?? [];
   for (const name of STAGE_ORDER) {
     const options = plan.stages[name];
     if (options === undefined) continue;
     const spec = SPECS.get(name);
     if (spec === undefined) throw new Error(`stage ${name} is not registered`);
-    stages.push(spec.create(spec.options.parse(options), plan.columns ?? []));
+    const parsed = spec.options.parse(options);
+    stages.push(spec.create(parsed, columns));
+    columns = spec.columnsAfter?.(parsed, columns) ?? columns;
   }
   cachedKey = key;
   cachedStages = stages;

@@ -47,6 +47,8 @@ export interface StageSpec<Options, Report> {
   /** Options with defaults; `parse` gives the options a stage runs with. */
   readonly options: z.ZodType<Options>;
   create(options: Options, columns: readonly StageColumn[]): Stage<Report>;
+  /** The batch's columns when this stage is done, for the stages after it (default: unchanged); the transform stage renames, retypes and adds. */
+  columnsAfter?(options: Options, columns: readonly StageColumn[]): readonly StageColumn[];
   /** Folds two chunk reports (a before b); associative, so the main thread can fold in chunk order. */
   merge(a: Report, b: Report): Report;
 }
