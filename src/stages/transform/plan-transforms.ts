@@ -55,7 +55,7 @@ export function planTransforms(columns: readonly StageColumn[], steps: readonly 
   const context = { fileId: 0, chunkNo: 0, rejects: new ByteSink(new Uint8Array(0)) };
   const types: Record<string, ReturnType<typeof columnTypeName>> = {};
   const program = compileTransforms(parserColumns, steps, ({ index, name }, natural) => {
-    const type = natural ?? inferredType(batch, index);
+    const type = natural ?? inferredType(batch, index) ?? columns[index]?.type ?? ColumnType.text;
     types[name] = columnTypeName(type);
     return type;
   }, (operation) => operation.process(batch, context));
@@ -67,11 +67,13 @@ export function planTransforms(columns: readonly StageColumn[], steps: readonly 
   };
 }
 
-function inferredType(batch: ColumnBatch, index: number): ColumnTypeCode {
+/** The type every transformed sample value of the column fits; undefined when the sample has none (its sniffed type then stands). */
+function inferredType(batch: ColumnBatch, index: number): ColumnTypeCode | undefined {
   const column = batch.columns[index];
   const accumulator = new ColumnTypeAccumulator(1, PLAIN_CANDIDATES);
   for (let r = 0; r < batch.rowCount; r++) {
     if (batch.rejected[r] === 0 && column.nulls[r] === 0) accumulator.addField(0, batch.bytes, column.starts[r], column.ends[r]);
   }
-  return accumulator.result()[0].type;
+  const [inferred] = accumulator.result();
+  return inferred.nonEmpty === 0 ? undefined : inferred.type;
 }
