@@ -3,3 +3,5 @@
  * finisher (registerFinisher): the worker entry and the loader import this once.
  */
 import './transform/transform-stage.js';
+import './validate/validate-stage.js';
+import './validate/load-rules.js';
