@@ -85,6 +85,7 @@ function valueRule(rule: RuleConfig, index: number, type: ColumnTypeCode): Bound
     case 'range': {
       const min = rule.range!.min ?? -Infinity;
       const max = rule.range!.max ?? Infinity;
+      // numeric is compared as its nearest double: the bounds are doubles themselves.
       const fromText = type === ColumnType.numeric;
       return make((batch, column, row) => {
         const value = fromText ? Number(batch.text(column, row)) : column.numbers[row];
