@@ -6,6 +6,7 @@ import { type EncodeResult, type EncodeTask, runEncodeTask } from '../src/format
 import { runSniffTask, type SniffTask, type SniffTaskResult } from '../src/formats/csv/sniff-task.js';
 import { type JsonEncodeResult, type JsonEncodeTask, runJsonEncodeTask } from '../src/formats/json/encode-task.js';
 import { type JsonSniffTask, type JsonSniffTaskResult, runJsonSniffTask } from '../src/formats/json/sniff-task.js';
+import '../src/stages/all-stages.js';
 import type { ConvertWorkbookResult, ConvertWorkbookTask, ListWorksheetsResult, ListWorksheetsTask } from '../src/formats/xlsx/convert-workbook.js';
 
 export function encode(task: EncodeTask): EncodeResult {

@@ -204,6 +204,9 @@ const datasetSpec = z.strictObject({
   columns: z.record(columnName, columnSpec).optional().describe('standard columns: target name → sources, type, unit conversion'),
   transforms: z.array(transformStep).optional().describe('transform steps, applied in order'),
   rules: z.array(ruleSpec).optional().describe('validation rules'),
+  profile: z.strictObject({
+    enabled: z.boolean().default(true).describe('column profiles (counts, distinct, quantiles, top values, patterns) and the quality scores built on them; on by default'),
+  }).optional(),
   quality: qualitySpec.optional(),
   anomalies: anomalySpec.optional(),
   timeseries: timeseriesSpec.optional(),

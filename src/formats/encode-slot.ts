@@ -21,6 +21,10 @@ export interface EncodedSlot<Stats> {
   dataOverflow?: SharedArrayBuffer;
   rejectsOverflow?: SharedArrayBuffer;
   stats: Stats;
+  /** What the worker stages found in the chunk, per stage (stages/chunk-stages.ts); kept in ingest.chunks.reports. */
+  reports?: Record<string, unknown>;
+  /** ingest.anomalies COPY text rows found in the chunk, committed with it. */
+  anomalies?: Uint8Array;
 }
 
 export interface OpenSlot {

@@ -48,6 +48,13 @@ export interface PreparedFile {
    * are, for rejects with reason PREAMBLE when the load asks for them (LoadRequest.keepPreamble).
    */
   preamble?: { line: number; byteOffset: number; raw: string }[];
+  /**
+   * Sampled values per column, as written in the file (at most a few thousand per column; CSV:
+   * rows aligned across columns, null for an empty field; JSON: each column's values present in
+   * the sample): the stages' baselines are computed from them (value anomalies, the types of
+   * transformed columns). Absent: the format keeps no sample (the stages then go without).
+   */
+  sampleValues?: (string | null)[][];
   /** The piscina task (an export of workers/chunk-worker) that encodes one chunk. */
   encodeTask: string;
   /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Piscina } from 'piscina';
 import { registerStagingLoad } from '../catalog/register.js';
 import type { ResolvedOptions } from '../config.js';
@@ -14,16 +14,17 @@ import { detectFormat } from '../formats/detect-format.js';
 import { prepareJson } from '../formats/json/prepare-json.js';
 import type { FormatOverrides } from '../formats/overrides.js';
 import type { PreparedFile } from '../formats/prepared-file.js';
-import { ColumnType, postgresTypeName } from '../schema/column-type.js';
 import { datasetNameFor, normaliseIdentifier } from '../schema/identifiers.js';
 import type { CopyWriter } from '../sink/copy-writer.js';
-import { displayTable, ensureStagingTable, plannedColumns, qualifiedTable, sameColumns, type StagingColumn, stagingTableWidens } from '../sink/staging-table.js';
+import { displayTable, ensureStagingTable, plannedColumns, sameColumns, type StagingColumn, stagingTableWidens } from '../sink/staging-table.js';
 import { inputLabel, inUserTerms, type ResolvedInput, resolveInput, resolveOptionsFrom } from '../sources/resolve-input.js';
+import '../stages/all-stages.js';
 import { emptySummary, type FileSummary } from '../summary.js';
-import { fileWidenings, widenTable } from './file-widenings.js';
-import { claimFile, completeFile, failFile, releaseFile, reserveFileId, tryHoldFile, waitHoldFile, yieldAttempt } from './ledger.js';
-import { lineTerminatorFor } from './line-too-long.js';
-import { type PipelineResult, runPipeline } from './load-pipeline.js';
+import { claimContent } from './claim-content.js';
+import { completeLoad } from './complete-load.js';
+import { failFile, releaseFile, reserveFileId } from './ledger.js';
+import type { PipelineResult } from './load-pipeline.js';
+import { type OpenFile, startPipeline } from './start-pipeline.js';
 import { loadWorkbook } from './workbook-loader.js';
 
 /**
@@ -89,19 +90,6 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-function copySqlFor(dataset: string, columns: readonly StagingColumn[], prepared: PreparedFile): string {
-  const names = ['_file', '_offset', ...columns.map((c) => c.name)].map((n) => pg.escapeIdentifier(n));
-  const typed = columns.filter((c) => c.type !== ColumnType.text).map((c) => pg.escapeIdentifier(c.name));
-  const options = [
-    'FORMAT csv',
-    `DELIMITER ${pg.escapeLiteral(String.fromCharCode(prepared.copyDelimiter))}`,
-    `QUOTE ${pg.escapeLiteral(String.fromCharCode(prepared.copyQuote))}`,
-    // A quoted empty field in a typed column is a missing value, not an invalid one.
-    ...(typed.length > 0 ? [`FORCE_NULL (${typed.join(', ')})`] : []),
-  ];
-  return `COPY ${qualifiedTable(dataset)} (${names.join(', ')}) FROM STDIN WITH (${options.join(', ')})`;
-}
-
 /**
  * Looks at the file in the way its format needs (a worker sniffs the sample). `label` names the
  * input in messages as the user gave it (`path` may be a spooled copy).
@@ -116,18 +104,6 @@ export async function prepareFile(piscina: Piscina, path: string, size: number, 
     // gzip inside gzip: the input was decompressed once already.
     case 'gzip': throw new SluiceError('SLUICE_ERR_FORMAT_UNSUPPORTED', `${label} is gzip-compressed twice: decompress it once first (gunzip)`);
   }
-}
-
-interface PipelineSetup {
-  fileId: number;
-  dataset: string;
-  chunkSize: number;
-  maxRowBytes: number;
-  columns: StagingColumn[];
-  /** Columns may widen (a table Sluice created; see stagingTableWidens). */
-  widens: boolean;
-  committed: Map<number, { byteStart: number; byteEnd: number }>;
-  gate: Promise<number | false>;
 }
 
 /**
@@ -168,6 +144,23 @@ export async function loadInput(context: LoadContext, path: string, request: Loa
   }
 }
 
+/** The file's size, or a failed summary's error when it cannot be read as a regular file. */
+async function statInput(input: ResolvedInput): Promise<{ size: number } | { error: { code: string; message: string } }> {
+  try {
+    const info = await stat(input.localPath);
+    if (!info.isFile()) throw new SluiceError('SLUICE_ERR_FILE_NOT_FOUND', `not a regular file: ${input.label}`);
+    return { size: info.size };
+  } catch (error) {
+    const plain = error instanceof SluiceError ? toPlainError(error) : { code: 'SLUICE_ERR_FILE_NOT_FOUND', message: `cannot read ${input.label}: ${(error as Error).message}` };
+    return { error: inUserTerms(plain, input) };
+  }
+}
+
+/**
+ * One local file, as a sequence of steps: stat; prepare (a worker sniffs) and hash at once; start
+ * reading and encoding under a reserved id while the hash is computed; claim the content; make the
+ * staging table; let the pipeline write (or run it again as a resume); complete; register.
+ */
 async function loadLocalFile(context: LoadContext, path: string, input: ResolvedInput, request: LoadRequest, started: number): Promise<FileSummary> {
   const { options } = context;
   const absolute = input.localPath;
@@ -175,98 +168,60 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
   const finish = (patch: Partial<FileSummary>): FileSummary => ({ ...blank, ...patch, ...request.summary, duration_ms: Math.round(performance.now() - started) });
   const phase = phaseLogger(options.log, basename(absolute), started);
 
-  let size: number;
-  try {
-    const info = await stat(absolute);
-    if (!info.isFile()) throw new SluiceError('SLUICE_ERR_FILE_NOT_FOUND', `not a regular file: ${input.label}`);
-    size = info.size;
-  } catch (error) {
-    const plain = error instanceof SluiceError ? toPlainError(error) : { code: 'SLUICE_ERR_FILE_NOT_FOUND', message: `cannot read ${input.label}: ${(error as Error).message}` };
-    return finish({ status: 'failed', error: inUserTerms(plain, input) });
-  }
-
+  const stated = await statInput(input);
+  if ('error' in stated) return finish({ status: 'failed', error: stated.error });
+  const { size } = stated;
   const preparation = settle(prepareFile(context.piscina, absolute, size, request.overrides, input.label));
   // A spooled file was hashed while it was written.
   const hashing = settle(input.sha256 !== undefined ? Promise.resolve(input.sha256) : sha256File(absolute));
   const requestedDataset = request.dataset !== undefined ? normaliseIdentifier(request.dataset, 'dataset') : datasetNameFor(basename(absolute));
   const control = await context.pool.connect();
-  let file: FileHandle | undefined;
-  /** The content this session holds while loading it (see tryHoldFile). */
+  let handle: FileHandle | undefined;
+  /** The content this session holds while loading it (see claimContent). */
   let held: string | undefined;
   try {
     const reservedId = await reserveFileId(control);
     const preparedOutcome = await preparation;
     phase('prepared');
-    file = await open(absolute, 'r');
-
-    const start = (setup: PipelineSetup, prepared: PreparedFile): Promise<PipelineResult> => {
-      const columnTypes = setup.columns.map((c) => c.type);
-      const columnNames = setup.columns.map((c) => c.name);
-      // A column widens when a value does not fit it, unless the user chose its type (--types) or
-      // the table is not one Sluice created.
-      const widenable = setup.columns.map((_, i) => setup.widens && prepared.columns[i]?.forced !== true);
-      return runPipeline({
-        piscina: context.piscina, writers: context.writers, file: file!, size, dataStart: prepared.dataStart, chunkSize: setup.chunkSize,
-        maxRowBytes: setup.maxRowBytes, slots: options.workers + options.queueBound, lastRowEnd: prepared.lastRowEnd, countLines: prepared.countLines,
-        lineTerminator: lineTerminatorFor(prepared.describe.line_ending, prepared.encoding),
-        encodeTask: prepared.encodeTask,
-        plan: { ...prepared.encodePlan({ fileId: setup.fileId, columnTypes, columnNames, invalidUtf8: options.invalidUtf8, widenable }), fileId: setup.fileId },
-        columnTypes, columnNames,
-        widenPlan: prepared.widenPlan === undefined ? undefined : (plan, types, nulls) => ({ ...prepared.widenPlan!(plan, types, nulls), fileId: setup.fileId }),
-        widenTable: (types) => widenTable(control, setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), options.log),
-        copySqlFor: (types) => copySqlFor(setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), prepared),
-        copyDelimiter: prepared.copyDelimiter, copyQuote: prepared.copyQuote,
-        committed: setup.committed, gate: setup.gate, onProgress: request.onProgress, phase,
-      });
-    };
+    handle = await open(absolute, 'r');
+    const openFile = (prepared: PreparedFile): OpenFile => ({ handle: handle!, size, prepared, control });
 
     // Start reading and encoding under the reserved id while the hash is computed.
     let openGate: (attempt: number | false) => void = () => undefined;
     let speculative: { pipeline: Promise<Settled<PipelineResult>>; columns: StagingColumn[]; widens: boolean } | undefined;
+    const dropSpeculative = async (): Promise<void> => {
+      openGate(false);
+      await speculative?.pipeline;
+      speculative = undefined;
+    };
     if (preparedOutcome.ok) {
       const columns = await plannedColumns(control, requestedDataset, preparedOutcome.value.columns.map((c) => ({ name: c.name, type: c.type })));
       const widens = await stagingTableWidens(control, requestedDataset);
       const gate = new Promise<number | false>((resolveGate) => { openGate = resolveGate; });
       const setup = { fileId: reservedId, dataset: requestedDataset, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, columns, widens, committed: new Map(), gate };
-      speculative = { pipeline: settle(start(setup, preparedOutcome.value)), columns, widens };
+      speculative = { pipeline: settle(startPipeline(context, request, setup, openFile(preparedOutcome.value), phase)), columns, widens };
     }
 
     const hashed = await hashing;
     phase('hashed');
     if (!hashed.ok) {
-      openGate(false);
-      await speculative?.pipeline;
+      await dropSpeculative();
       return finish({ status: 'failed', error: inUserTerms({ code: 'SLUICE_ERR_FILE_READ', message: `cannot read ${input.label}: ${(hashed.error as Error).message}` }, input) });
     }
     const sha256 = hashed.value;
-    const claimRequest = {
+    const claimed = await claimContent(control, {
       sha256, path: absolute, source: input.source, sizeBytes: size, dataset: requestedDataset, tableName: displayTable(requestedDataset),
       chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, force: request.force === true, newId: reservedId,
-    };
-    let claim = await claimFile(control, claimRequest);
-    if (claim.kind === 'load') {
-      if (!(await tryHoldFile(control, sha256))) {
-        // Another process is loading this content: step aside, wait for it, and claim again —
-        // it will have loaded the file (skip) or stopped part way (resume).
-        openGate(false);
-        await speculative?.pipeline;
-        speculative = undefined;
-        await yieldAttempt(control, claim.fileId, claim.attempt);
-        phase('waiting for another process loading the same content');
-        await waitHoldFile(control, sha256);
-        held = sha256;
-        claim = await claimFile(control, claimRequest);
-      } else {
-        held = sha256;
-      }
-    }
+    }, dropSpeculative, phase);
+    const { claim } = claimed;
+    held = claimed.held;
     phase('claimed');
     if (claim.kind === 'skip') {
-      openGate(false);
-      await speculative?.pipeline;
+      await dropSpeculative();
       return finish({ ...(claim.summary ?? blank), file: path, compression: input.compression, sha256, status: 'skipped', error: null });
     }
 
+    const describe = (patch: Partial<FileSummary>): FileSummary => finish({ file: path, sha256, dataset: claim.dataset, table: displayTable(claim.dataset), ...patch });
     try {
       if (!preparedOutcome.ok) throw preparedOutcome.error;
       const prepared = preparedOutcome.value;
@@ -282,46 +237,29 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
         outcome = await speculative!.pipeline;
       } else {
         // A resume (another id, chunks already committed) or a table that changed meanwhile.
-        openGate(false);
-        await speculative?.pipeline;
+        await dropSpeculative();
         const setup = {
           fileId: claim.fileId, dataset: claim.dataset, chunkSize: claim.chunkSize, maxRowBytes: claim.maxRowBytes, columns, widens, committed: claim.committed,
           gate: Promise.resolve(claim.attempt),
         };
-        outcome = await settle(start(setup, prepared));
+        outcome = await settle(startPipeline(context, request, setup, openFile(prepared), phase));
       }
       if (!outcome.ok) throw outcome.error;
       phase('all chunks committed');
-      const counts = { loaded: outcome.value.chunksLoaded, skipped: outcome.value.chunksSkipped };
-      // The table's types now: widened during this load (or an earlier attempt of it, or by another load meanwhile).
-      const finalColumns = await plannedColumns(control, claim.dataset, columns);
-      const firstDataLine = await prepared.firstDataLine(file);
-      const widened = await fileWidenings(control, claim.fileId, firstDataLine, finalColumns);
-      const summary = await completeFile(control, claim.fileId, claim.attempt, firstDataLine, counts, (totals, samples) => finish({
-        file: path, sha256, status: 'loaded', dataset: claim.dataset, table: displayTable(claim.dataset), format: prepared.format, encoding: prepared.encoding,
-        ...prepared.describe, rows: totals.rows, rejected: totals.rejected, widened,
-        columns: finalColumns.map((c, i) => {
-          const found = prepared.columns[i];
-          const sameType = found?.type === c.type;
-          return {
-            name: c.name, source: found?.source ?? '', type: postgresTypeName(c.type), confidence: found?.confidence ?? 1,
-            format: sameType ? found?.format ?? null : null, ...(sameType && found?.ambiguous === true ? { ambiguous: true } : {}),
-          };
-        }),
-        reject_samples: samples, chunks: { total: totals.chunks, loaded: counts.loaded, skipped: counts.skipped },
-      }), request.keepPreamble === true ? prepared.preamble : undefined);
+      const summary = await completeLoad(openFile(prepared), request, {
+        fileId: claim.fileId, attempt: claim.attempt, dataset: claim.dataset, columns, pipeline: outcome.value, describe,
+      });
       await registerStagingLoad(control, { fileId: claim.fileId, summary });
       return summary;
     } catch (error) {
-      openGate(false);
-      await speculative?.pipeline;
+      await dropSpeculative();
       // In the user's terms, in the summary and the ledger: never a spool path.
       const plain = inUserTerms(toPlainError(error), input);
       await failFile(control, claim.fileId, claim.attempt, plain, { loaded: 0, skipped: 0 }).catch(() => undefined);
-      return finish({ sha256, dataset: claim.dataset, table: displayTable(claim.dataset), status: 'failed', error: plain });
+      return describe({ status: 'failed', error: plain });
     }
   } finally {
-    await file?.close();
+    await handle?.close();
     if (held !== undefined) await releaseFile(control, held).catch(() => undefined);
     control.release();
   }

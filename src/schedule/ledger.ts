@@ -135,9 +135,15 @@ export interface FileTotals {
  * load counts what earlier attempts loaded too) and reject line numbers made absolute. `preamble`:
  * lines before the table to reject as PREAMBLE (see preamble-rejects.ts), counted in the totals.
  */
+/**
+ * Work over the whole load done in completeFile's transaction before the file is described (the
+ * stages' load finishers): its summary parts, and loaded rows it moved to the rejects.
+ */
+export type FinishLoad = (client: pg.ClientBase, totals: { rows: number; rejected: number }) => Promise<{ summary: Partial<FileSummary>; rejected: number }>;
+
 export async function completeFile(client: pg.ClientBase, fileId: number, attempt: number, firstDataLine: number,
   counts: { loaded: number; skipped: number }, describe: (totals: FileTotals, samples: FileSummary['reject_samples']) => FileSummary,
-  preamble: NonNullable<PreparedFile['preamble']> = []): Promise<FileSummary> {
+  preamble: NonNullable<PreparedFile['preamble']> = [], finishLoad?: FinishLoad): Promise<FileSummary> {
   await client.query('BEGIN');
   try {
     await writePreambleRejects(client, fileId, preamble);
@@ -148,8 +154,11 @@ export async function completeFile(client: pg.ClientBase, fileId: number, attemp
         WHERE r.file_id = $1 AND r.chunk_no = c.chunk_no AND r.line IS NULL`, [fileId, firstDataLine]);
     const totals = await client.query<{ rows: string; rejected: string; chunks: string }>(
       'SELECT coalesce(sum(rows), 0) AS rows, coalesce(sum(rejected), 0) AS rejected, count(*) AS chunks FROM ingest.chunks WHERE file_id = $1', [fileId]);
+    const rows = Number(totals.rows[0].rows);
+    const rejected = Number(totals.rows[0].rejected) + preamble.length;
+    const finished = finishLoad === undefined ? { summary: {}, rejected: 0 } : await finishLoad(client, { rows, rejected });
     const samples = await rejectSamples(client, fileId);
-    const summary = describe({ rows: Number(totals.rows[0].rows), rejected: Number(totals.rows[0].rejected) + preamble.length, chunks: Number(totals.rows[0].chunks) }, samples);
+    const summary = { ...describe({ rows: rows - finished.rejected, rejected: rejected + finished.rejected, chunks: Number(totals.rows[0].chunks) }, samples), ...finished.summary };
     await client.query(
       `UPDATE ingest.files SET status = 'loaded', rows = $2, rejected = $3, summary = $4, format = $5, encoding = $6, delimiter = $7,
               header = $8, columns = $9, finished_at = now() WHERE id = $1`,

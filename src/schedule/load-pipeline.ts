@@ -150,6 +150,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       rejects: encoded.rejectsOverflow !== undefined ? new Uint8Array(encoded.rejectsOverflow) : views.rejects.subarray(0, encoded.rejectsLength),
       copySql: options.copySqlFor(columnTypes), delimiter: options.copyDelimiter, quote: options.copyQuote,
       widened: widened.length > 0 ? JSON.stringify(widened) : null,
+      reports: encoded.reports !== undefined && Object.keys(encoded.reports).length > 0 ? JSON.stringify(encoded.reports) : null,
+      anomalies: encoded.anomalies,
       chunkLineOf: (offset) => 1 + (options.countLines === undefined
         ? countNewlines(input, offset - chunk.byteStart, LF)
         : options.countLines(input, 0, offset - chunk.byteStart)),

@@ -5,6 +5,7 @@ import { SluiceError } from '../errors.js';
 import { rejectRow } from '../formats/reject-row.js';
 import { NO_LIMITS, nextRowEnd } from '../formats/csv/row-boundary.js';
 import { csvDialect, LF } from '../formats/csv/dialect.js';
+import { ANOMALIES_COPY } from '../stages/anomaly-row.js';
 
 /**
  * One COPY connection. Each chunk lands exactly once, the way timescaledb-parallel-copy's
@@ -40,6 +41,10 @@ export interface CopyJob {
   chunkLineOf(offset: number): number;
   /** Columns widened for this chunk (JSON for ingest.chunks.widened), or null. */
   widened?: string | null;
+  /** The worker stages' findings for this chunk (JSON for ingest.chunks.reports), or null. */
+  reports?: string | null;
+  /** COPY text rows for ingest.anomalies. */
+  anomalies?: Uint8Array;
 }
 
 export type CopyOutcome = 'committed' | 'skipped';
@@ -126,15 +131,16 @@ export class CopyWriter {
   private async transaction(client: pg.Client, job: CopyJob): Promise<CopyOutcome> {
     await client.query('BEGIN');
     const claimed = await client.query(
-      `INSERT INTO ingest.chunks (file_id, chunk_no, byte_start, byte_end, rows, rejected, lines, attempt, widened)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (file_id, chunk_no) DO NOTHING RETURNING chunk_no`,
-      [job.fileId, job.chunkNo, job.byteStart, job.byteEnd, job.rows, job.rejected, job.lines, job.attempt, job.widened ?? null]);
+      `INSERT INTO ingest.chunks (file_id, chunk_no, byte_start, byte_end, rows, rejected, lines, attempt, widened, reports)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (file_id, chunk_no) DO NOTHING RETURNING chunk_no`,
+      [job.fileId, job.chunkNo, job.byteStart, job.byteEnd, job.rows, job.rejected, job.lines, job.attempt, job.widened ?? null, job.reports ?? null]);
     if (claimed.rowCount === 0) {
       await client.query('ROLLBACK');
       return 'skipped';
     }
     if (job.data.length > 0) await copyIn(client, job.copySql, job.data);
     if (job.rejects.length > 0) await copyIn(client, REJECTS_COPY, job.rejects);
+    if (job.anomalies !== undefined && job.anomalies.length > 0) await copyIn(client, ANOMALIES_COPY, job.anomalies);
     await client.query('COMMIT');
     return 'committed';
   }

@@ -45,6 +45,11 @@ export function stageSpec(name: StageName): StageSpec<unknown, unknown> | undefi
   return SPECS.get(name);
 }
 
+/** The registered stages in the order they run. */
+export function stageSpecs(): StageSpec<unknown, unknown>[] {
+  return STAGE_ORDER.flatMap((name) => SPECS.get(name) ?? []);
+}
+
 export type ChunkReports = Partial<Record<StageName, unknown>>;
 
 export interface ChunkOutput {

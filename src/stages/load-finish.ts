@@ -32,9 +32,15 @@ export interface FinishedLoad {
   summary: Partial<FileSummary>;
 }
 
+export interface FinisherResult {
+  summary: Partial<FileSummary>;
+  /** Loaded rows this finisher moved from the table to ingest.rejects (a duplicate under a unique rule). */
+  rejected?: number;
+}
+
 export interface LoadFinisher {
   readonly name: string;
-  finish(load: FinishedLoad): Promise<Partial<FileSummary>>;
+  finish(load: FinishedLoad): Promise<FinisherResult>;
 }
 
 const FINISHERS: LoadFinisher[] = [];
@@ -45,6 +51,24 @@ export function registerFinisher(finisher: LoadFinisher): void {
 
 export function loadFinishers(): readonly LoadFinisher[] {
   return FINISHERS;
+}
+
+/**
+ * Runs every finisher in order in the completing transaction; each sees the rows and summary
+ * parts of those before it. Returns the summary parts and the rows moved to the rejects.
+ */
+export async function runLoadFinishers(load: Omit<FinishedLoad, 'reports' | 'summary'>): Promise<{ summary: Partial<FileSummary>; rejected: number }> {
+  const reports = await readFoldedReports(load.client, load.fileId);
+  let summary: Partial<FileSummary> = {};
+  let rows = load.rows;
+  let rejected = 0;
+  for (const finisher of FINISHERS) {
+    const result = await finisher.finish({ ...load, reports, rows, rejected: load.rejected + rejected, summary });
+    summary = { ...summary, ...result.summary };
+    rows -= result.rejected ?? 0;
+    rejected += result.rejected ?? 0;
+  }
+  return { summary, rejected };
 }
 
 /** Folds the chunk reports of a file as ingest.chunks holds them, in chunk order. */

@@ -41,6 +41,16 @@ export interface StageColumn {
   type: import('../schema/column-type.js').ColumnTypeCode;
 }
 
+/** What the main thread knows of a file when it plans its stages. */
+export interface StageLoad {
+  dataset: string;
+  datasetConfig: import('../configuration/config-schema.js').DatasetConfig | undefined;
+  /** The columns as the parser fills the batch. */
+  columns: readonly StageColumn[];
+  /** Sampled values per column as written in the file (null for empty), when the format keeps a sample. */
+  sampleValues: ReadonlyArray<ReadonlyArray<string | null>> | undefined;
+}
+
 export interface StageSpec<Options, Report> {
   readonly name: StageName;
   readonly description: string;
@@ -49,6 +59,11 @@ export interface StageSpec<Options, Report> {
   create(options: Options, columns: readonly StageColumn[]): Stage<Report>;
   /** The batch's columns when this stage is done, for the stages after it (default: unchanged); the transform stage renames, retypes and adds. */
   columnsAfter?(options: Options, columns: readonly StageColumn[]): readonly StageColumn[];
+  /**
+   * Main thread, once per load: this stage's options for the file (from its dataset's
+   * configuration and the sniffed sample), or undefined when the stage does not run for it.
+   */
+  planFor?(load: StageLoad): Options | undefined;
   /** Folds two chunk reports (a before b); associative, so the main thread can fold in chunk order. */
   merge(a: Report, b: Report): Report;
 }

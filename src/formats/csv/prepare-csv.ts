@@ -48,6 +48,7 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
     countLines: (bytes, from, to) => countUnits(bufferView(bytes, from, to), newline, units),
     encodeTask: 'encode',
     preamble: sniff.preamble,
+    sampleValues: sniff.sampleValues,
     encodePlan: (load) => ({
       dialect: sniff.dialect,
       encoding: sniff.encoding,

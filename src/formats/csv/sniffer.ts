@@ -73,7 +73,16 @@ export interface CsvSniffResult {
   trailingDelimiter: boolean;
   /** Line ends a quoted field may hold before its record counts as broken (row-boundary.ts). */
   maxQuotedLines: number;
+  /**
+   * Values of sampled data rows, per column (at most SAMPLE_VALUE_ROWS rows, from the head and the
+   * spots later in the file; null for an empty field): what the stages' baselines are computed
+   * from on the main thread (value anomalies, transformed types).
+   */
+  sampleValues: (string | null)[][];
 }
+
+/** Sampled rows whose values are kept for the stages (half from the head, the rest from the spots). */
+export const SAMPLE_VALUE_ROWS = 4000;
 
 /** A line before the table, as the sample holds it. */
 export interface PreambleLine {
@@ -541,7 +550,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     return {
       encoding: 'utf-8', bom, dialect, lineEnding, header: overrides.header ?? true, delimiterConfidence: 0, headerConfidence: 0,
       quoteConfidence: 0, escapeConfidence: 0, commentConfidence, dataStart: head.length, columns: [], sampledRecords: 0,
-      preambleLines: 0, preamble: [], padMissing: false, trailingDelimiter: false, maxQuotedLines: DEFAULT_MAX_QUOTED_LINES,
+      preambleLines: 0, preamble: [], padMissing: false, trailingDelimiter: false, maxQuotedLines: DEFAULT_MAX_QUOTED_LINES, sampleValues: [],
     };
   }
   const shape = shapeTable(head, from, allRecords, choice.reading.location, dialect, overrides);
@@ -560,12 +569,21 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   // Types of the rows after the first, including the spots later in the file — read as byte
   // ranges: thousands of records, so no strings are built for them.
   const rest = new ColumnTypeAccumulator(columnCount, candidates);
+  const sampleValues: (string | null)[][] = Array.from({ length: columnCount }, () => []);
+  const keepValues = (bytes: Uint8Array, record: RecordSpan, limit: number): void => {
+    if (sampleValues.length === 0 || sampleValues[0].length >= limit) return;
+    const values = parseRecord(bytes, record.start, record.end, dialect);
+    for (let c = 0; c < columnCount; c++) sampleValues[c].push(values[c] === undefined || values[c] === '' ? null : values[c]);
+  };
   // A record holding a NUL byte is a NUL_BYTE reject, not a row: its values must not steer the types.
   const holdsNul = (bytes: Uint8Array, record: RecordSpan): boolean => bytes.subarray(record.start, record.end).indexOf(0) !== -1;
   const headHasNul = head.indexOf(0) !== -1;
   for (let r = 1; r < records.length; r++) {
     if (headHasNul && holdsNul(head, records[r])) continue;
-    if (fitsRow(fieldRanges(head, records[r].start, records[r].end, dialect, ranges))) rest.addRecord(head, ranges, dialect.quote);
+    if (fitsRow(fieldRanges(head, records[r].start, records[r].end, dialect, ranges))) {
+      rest.addRecord(head, ranges, dialect.quote);
+      keepValues(head, records[r], SAMPLE_VALUE_ROWS / 2);
+    }
   }
   for (let k = 0; k < sample.spots.length; k++) {
     const spot = sample.spots[k];
@@ -575,7 +593,10 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     const spotHasNul = spot.indexOf(0) !== -1;
     for (const record of dataRecords(spot, firstNewline + 1, dialect, MAX_SNIFF_RECORDS, !endsFile)) {
       if (spotHasNul && holdsNul(spot, record)) continue;
-      if (fitsRow(fieldRanges(spot, record.start, record.end, dialect, ranges))) rest.addRecord(spot, ranges, dialect.quote);
+      if (fitsRow(fieldRanges(spot, record.start, record.end, dialect, ranges))) {
+        rest.addRecord(spot, ranges, dialect.quote);
+        keepValues(spot, record, SAMPLE_VALUE_ROWS);
+      }
     }
   }
   const restTypes = rest.result();
@@ -592,7 +613,10 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     names = columnNamesFor(sources);
   } else {
     // The first row is data: fold it into the types.
-    if (fitsRow(fieldRanges(head, records[0].start, records[0].end, dialect, ranges))) rest.addRecord(head, ranges, dialect.quote);
+    if (fitsRow(fieldRanges(head, records[0].start, records[0].end, dialect, ranges))) {
+      rest.addRecord(head, ranges, dialect.quote);
+      keepValues(head, records[0], SAMPLE_VALUE_ROWS);
+    }
     sources = Array.from({ length: columnCount }, () => '');
     names = columnNamesFor(sources);
   }
@@ -616,6 +640,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     padMissing: header && padMissing,
     trailingDelimiter,
     maxQuotedLines: maxQuotedLinesFor(head, records, newline),
+    sampleValues,
   };
 }
 

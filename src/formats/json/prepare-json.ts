@@ -62,6 +62,7 @@ export async function prepareJson(
     columns: columns.map(({ name, source, type, confidence }) => ({ name, source, type, confidence })),
     lastRowEnd: lastRowEndFor(layout),
     encodeTask: 'encodeJson',
+    sampleValues: columns.map((c) => c.samples),
     encodePlan: (load) => {
       counters = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
       return { layout, schemaKey, paths, dataEnd, counters, ...load };

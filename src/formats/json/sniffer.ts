@@ -38,7 +38,12 @@ export interface JsonSniffColumn {
   path: string[];
   type: ColumnTypeCode;
   confidence: number;
+  /** Sampled scalar values of the column as text (at most SAMPLE_VALUES; JSON null and missing keys left out). */
+  samples: string[];
 }
+
+/** Values kept per column for the stages' baselines (see PreparedFile.sampleValues). */
+const SAMPLE_VALUES = 4000;
 
 export interface JsonSniffResult {
   columns: JsonSniffColumn[];
@@ -63,6 +68,7 @@ class PathNode {
   /** Candidate bits 1 << ColumnType still possible for numbers, and for strings. */
   numberTypes = NUMBER_TYPES.reduce((mask, t) => mask | (1 << t), 0);
   stringTypes = STRING_TYPES.reduce((mask, t) => mask | (1 << t), 0);
+  readonly samples: string[] = [];
 
   constructor(readonly path: string[]) {}
 }
@@ -171,6 +177,9 @@ class SampleVisitor implements RecordVisitor {
     node.kinds |= 1 << kind;
     if (kind === JsonKind.null) return;
     node.nonNull++;
+    const keep = node.samples.length < SAMPLE_VALUES;
+    if (keep && (kind === JsonKind.number || kind === JsonKind.bool)) node.samples.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'));
+    if (keep && kind === JsonKind.string) node.samples.push(this.decode(bytes, start + 1, end - 1).toString('utf8'));
     if (kind === JsonKind.number) {
       for (const type of NUMBER_TYPES) if ((node.numberTypes & (1 << type)) !== 0 && !fitsType(type, bytes, start, end)) node.numberTypes &= ~(1 << type);
     } else if (kind === JsonKind.string && node.stringTypes !== 0 && end - start > 2) {
@@ -237,7 +246,7 @@ export function sniffJson(input: JsonSniffInput, maxDepth?: number): JsonSniffRe
   const names = columnNamesFor(leaves.map((leaf) => leaf.path.join('_')));
   return {
     columns: leaves.map((leaf, i) => ({
-      name: names[i], source: leaf.path.join('.'), path: leaf.path, type: leafType(leaf), confidence: Math.min(1, leaf.nonNull / 100),
+      name: names[i], source: leaf.path.join('.'), path: leaf.path, type: leafType(leaf), confidence: Math.min(1, leaf.nonNull / 100), samples: leaf.samples,
     })),
     records: visitor.records,
     broken: visitor.brokenRecords,

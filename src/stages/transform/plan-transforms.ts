@@ -32,8 +32,8 @@ export interface TransformPlan {
 const PLAIN_CANDIDATES = candidatesFor({}, false).filter((c) => c.format === ValueFormat.plain);
 
 /**
- * `columns`: as sniffed (names, types); `sample`: sampled rows as text per sniffed column (null:
- * NULL). Throws SLUICE_ERR_CONFIG_INVALID when a step names a column the file does not have, or an
+ * `columns`: as sniffed (names, types); `sample`: sampled values per sniffed column, rows aligned
+ * across columns (null: NULL), as the CSV sniffer keeps them. Throws SLUICE_ERR_CONFIG_INVALID when a step names a column the file does not have, or an
  * expression does not fit the columns' types.
  */
 export function planTransforms(columns: readonly StageColumn[], steps: readonly TransformStepConfig[],
@@ -44,14 +44,15 @@ export function planTransforms(columns: readonly StageColumn[], steps: readonly 
 
   const batch = new ColumnBatch();
   batch.reset(new Uint8Array(0), 0, 0, parserColumns);
-  sample.forEach((values, r) => {
+  const rows = Math.max(0, ...sample.map((values) => values.length));
+  for (let r = 0; r < rows; r++) {
     const row = batch.addRow(r, r + 1, 0, 0);
     parserColumns.forEach((_, c) => {
-      const value = values[c] ?? null;
+      const value = sample[c]?.[r] ?? null;
       if (value === null) batch.setNull(batch.columns[c], row);
       else batch.appendString(batch.columns[c], row, value);
     });
-  });
+  }
   const context = { fileId: 0, chunkNo: 0, rejects: new ByteSink(new Uint8Array(0)) };
   const types: Record<string, ReturnType<typeof columnTypeName>> = {};
   const program = compileTransforms(parserColumns, steps, ({ index, name }, natural) => {

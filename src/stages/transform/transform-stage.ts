@@ -4,6 +4,7 @@ import type { TransformStepConfig } from '../../configuration/config-schema.js';
 import { ColumnType, type ColumnTypeName } from '../../schema/column-type.js';
 import { registerStage } from '../chunk-stages.js';
 import type { Stage, StageColumn, StageContext, StageSpec } from '../stage.js';
+import { planTransforms } from './plan-transforms.js';
 import { compileTransforms, type TransformProgram } from './transform-program.js';
 
 /**
@@ -65,6 +66,10 @@ export const transformStage: StageSpec<TransformOptions, TransformReport> = {
   options: transformOptions,
   create: (options, columns) => new TransformStage(transformProgram(options, columns)),
   columnsAfter: (options, columns) => transformProgram(options, columns).columns,
+  planFor: (load) => {
+    const steps = load.datasetConfig?.transforms ?? [];
+    return steps.length === 0 ? undefined : planTransforms(load.columns, steps, load.sampleValues).options;
+  },
   merge: (a, b) => ({ rejected: a.rejected + b.rejected }),
 };
 

@@ -13,8 +13,8 @@ import type { ValidateReport } from './validate-stage.js';
  *
  * - unique: rows whose value appeared before — by (_file, _offset), within this load (scope load)
  *   or in the whole table (scope table) — are this file's duplicates. Severity error moves them
- *   from staging to ingest.rejects as RULE:<name> and moves their count from the chunks' rows to
- *   their rejected, so the file's totals (summed from ingest.chunks) stay true; warn counts them.
+ *   from staging to ingest.rejects as RULE:<name> (the finisher's `rejected`, which completeFile
+ *   moves from the file's rows to its rejected); warn counts them.
  *   Rows of other files are never touched. NULLs are not duplicates (SQL's UNIQUE).
  * - freshness: the newest value of the column in this load is no older than the duration at load
  *   time (a load with no value at all is not fresh). rows: the rows this load kept are within the
@@ -63,12 +63,7 @@ async function checkUnique(load: FinishedLoad, rule: RuleConfig): Promise<number
                || CASE WHEN m._sluice_first_file = $1 THEN '' ELSE ' of file ' || m._sluice_first_file END || ')',
              m.raw
         FROM moved m LEFT JOIN ingest.chunks c ON c.file_id = $1 AND m._offset >= c.byte_start AND m._offset < c.byte_end
-      RETURNING chunk_no),
-    counted AS (
-      UPDATE ingest.chunks c SET rows = c.rows - r.n, rejected = c.rejected + r.n
-        FROM (SELECT chunk_no, count(*)::integer AS n FROM rejected GROUP BY chunk_no) r
-       WHERE c.file_id = $1 AND c.chunk_no = r.chunk_no
-      RETURNING r.n)
+      RETURNING chunk_no)
     SELECT (SELECT count(*) FROM rejected) AS n`, [load.fileId, `RULE:${rule.name}`, `column ${rule.column}: `]);
   return Number(moved.rows[0].n);
 }
@@ -91,15 +86,15 @@ export const loadRules: LoadFinisher = {
   name: 'validate',
   async finish(load) {
     const rules = load.datasetConfig?.rules ?? [];
-    if (rules.length === 0) return {};
+    if (rules.length === 0) return { summary: {} };
     // A rule on a column the table does not have fails here rather than as SQL.
     bindRules(rules.filter((r) => LOAD_RULE_KINDS.has(r.kind)), load.columns);
     const found = new Map<string, SummaryValidation>();
     for (const rowEntry of (load.reports.validate as ValidateReport | undefined) ?? []) found.set(rowEntry.rule, rowEntry);
-    let kept = load.rows;
+    let moved = 0;
     for (const rule of rules.filter((r) => r.kind === 'unique')) {
       const failed = await checkUnique(load, rule);
-      if (rule.severity === 'error') kept -= failed;
+      if (rule.severity === 'error') moved += failed;
       found.set(rule.name, entry(rule, failed));
     }
     for (const rule of rules.filter((r) => r.kind === 'freshness')) {
@@ -109,6 +104,7 @@ export const loadRules: LoadFinisher = {
       }
       found.set(rule.name, entry(rule, failed));
     }
+    const kept = load.rows - moved;
     for (const rule of rules.filter((r) => r.kind === 'rows')) {
       const { min, max } = rule.rows!;
       const failed = (min !== undefined && kept < min) || (max !== undefined && kept > max) ? 1 : 0;
@@ -116,7 +112,7 @@ export const loadRules: LoadFinisher = {
       found.set(rule.name, entry(rule, failed));
     }
     const validation = rules.flatMap((rule) => found.get(rule.name) ?? []);
-    return { validation };
+    return { summary: { validation }, rejected: moved };
   },
 };
 

@@ -5,6 +5,7 @@ import type { SummaryValidation } from '../../summary.js';
 import { rejectBatchRow } from '../batch-reject.js';
 import { registerStage } from '../chunk-stages.js';
 import type { Stage, StageColumn, StageContext, StageSpec } from '../stage.js';
+import { planTransforms } from '../transform/plan-transforms.js';
 import { type BoundRule, bindRules } from './row-rules.js';
 
 /**
@@ -66,6 +67,14 @@ export const validateStage: StageSpec<ValidateOptions, ValidateReport> = {
   description: 'not_null, range, regex, in, length and check rules per row: error rejects the row as RULE:<name>, warn counts it',
   options: validateOptions,
   create: (options, columns: readonly StageColumn[]) => new ValidateStage(bindRules(options.rules, columns)),
+  planFor: (load) => {
+    const rules = load.datasetConfig?.rules ?? [];
+    if (rules.length === 0) return undefined;
+    // Rules name the columns the transforms leave: a rule on a column that is not there fails here, at start.
+    const steps = load.datasetConfig?.transforms ?? [];
+    const columns = steps.length === 0 ? load.columns : planTransforms(load.columns, steps, load.sampleValues).batchColumns;
+    return bindRules(rules, columns).length === 0 ? undefined : { rules };
+  },
   merge: (a, b) => a.map((entry, k) => {
     if (b[k]?.rule !== entry.rule) throw new RangeError(`validate reports of different rules: ${entry.rule} and ${b[k]?.rule}`);
     return { ...entry, failed: entry.failed + b[k].failed };

@@ -173,11 +173,8 @@ describe('transform stage', () => {
 
 describe('planTransforms', () => {
   const sniffed: StageColumn[] = [{ name: 'id', type: ColumnType.int }, text('active'), text('amount'), text('note'), { name: 'qty', type: ColumnType.int }];
-  const sample = [
-    ['1', 'yes', ' 12 ', 'x', '3'],
-    ['2', 'no', '7', 'y', '4'],
-    ['3', 'yes', null, 'z', '5'],
-  ];
+  /** Per column, rows aligned (as the CSV sniffer keeps its sample). */
+  const sample = [['1', '2', '3'], ['yes', 'no', 'yes'], [' 12 ', '7', null], ['x', 'y', 'z'], ['3', '4', '5']];
   const steps = stepsOf([
     { column: 'active', booleans: { true: ['yes'], false: ['no'] } },
     { column: 'amount', trim: true },
@@ -206,12 +203,12 @@ describe('planTransforms', () => {
   });
 
   test('a changed column with no value in the sample keeps its sniffed type', () => {
-    const plan = planTransforms([{ name: 'n', type: ColumnType.int }, text('t')], stepsOf([{ column: ['n', 't'], trim: true }]), [[null, null]]);
+    const plan = planTransforms([{ name: 'n', type: ColumnType.int }, text('t')], stepsOf([{ column: ['n', 't'], trim: true }]), [[null], [null]]);
     assert.deepEqual(plan.tableColumns.map((c) => c.type), [ColumnType.int, ColumnType.text]);
   });
 
   test('a value a trim makes fit is typed; one that fits no type keeps the column text', () => {
-    const plan = planTransforms([text('d'), text('e')], stepsOf([{ column: ['d', 'e'], trim: true }]), [[' 2024-01-02 ', ' a '], ['2024-02-29', ' 1 ']]);
+    const plan = planTransforms([text('d'), text('e')], stepsOf([{ column: ['d', 'e'], trim: true }]), [[' 2024-01-02 ', '2024-02-29'], [' a ', ' 1 ']]);
     assert.deepEqual(plan.tableColumns.map((c) => c.type), [ColumnType.date, ColumnType.text]);
   });
 });

@@ -1,0 +1,45 @@
+import type { PreparedFile } from '../formats/prepared-file.js';
+import { postgresTypeName } from '../schema/column-type.js';
+import { plannedColumns, qualifiedTable, type StagingColumn } from '../sink/staging-table.js';
+import { runLoadFinishers } from '../stages/load-finish.js';
+import type { FileSummary } from '../summary.js';
+import type { OpenFile } from './start-pipeline.js';
+import type { LoadRequest } from './file-loader.js';
+import { fileWidenings } from './file-widenings.js';
+import { completeFile } from './ledger.js';
+import type { PipelineResult } from './load-pipeline.js';
+
+/** The summary's columns: the table's as loaded, with what the sniffer found where the type is still its own. */
+function summaryColumns(finalColumns: readonly StagingColumn[], prepared: PreparedFile): FileSummary['columns'] {
+  return finalColumns.map((c, i) => {
+    const found = prepared.columns[i];
+    const sameType = found?.type === c.type;
+    return {
+      name: c.name, source: found?.source ?? '', type: postgresTypeName(c.type), confidence: found?.confidence ?? 1,
+      format: sameType ? found?.format ?? null : null, ...(sameType && found?.ambiguous === true ? { ambiguous: true } : {}),
+    };
+  });
+}
+
+/**
+ * After the last chunk: the file's widenings and absolute reject lines, the stages' work over the
+ * whole load (load finishers), the summary, and the ledger row marked loaded — one transaction
+ * (ledger.ts completeFile).
+ */
+export async function completeLoad(file: OpenFile, request: LoadRequest, load: {
+  fileId: number; attempt: number; dataset: string; columns: StagingColumn[]; pipeline: PipelineResult; describe: (patch: Partial<FileSummary>) => FileSummary;
+}): Promise<FileSummary> {
+  const { control, prepared } = file;
+  const counts = { loaded: load.pipeline.chunksLoaded, skipped: load.pipeline.chunksSkipped };
+  // The table's types now: widened during this load (or an earlier attempt of it, or by another load meanwhile).
+  const finalColumns = await plannedColumns(control, load.dataset, load.columns);
+  const firstDataLine = await prepared.firstDataLine(file.handle);
+  const widened = await fileWidenings(control, load.fileId, firstDataLine, finalColumns);
+  return completeFile(control, load.fileId, load.attempt, firstDataLine, counts, (totals, samples) => load.describe({
+    status: 'loaded', format: prepared.format, encoding: prepared.encoding, ...prepared.describe, rows: totals.rows, rejected: totals.rejected, widened,
+    columns: summaryColumns(finalColumns, prepared),
+    reject_samples: samples, chunks: { total: totals.chunks, loaded: counts.loaded, skipped: counts.skipped },
+  }), request.keepPreamble === true ? prepared.preamble : undefined, (client, totals) => runLoadFinishers({
+    client, fileId: load.fileId, dataset: load.dataset, table: qualifiedTable(load.dataset), columns: finalColumns, ...totals, datasetConfig: request.datasetConfig,
+  }));
+}
