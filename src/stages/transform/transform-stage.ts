@@ -3,6 +3,7 @@ import type { ColumnBatch } from '../../batch/column-batch.js';
 import type { TransformStepConfig } from '../../configuration/config-schema.js';
 import { ColumnType, type ColumnTypeName } from '../../schema/column-type.js';
 import { registerStage } from '../chunk-stages.js';
+import { inDataset } from '../dataset-config-error.js';
 import type { Stage, StageColumn, StageContext, StageSpec } from '../stage.js';
 import { planTransforms } from './plan-transforms.js';
 import { compileTransforms, type TransformProgram } from './transform-program.js';
@@ -68,7 +69,7 @@ export const transformStage: StageSpec<TransformOptions, TransformReport> = {
   columnsAfter: (options, columns) => transformProgram(options, columns).columns,
   planFor: (load) => {
     const steps = load.datasetConfig?.transforms ?? [];
-    return steps.length === 0 ? undefined : planTransforms(load.columns, steps, load.sampleValues).options;
+    return steps.length === 0 ? undefined : inDataset(load.dataset, () => planTransforms(load.columns, steps, load.sampleValues).options);
   },
   merge: (a, b) => ({ rejected: a.rejected + b.rejected }),
 };

@@ -29,7 +29,7 @@ export interface BoundRule {
 }
 
 function ruleError(rule: RuleConfig, message: string): never {
-  throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `rules ${rule.name}: ${message}`);
+  throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `rules: rule ${rule.name} (${rule.kind}): ${message}`);
 }
 
 const NUMERIC_TYPES: ReadonlySet<ColumnTypeCode> = new Set([ColumnType.int, ColumnType.bigint, ColumnType.float, ColumnType.numeric]);

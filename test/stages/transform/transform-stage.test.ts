@@ -212,3 +212,26 @@ describe('planTransforms', () => {
     assert.deepEqual(plan.tableColumns.map((c) => c.type), [ColumnType.date, ColumnType.text]);
   });
 });
+
+describe('transform stage planFor', () => {
+  const load = (transforms: unknown[] | undefined) => ({
+    dataset: 'orders', datasetConfig: validateConfig({ datasets: { orders: transforms === undefined ? {} : { transforms } } }).datasets.orders,
+    columns: [text('a'), { name: 'n', type: ColumnType.int }], sampleValues: [[' x ', 'Y'], ['1', '2']],
+  });
+
+  test('runs only when the dataset has transforms, with the types its sample gives', () => {
+    assert.equal(transformStage.planFor!(load(undefined)), undefined);
+    assert.equal(transformStage.planFor!(load([])), undefined);
+    const options = transformStage.planFor!(load([{ column: 'n', scale: 2 }, { column: 'a', trim: true }]));
+    assert.deepEqual(options?.types, { n: 'float', a: 'text' });
+  });
+
+  test('a step on a column the file does not have is a configuration error from the dataset\'s key', () => {
+    assert.throws(() => transformStage.planFor!(load([{ column: 'missing', trim: true }])), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'SLUICE_ERR_CONFIG_INVALID');
+      assert.match(error.message, /^datasets\.orders\.transforms\[0\]\.column: no column "missing" \(columns: a, n\)$/);
+      return true;
+    });
+  });
+});
+

@@ -146,3 +146,26 @@ describe('validate stage', () => {
     assert.deepEqual(kept(batch), [1]);
   });
 });
+
+describe('validate stage planFor', () => {
+  const load = (rules: unknown[], transforms?: unknown[]) => ({
+    dataset: 'orders', datasetConfig: validateConfig({ datasets: { orders: { rules, ...(transforms === undefined ? {} : { transforms }) } } }).datasets.orders,
+    columns: [{ name: 'id', type: ColumnType.int }, { name: 'name', type: ColumnType.text }], sampleValues: undefined,
+  });
+
+  test('runs when the dataset has row rules; whole-load rules alone are for the finisher', () => {
+    assert.equal(validateStage.planFor!(load([])), undefined);
+    assert.equal(validateStage.planFor!(load([{ column: 'id', unique: true }, { rows: { min: 1 } }])), undefined);
+    assert.equal(validateStage.planFor!(load([{ column: 'id', not_null: true }]))?.rules.length, 1);
+  });
+
+  test('rules name the columns the transforms leave', () => {
+    assert.equal(validateStage.planFor!(load([{ column: 'full_name', not_null: true }], [{ rename: { name: 'full_name' } }]))?.rules.length, 1);
+    assert.throws(() => validateStage.planFor!(load([{ column: 'name', not_null: true }], [{ drop: ['name'] }])), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'SLUICE_ERR_CONFIG_INVALID');
+      assert.match(error.message, /^datasets\.orders\.rules: rule name_not_null \(not_null\): no column "name"/);
+      return true;
+    });
+  });
+});
+
