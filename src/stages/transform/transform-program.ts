@@ -8,6 +8,7 @@ import { isNullToken } from '../../schema/value-format.js';
 import { rejectBatchRow, shownValue } from '../batch-reject.js';
 import type { StageColumn, StageContext } from '../stage.js';
 import { ByteLookup } from './byte-lookup.js';
+import { numberFromBytes } from './decimal-bytes.js';
 import { kindOfType, readValue, textOfValue, typeOfKind } from './expression-values.js';
 
 /**
@@ -307,7 +308,7 @@ function scaleValues(index: number, scale: number, offset: number): Operation {
         const end = column.ends[r];
         // Not a number: left as it is, and refused as a CAST when the column takes its type.
         if (!isFloat8(batch.bytes, start, end)) return;
-        const value = Number(Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset + start, end - start).toString('latin1'));
+        const value = numberFromBytes(batch.bytes, start, end);
         batch.appendString(column, r, String(value * scale + offset));
       });
     },

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { RuleConfig } from '../../configuration/config-schema.js';
 import { SluiceError } from '../../errors.js';
 import type { SummaryValidation } from '../../summary.js';
+import { inDataset } from '../dataset-config-error.js';
 import { type FinishedLoad, type LoadFinisher, registerFinisher } from '../load-finish.js';
 import { bindRules } from './row-rules.js';
 import type { ValidateReport } from './validate-stage.js';
@@ -88,7 +89,7 @@ export const loadRules: LoadFinisher = {
     const rules = load.datasetConfig?.rules ?? [];
     if (rules.length === 0) return { summary: {} };
     // A rule on a column the table does not have fails here rather than as SQL.
-    bindRules(rules.filter((r) => LOAD_RULE_KINDS.has(r.kind)), load.columns);
+    inDataset(load.dataset, () => bindRules(rules.filter((r) => LOAD_RULE_KINDS.has(r.kind)), load.columns));
     const found = new Map<string, SummaryValidation>();
     for (const rowEntry of (load.reports.validate as ValidateReport | undefined) ?? []) found.set(rowEntry.rule, rowEntry);
     let moved = 0;

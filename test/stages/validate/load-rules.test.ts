@@ -148,6 +148,10 @@ describe('whole-load rules', () => {
   test('a whole-load rule on a column the table does not have fails as configuration', async () => {
     await client.query('DROP TABLE IF EXISTS staging.orders');
     const fileId = await loadedFile([1]);
-    await assert.rejects(finish(fileId, [{ column: 'nope', unique: true }], 1), { code: 'SLUICE_ERR_CONFIG_INVALID' });
+    await assert.rejects(finish(fileId, [{ column: 'nope', unique: true }], 1), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'SLUICE_ERR_CONFIG_INVALID');
+      assert.match(error.message, /^datasets\.orders\.rules: rule nope_unique \(unique\): no column "nope"/);
+      return true;
+    });
   });
 });
