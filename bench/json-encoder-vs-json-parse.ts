@@ -7,8 +7,10 @@
  *                          obvious design;
  *   (b) JSON.parse+CSV   — the obvious design whole: parse, check each value's type, write the
  *                          COPY CSV row as a string into a ByteSink;
- *   (c) encodeJsonChunk  — Sluice's worker hot path: scan, check, write COPY bytes from the input
- *                          (no object, no string per value; bigints keep their digits);
+ *   (c) parseJsonChunk + finishChunk — Sluice's worker hot path with no stages configured: scan,
+ *                          check, fill the ColumnBatch (spans of the input; no object, no string
+ *                          per value; bigints keep their digits), then write COPY CSV from it;
+ *   (c') parseJsonChunk  — the parse into the batch alone;
  *   (d) lastArrayRowEnd  — the planner's cut rule for arrays over the same records written as one
  *                          `[…]` array (string state and depth, a byte loop on the main thread).
  *                          NDJSON's rule is one memrchr from the end of the range: not worth a row.
@@ -18,10 +20,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
+import { ColumnBatch } from '../src/batch/column-batch.js';
 import { ByteSink } from '../src/formats/byte-sink.js';
-import { encodeJsonChunk, type JsonEncodePlan } from '../src/formats/json/chunk-encoder.js';
+import { COMMA, QUOTE } from '../src/formats/json/json-scanner.js';
+import { type JsonParsePlan, parseJsonChunk } from '../src/formats/json/parse-chunk.js';
 import { lastArrayRowEnd } from '../src/formats/json/row-boundary.js';
 import { ColumnType } from '../src/schema/column-type.js';
+import { finishChunk } from '../src/stages/chunk-stages.js';
 import { fitsType } from '../src/schema/value-checks.js';
 import { ndjsonVariant } from './ndjson-vs-psql-copy.js';
 import { envInteger, fmtInt, isMain, median } from './support.js';
@@ -78,7 +83,7 @@ export async function runJsonParserBench(options: { log?: (line: string) => void
   const array = Buffer.from(`[${lines.join(',\n')}]`, 'latin1');
   const out = new Uint8Array(bytes.length * 2);
   const rejects = new Uint8Array(1 << 16);
-  const plan: JsonEncodePlan = {
+  const plan: JsonParsePlan = {
     layout: 'ndjson', schemaKey: 'bench', paths: COLUMNS.map((c) => [c]), columnTypes: TYPES, columnNames: [...COLUMNS],
     fileId: 1, chunkNo: 0, baseOffset: 0, dataEnd: bytes.length, invalidUtf8: 'reject',
   };
@@ -88,18 +93,24 @@ export async function runJsonParserBench(options: { log?: (line: string) => void
     if (got !== rows) throw new Error(`${what}: ${got} rows, expected ${rows}`);
   };
   check('JSON.parse+CSV', parseAndWrite(lines, new ByteSink(out)));
-  const stats = encodeJsonChunk(bytes, 0, bytes.length, plan, new ByteSink(out), new ByteSink(rejects));
-  check('encodeJsonChunk', stats.rows);
+  const batch = new ColumnBatch();
+  const stagesPlan = { fileId: 1, chunkNo: 0, copyDelimiter: COMMA, copyQuote: QUOTE };
+  const parseAndEncode = (): number => {
+    parseJsonChunk(bytes, 0, bytes.length, plan, batch, new ByteSink(rejects));
+    return finishChunk(batch, stagesPlan, new ByteSink(out), new ByteSink(rejects)).rows;
+  };
+  check('parseJsonChunk + finishChunk', parseAndEncode());
 
-  const names = ['(a) JSON.parse per line', '(b) JSON.parse + checks + COPY CSV', '(c) encodeJsonChunk', '(d) lastArrayRowEnd'];
+  const names = ['(a) JSON.parse per line', '(b) JSON.parse + checks + COPY CSV', '(c) parseJsonChunk + finishChunk', "(c') parseJsonChunk", '(d) lastArrayRowEnd'];
   const perRound = new Map<string, number[]>(names.map((n) => [n, []]));
   let sink = 0;
   for (let round = 0; round < rounds; round++) {
     const bench = new Bench({ time: 1000, iterations: 5, warmupTime: 200, warmupIterations: 2, throws: true });
     bench.add(names[0], () => { for (const line of lines) sink += (JSON.parse(line) as { reading: number }).reading; });
     bench.add(names[1], () => { sink += parseAndWrite(lines, new ByteSink(out)); });
-    bench.add(names[2], () => { sink += encodeJsonChunk(bytes, 0, bytes.length, plan, new ByteSink(out), new ByteSink(rejects)).rows; });
-    bench.add(names[3], () => { sink += lastArrayRowEnd(array, 1, array.length - 1); });
+    bench.add(names[2], () => { sink += parseAndEncode(); });
+    bench.add(names[3], () => { sink += parseJsonChunk(bytes, 0, bytes.length, plan, batch, new ByteSink(rejects)).rows; });
+    bench.add(names[4], () => { sink += lastArrayRowEnd(array, 1, array.length - 1); });
     await bench.run();
     for (const task of bench.tasks) perRound.get(task.name)!.push(task.result!.latency.p50!);
   }
@@ -110,7 +121,7 @@ export async function runJsonParserBench(options: { log?: (line: string) => void
     return { name, medianMs: ms, mbPerSecond: size / 1e6 / (ms / 1000), rowsPerSecond: rows / (ms / 1000) };
   });
   log(`JSON hot path, one thread: ${fmtInt(rows)} NDJSON rows, ${(bytes.length / 1e6).toFixed(1)} MB in memory, ${rounds} rounds`);
-  for (const f of figures) log(`  ${f.name.padEnd(38)} ${f.medianMs.toFixed(1).padStart(8)} ms  ${f.mbPerSecond.toFixed(0).padStart(6)} MB/s  ${fmtInt(f.rowsPerSecond).padStart(12)} rows/s`);
+  for (const f of figures) log(`  ${f.name.padEnd(38)} ${f.medianMs.toFixed(1).padStart(8)} ms  ${f.mbPerSecond.toFixed(0).padStart(6)} MB/s  ${fmtInt(f.rowsPerSecond).padStart(12)} rows/s  ${fmtInt(1e9 / f.rowsPerSecond).padStart(6)} ns/row`);
   return figures;
 }
 

@@ -18,6 +18,8 @@ import type { FileSummary } from './summary.js';
 import { createWorkerPool } from './worker-pool.js';
 import { prepareFile } from './schedule/file-loader.js';
 import { findRejectedRows, formatRejectedRows } from './schedule/rejected-rows.js';
+import { formatStoredAnomalies, readStoredAnomalies } from './stages/detect/stored-anomalies.js';
+import { formatStoredProfile, readStoredProfile } from './stages/profile/stored-profile.js';
 import { isRemoteInput } from './sources/remote-file.js';
 import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 
@@ -26,6 +28,8 @@ const USAGE = `Usage:
   sluice bench                 run the benchmark suite (sluice load vs psql \\copy, parsers; needs psql and DATABASE_URL's server)
   sluice sniff <file> [--config FILE] [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
   sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
+  sluice profile <dataset> [--file PATH|ID] [--json]   the latest load's column profiles and quality scores (or that file's)
+  sluice anomalies <dataset> [--limit N] [--json]      the value anomalies found, newest load first (default limit 100)
 
 Inputs: local paths, http(s) URLs (downloaded first) and gzip files (.gz, decompressed first).
 
@@ -225,6 +229,43 @@ async function rejects(args: string[]): Promise<number> {
   }
 }
 
+async function withClient<T>(use: (client: import('pg').PoolClient) => Promise<T>): Promise<T> {
+  const database = await openDatabase(resolveOptions());
+  try {
+    const client = await database.pool.connect();
+    try {
+      return await use(client);
+    } finally {
+      client.release();
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+async function profileCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { file: { type: 'string' }, json: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw new UsageError('sluice profile needs exactly one dataset');
+  const profile = await withClient((client) => readStoredProfile(client, positionals[0], values.file));
+  if (profile === null) {
+    const which = values.file === undefined ? '' : ` from ${JSON.stringify(values.file)}`;
+    process.stderr.write(`sluice: no profiled load of dataset ${JSON.stringify(positionals[0])}${which} in the ledger\n`);
+    return 1;
+  }
+  process.stdout.write(values.json === true ? `${JSON.stringify(profile)}\n` : formatStoredProfile(profile));
+  return 0;
+}
+
+async function anomaliesCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { limit: { type: 'string' }, json: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw new UsageError('sluice anomalies needs exactly one dataset');
+  const limit = integerOption('limit', values.limit) ?? 100;
+  const found = await withClient((client) => readStoredAnomalies(client, positionals[0], limit));
+  if (values.json === true) process.stdout.write(found.rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  else process.stdout.write(formatStoredAnomalies(found));
+  return 0;
+}
+
 /** The benchmark suite of bench/ (what `make bench` runs), as a child process with this terminal. */
 function benchCommand(): Promise<number> {
   const suite = new URL('../bench/run-all.js', import.meta.url);
@@ -249,6 +290,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'load': return await load(rest);
       case 'sniff': return await sniff(rest);
       case 'rejects': return await rejects(rest);
+      case 'profile': return await profileCommand(rest);
+      case 'anomalies': return await anomaliesCommand(rest);
       case 'migrate': return await migrateCommand();
       case 'bench': return await benchCommand();
       case undefined: case '-h': case '--help': case 'help':

@@ -37,14 +37,27 @@ export interface FileSummary {
   /** The first few rejected rows: where and why. */
   reject_samples: { line: number | null; byte_offset: number; reason: RejectReason | string; detail: string }[];
   chunks: { total: number; loaded: number; skipped: number } | null;
-  /** Data-quality dimensions, each 0..1 (filled by the profiler). */
-  quality: null;
+  /** Data-quality dimensions, each 0..1 or null when nothing assessed it, and their weighted score (README, "Data quality"); null when the profile did not run. */
+  quality: QualitySummary | null;
+  /** Value anomalies found, per column checked (ingest.anomalies holds the rows); null when detection did not run. */
+  anomalies: Record<string, number> | null;
   /** Per validation rule, in the configuration's order: how many rows (or, for a per-load rule, loads) failed it. */
   validation?: SummaryValidation[];
   /** Time-series findings (filled by the time-series stage). */
   timeseries: null;
   duration_ms: number;
   error: { code: string; message: string } | null;
+}
+
+export interface QualitySummary {
+  completeness: number | null;
+  uniqueness: number | null;
+  validity: number | null;
+  consistency: number | null;
+  timeliness: number | null;
+  accuracy: number | null;
+  /** Weighted mean of the assessed dimensions (weights: configuration quality.weights); null when none was assessed. */
+  score: number | null;
 }
 
 export interface SummaryColumn {
@@ -83,6 +96,6 @@ export function emptySummary(file: string): FileSummary {
   return {
     file, sha256: null, status: 'failed', dataset: null, table: null, format: null, sheet: null, compression: null, encoding: null, delimiter: null,
     quote: null, line_ending: null, header: null, rows: 0, rejected: 0, columns: [], confidence: null, reject_samples: [],
-    chunks: null, quality: null, timeseries: null, duration_ms: 0, error: null,
+    chunks: null, quality: null, anomalies: null, timeseries: null, duration_ms: 0, error: null,
   };
 }

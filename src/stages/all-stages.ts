@@ -5,3 +5,7 @@
 import './transform/transform-stage.js';
 import './validate/validate-stage.js';
 import './validate/load-rules.js';
+import './profile/profile-stage.js';
+import './detect/detect-stage.js';
+// Last: it reads the validation finisher's rule outcomes.
+import './quality-finish.js';

@@ -365,3 +365,27 @@ export function decodeStringBody(bytes: Uint8Array, start: number, end: number, 
   }
   return o;
 }
+
+/**
+ * Copies the valid JSON value bytes[start, end) to out[at…] without the whitespace between its
+ * tokens (strings are copied as they are, escapes included); returns the index after the copy.
+ * `out` must hold end - start bytes from `at`. jsonb ignores that whitespace, so dropping it makes
+ * one text per value whatever the file's indentation.
+ */
+export function compactJson(bytes: Uint8Array, start: number, end: number, out: Uint8Array, at: number): number {
+  let o = at;
+  let inString = false;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (inString) {
+      out[o++] = c;
+      if (c === BACKSLASH) out[o++] = bytes[++i];
+      else if (c === QUOTE) inString = false;
+      continue;
+    }
+    if (c === 0x20 || c === LF || c === CR || c === 0x09) continue;
+    out[o++] = c;
+    if (c === QUOTE) inString = true;
+  }
+  return o;
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { brokenRecordEnd, lastArrayRowEnd, lastNdjsonRowEnd, lastSequenceRowEnd } from '../../../src/formats/json/row-boundary.js';
-import { encodeFile, planChunks } from './support.js';
+import { parseFile, planChunks } from './support.js';
 
 const b = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -106,10 +106,10 @@ describe('JSON row ends: property', () => {
       file += pretty ? '\n]\n' : ']';
       const bytes = Buffer.from(file);
       const dataEnd = bytes.lastIndexOf(']');
-      const encoded = encodeFile(bytes, 1, chunkSize, { layout: 'array', paths: KEYS.map((k) => [k]), dataEnd });
-      assert.deepEqual(encoded.rejects, []);
-      assert.deepEqual(encoded.rows.map((r) => r.offset), offsets);
-      encoded.rows.forEach((row, i) => {
+      const parsed = parseFile(bytes, 1, chunkSize, { layout: 'array', paths: KEYS.map((k) => [k]), dataEnd });
+      assert.deepEqual(parsed.rejects, []);
+      assert.deepEqual(parsed.rows.map((r) => r.offset), offsets);
+      parsed.rows.forEach((row, i) => {
         const original = records[i] as Record<string, unknown>;
         assert.deepEqual(row.values.map((v, c) => loadedText(v, original[KEYS[c]])), KEYS.map((k) => expectedText(original[k])));
       });
@@ -128,10 +128,10 @@ describe('JSON row ends: property', () => {
         offsets.push(Buffer.byteLength(file));
         file += JSON.stringify(r) + (crlf ? '\r\n' : '\n');
       }
-      const encoded = encodeFile(Buffer.from(file), 0, chunkSize, { layout: 'ndjson', paths: KEYS.map((k) => [k]) });
-      assert.deepEqual(encoded.rejects, []);
-      assert.deepEqual(encoded.rows.map((r) => r.offset), offsets);
-      const lines = encoded.stats.reduce((sum, s) => sum + s.lines, 0);
+      const parsed = parseFile(Buffer.from(file), 0, chunkSize, { layout: 'ndjson', paths: KEYS.map((k) => [k]) });
+      assert.deepEqual(parsed.rejects, []);
+      assert.deepEqual(parsed.rows.map((r) => r.offset), offsets);
+      const lines = parsed.stats.reduce((sum, s) => sum + s.lines, 0);
       assert.equal(lines, records.length, 'the chunks count every line once');
     }), { numRuns: 200 });
   });
@@ -144,9 +144,9 @@ describe('JSON row ends: property', () => {
         offsets.push(Buffer.byteLength(file));
         file += `${JSON.stringify(r, null, 2)}\n`;
       }
-      const encoded = encodeFile(Buffer.from(file), 0, chunkSize, { layout: 'sequence', paths: KEYS.map((k) => [k]) });
-      assert.deepEqual(encoded.rejects, []);
-      assert.deepEqual(encoded.rows.map((r) => r.offset), offsets);
+      const parsed = parseFile(Buffer.from(file), 0, chunkSize, { layout: 'sequence', paths: KEYS.map((k) => [k]) });
+      assert.deepEqual(parsed.rejects, []);
+      assert.deepEqual(parsed.rows.map((r) => r.offset), offsets);
     }), { numRuns: 200 });
   });
 });

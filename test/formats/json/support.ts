@@ -1,12 +1,17 @@
 /**
  * Test helpers for the JSON format: cut a text into chunks exactly as the chunk planner does,
- * encode each chunk with the real encoder, and read the COPY CSV back (with NULL — an empty
- * unquoted field — told apart from an empty string, which csv-parser cannot do).
+ * parse each chunk into a ColumnBatch with the real parser, read the rows back from the batch, and
+ * read the COPY CSV the batch encodes to (with NULL — an empty unquoted field — told apart from an
+ * empty string, which csv-parser cannot do).
  */
+import assert from 'node:assert/strict';
+import { ColumnBatch } from '../../../src/batch/column-batch.js';
 import { ByteSink } from '../../../src/formats/byte-sink.js';
-import { encodeJsonChunk, type JsonEncodePlan, type JsonEncodeStats } from '../../../src/formats/json/chunk-encoder.js';
+import { COMMA, QUOTE } from '../../../src/formats/json/json-scanner.js';
+import { type JsonParsePlan, type JsonParseStats, parseJsonChunk } from '../../../src/formats/json/parse-chunk.js';
 import { type JsonLayout, lastRowEndFor } from '../../../src/formats/json/row-boundary.js';
 import { ColumnType, type ColumnTypeCode } from '../../../src/schema/column-type.js';
+import { finishChunk } from '../../../src/stages/chunk-stages.js';
 
 export interface Chunk {
   start: number;
@@ -97,10 +102,28 @@ export function readRejects(text: string): RejectRow[] {
   });
 }
 
-export interface EncodedFile {
-  rows: CopyRow[];
+/** One row of a batch as strings: what the stages and the COPY encoder read. */
+export interface BatchRow {
+  offset: number;
+  line: number;
+  /** The record's bytes (a reject row's `raw` when a stage refuses it). */
+  raw: string;
+  /** null: NULL. */
+  values: (string | null)[];
+}
+
+export function batchRows(batch: ColumnBatch): BatchRow[] {
+  const rows: BatchRow[] = [];
+  for (let r = 0; r < batch.rowCount; r++) {
+    rows.push({ offset: batch.rowOffset[r], line: batch.rowLine[r], raw: batch.rawText(r), values: batch.columns.map((column) => batch.text(column, r)) });
+  }
+  return rows;
+}
+
+export interface ParsedFile {
+  rows: BatchRow[];
   rejects: RejectRow[];
-  stats: JsonEncodeStats[];
+  stats: JsonParseStats[];
   chunks: Chunk[];
 }
 
@@ -114,14 +137,19 @@ export interface PlanOptions {
 
 let schemaNumber = 0;
 
-/** Plans, encodes every chunk (small output slots, so overflow is exercised too) and reads the output. */
-export function encodeFile(bytes: Buffer, dataStart: number, chunkSize: number, options: PlanOptions): EncodedFile {
+/**
+ * Plans and parses every chunk (one batch reused, as in a worker), and reads the rows back. Each
+ * chunk is also encoded as the encode task does (no stages; small output slots, so overflow is
+ * exercised too), and its COPY CSV must read back as the batch's rows.
+ */
+export function parseFile(bytes: Buffer, dataStart: number, chunkSize: number, options: PlanOptions): ParsedFile {
   const chunks = planChunks(bytes, dataStart, chunkSize, options.layout);
   const types = options.types ?? options.paths.map(() => ColumnType.text);
   const schemaKey = `test-${++schemaNumber}`;
-  const result: EncodedFile = { rows: [], rejects: [], stats: [], chunks };
+  const result: ParsedFile = { rows: [], rejects: [], stats: [], chunks };
+  const batch = new ColumnBatch();
   chunks.forEach((chunk, chunkNo) => {
-    const plan: JsonEncodePlan = {
+    const plan: JsonParsePlan = {
       layout: options.layout, schemaKey, paths: options.paths, columnTypes: types, columnNames: options.paths.map((p) => p.join('_')),
       fileId: 7, chunkNo, baseOffset: chunk.start, dataEnd: options.dataEnd ?? bytes.length, invalidUtf8: options.invalidUtf8 ?? 'reject',
     };
@@ -129,8 +157,12 @@ export function encodeFile(bytes: Buffer, dataStart: number, chunkSize: number, 
     const input = Buffer.from(bytes.subarray(chunk.start, chunk.end));
     const data = new ByteSink(new Uint8Array(64));
     const rejects = new ByteSink(new Uint8Array(64));
-    result.stats.push(encodeJsonChunk(input, 0, input.length, plan, data, rejects));
-    result.rows.push(...readCopyCsv(Buffer.from(data.view()).toString('utf8')));
+    result.stats.push(parseJsonChunk(input, 0, input.length, plan, batch, rejects));
+    const rows = batchRows(batch);
+    finishChunk(batch, { fileId: 7, chunkNo, copyDelimiter: COMMA, copyQuote: QUOTE }, data, rejects);
+    const copied = readCopyCsv(Buffer.from(data.view()).toString('utf8'));
+    assert.deepEqual(copied, rows.map((row) => ({ fileId: 7, offset: row.offset, values: row.values })), 'COPY CSV reads back as the batch');
+    result.rows.push(...rows);
     result.rejects.push(...readRejects(Buffer.from(rejects.view()).toString('utf8')));
   });
   return result;

@@ -1,0 +1,51 @@
+/**
+ * What the profile stage costs per value on a column batch, beside the alternatives it replaces:
+ * the stage (sketch fed from the batch's typed vectors and text spans) on a float, a timestamp and
+ * a low-cardinality text column; the same sketches fed from a plain Float64Array (the floor: the
+ * batch loop's own cost is the difference); and text profiled from a decoded string per value
+ * (batch.text → addString), the per-value-object path the batch exists to avoid.
+ * `node dist/bench/profile-stage.js` (BENCH_STAGE_ROWS, BENCH_STAGE_ROUNDS; --json).
+ */
+import { ColumnSketch } from '../src/profile/column-sketch.js';
+import { ColumnType } from '../src/schema/column-type.js';
+import { ByteSink } from '../src/formats/byte-sink.js';
+import { profileStage } from '../src/stages/profile/profile-stage.js';
+import { batchOf } from '../test/helpers/batch.js';
+import { mulberry32 } from '../test/helpers/random.js';
+import { nsPerValue } from './stage-bench.js';
+import { envInteger, isMain } from './support.js';
+
+export async function runProfileStageBench(options: { log?: (line: string) => void } = {}): Promise<Array<{ task: string; nsPerValue: number }>> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const n = envInteger('BENCH_STAGE_ROWS', 100_000, 1000);
+  const rounds = envInteger('BENCH_STAGE_ROUNDS', 3, 1);
+  const random = mulberry32(2026);
+  const rows = Array.from({ length: n }, (_, i) => [
+    (20 + 5 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())).toFixed(2),
+    new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
+    ['ok', 'late', 'lost', 'pending', 'returned'][Math.floor(random() * 5)],
+  ]);
+  const columns = [{ name: 'x', type: ColumnType.float }, { name: 'at', type: ColumnType.timestamptz }, { name: 'status', type: ColumnType.text }];
+  const batch = batchOf(columns, rows);
+  const context = { dataset: 'b', fileId: 1, chunkNo: 0, rejects: new ByteSink(new Uint8Array(0)), anomalies: new ByteSink(new Uint8Array(0)) };
+  const only = (name: string) => profileStage.create(profileStage.options.parse({ columns: [name], origins: { at: Date.UTC(2024, 0, 1) } }), columns);
+  const stages = { x: only('x'), at: only('at'), status: only('status') };
+  const plain = Float64Array.from(rows, (r) => Number(r[0]));
+  let sink = 0;
+  const figures = await nsPerValue({
+    'stage: float column from the batch': { perRun: n, run: () => { stages.x.process(batch, context); sink += Object.keys(stages.x.report()).length; } },
+    'floor: ColumnSketch.addNumber over a Float64Array': { perRun: n, run: () => { const s = new ColumnSketch(); for (let i = 0; i < n; i++) s.addNumber(plain[i]); sink += s.toState().rows; } },
+    'stage: timestamp column (ms + micros − origin)': { perRun: n, run: () => { stages.at.process(batch, context); sink += Object.keys(stages.at.report()).length; } },
+    'stage: text column, 5 distinct, from spans': { perRun: n, run: () => { stages.status.process(batch, context); sink += Object.keys(stages.status.report()).length; } },
+    'alternative: text via a string per value': { perRun: n, run: () => { const s = new ColumnSketch(); const c = batch.columns[2]; for (let r = 0; r < n; r++) s.addString(batch.text(c, r)!); sink += s.toState().rows; } },
+  }, rounds);
+  if (sink === 0) throw new Error('profile-stage: no work done');
+  log(`  profile stage, ${n.toLocaleString('en-US')} rows per run (ns per value, report() included)`);
+  for (const f of figures) log(`  ${f.task.padEnd(50)} ${f.nsPerValue.toFixed(1).padStart(8)}`);
+  return figures;
+}
+
+if (isMain(import.meta.url)) {
+  const figures = await runProfileStageBench();
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ bench: 'profile-stage', figures })}\n`);
+}

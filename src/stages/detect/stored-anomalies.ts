@@ -1,0 +1,43 @@
+import type pg from 'pg';
+import { normaliseIdentifier } from '../../schema/identifiers.js';
+
+/** A dataset's anomaly rows (ingest.anomalies) as `sluice anomalies` lists them: newest load first, then in file order. */
+
+export interface StoredAnomaly {
+  file_id: number | null;
+  file: string | null;
+  kind: string;
+  byte_offset: number | null;
+  column: string | null;
+  value: string | null;
+  score: number | null;
+  method: string;
+  detail: Record<string, unknown> | null;
+  created_at: string;
+}
+
+export async function readStoredAnomalies(client: pg.ClientBase, dataset: string, limit: number): Promise<{ rows: StoredAnomaly[]; total: number }> {
+  const names = [dataset, normaliseIdentifier(dataset, dataset)];
+  const result = await client.query<StoredAnomaly>(
+    `SELECT a.file_id::float8 AS file_id, coalesce(f.source, f.path) AS file, a.kind, a.byte_offset::float8 AS byte_offset, a.column_name AS column,
+            a.value, a.score, a.method, a.detail, to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at
+       FROM ingest.anomalies a LEFT JOIN ingest.files f ON f.id = a.file_id
+      WHERE a.dataset = ANY($1::text[])
+      ORDER BY a.file_id DESC NULLS LAST, a.byte_offset, a.column_name, a.id
+      LIMIT $2`, [names, limit]);
+  const total = await client.query<{ count: number }>('SELECT count(*)::float8 AS count FROM ingest.anomalies WHERE dataset = ANY($1::text[])', [names]);
+  return { rows: result.rows, total: total.rows[0].count };
+}
+
+export function formatStoredAnomalies(found: { rows: StoredAnomaly[]; total: number }): string {
+  if (found.rows.length === 0) return 'no anomalies\n';
+  const header = ['file', 'offset', 'column', 'value', 'score', 'method'];
+  const rows = found.rows.map((a) => [
+    String(a.file_id ?? '-'), String(a.byte_offset ?? '-'), a.column ?? '-', (a.value ?? 'NULL').slice(0, 40),
+    a.score === null ? '-' : Number.isFinite(a.score) ? a.score.toPrecision(4) : String(a.score), a.method,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const more = found.total > found.rows.length ? `… ${found.total - found.rows.length} more (--limit)\n` : '';
+  return `${[header, ...rows].map(line).join('\n')}\n${more}`;
+}

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import type { ColumnBatch, ColumnVector } from '../../batch/column-batch.js';
+import { ColumnSketch, mergeColumnStates, type ColumnSketchState } from '../../profile/column-sketch.js';
+import { ColumnType, type ColumnTypeCode } from '../../schema/column-type.js';
+import { registerStage } from '../chunk-stages.js';
+import type { Stage, StageColumn, StageLoad, StageSpec } from '../stage.js';
+import { profileOptionsFromSample } from './profile-origins.js';
+
+/**
+ * The profile stage: per column (dropped columns excepted) and chunk, a ColumnSketch fed straight
+ * from the batch — no object per value — whose state is the chunk's report; the main thread merges
+ * the reports column by column (mergeColumnStates: exact for counts, min/max, sum, distinct, top
+ * values and quantile buckets, so chunk order and re-runs do not change the profile).
+ *
+ * What a sketch is fed, by column type:
+ * - int, bigint, float: the number (`numbers`); bool: 1 for true, 0 for false (so mean = share true).
+ * - date: days since 1970-01-01, timestamptz: milliseconds since 1970-01-01 UTC with the
+ *   microseconds as a fraction — each minus the column's `origin`. DDSketch's error is relative to
+ *   the value's distance from zero; 1 % of "days since 1970" is about 200 days, useless, while 1 %
+ *   of the distance from an origin inside the data (the sample's median, from profileOptionsFromSample)
+ *   is 1 % of the data's own spread. Mean, variance, min and max are exact either way; the figures
+ *   are shifted back, and shown as dates and times, when the profile is finished (column-profile.ts).
+ * - text, json, numeric: the value's text span (addText: length, pattern class, distinct, top values).
+ *   numeric (exact decimals) is profiled as text: a double would round the values it exists to keep.
+ * Nulls count as nulls; rows a stage before this one rejected are skipped (they are not loaded).
+ */
+
+export const profileOptions = z.strictObject({
+  columns: z.array(z.string()).optional().describe('columns to profile; default all (dropped columns are never profiled)'),
+  origins: z.record(z.string(), z.number().finite()).default({})
+    .describe('per column, a value subtracted before sketching (days for dates, ms for timestamps): the sample\'s median keeps quantile errors relative to the data\'s spread; default 0'),
+});
+export type ProfileOptions = z.output<typeof profileOptions>;
+
+export interface ProfiledColumn {
+  type: ColumnTypeCode;
+  /** What was subtracted from every value before sketching (see the options). */
+  origin: number;
+  state: ColumnSketchState;
+}
+
+/** Per column name, in the batch's column order. */
+export type ProfileReport = Record<string, ProfiledColumn>;
+
+/** How a column's values reach its sketch. */
+const FEED_NUMBER = 0;
+const FEED_TIMESTAMP = 1;
+const FEED_TEXT = 2;
+
+function feedOf(type: ColumnTypeCode): number {
+  if (type === ColumnType.timestamptz) return FEED_TIMESTAMP;
+  if (type === ColumnType.bool || type === ColumnType.int || type === ColumnType.bigint || type === ColumnType.float || type === ColumnType.date) return FEED_NUMBER;
+  return FEED_TEXT;
+}
+
+class ProfileStage implements Stage<ProfileReport> {
+  readonly name = 'profile' as const;
+  private sketches = new Map<string, ColumnSketch>();
+  private types = new Map<string, ColumnTypeCode>();
+
+  constructor(private readonly options: ProfileOptions) {}
+
+  process(batch: ColumnBatch, _context: unknown): void {
+    const wanted = this.options.columns === undefined ? null : new Set(this.options.columns);
+    for (const column of batch.columns) {
+      if (column.dropped || (wanted !== null && !wanted.has(column.name))) continue;
+      let sketch = this.sketches.get(column.name);
+      if (sketch === undefined) {
+        sketch = new ColumnSketch();
+        this.sketches.set(column.name, sketch);
+        this.types.set(column.name, column.type);
+      }
+      profileColumn(batch, column, sketch, this.options.origins[column.name] ?? 0);
+    }
+  }
+
+  report(): ProfileReport {
+    const report: ProfileReport = {};
+    for (const [name, sketch] of this.sketches) {
+      report[name] = { type: this.types.get(name)!, origin: this.options.origins[name] ?? 0, state: sketch.toState() };
+    }
+    this.sketches = new Map();
+    this.types = new Map();
+    return report;
+  }
+}
+
+/** One column of one batch into its sketch: an indexed loop per feed kind, so the branch is taken once per column. */
+function profileColumn(batch: ColumnBatch, column: ColumnVector, sketch: ColumnSketch, origin: number): void {
+  const { nulls, numbers } = column;
+  const rowCount = batch.rowCount;
+  const rejected = batch.rejected;
+  const skipRejected = batch.rejectedCount > 0;
+  switch (feedOf(column.type)) {
+    case FEED_NUMBER:
+      for (let r = 0; r < rowCount; r++) {
+        if (skipRejected && rejected[r] === 1) continue;
+        if (nulls[r] === 1) sketch.addNull();
+        else sketch.addNumber(numbers[r] - origin);
+      }
+      return;
+    case FEED_TIMESTAMP: {
+      const micros = column.micros;
+      for (let r = 0; r < rowCount; r++) {
+        if (skipRejected && rejected[r] === 1) continue;
+        if (nulls[r] === 1) sketch.addNull();
+        else sketch.addNumber(numbers[r] - origin + micros[r] / 1000);
+      }
+      return;
+    }
+    default: {
+      const { starts, ends } = column;
+      const bytes = batch.bytes;
+      for (let r = 0; r < rowCount; r++) {
+        if (skipRejected && rejected[r] === 1) continue;
+        if (nulls[r] === 1) sketch.addNull();
+        else sketch.addText(bytes, starts[r], ends[r]);
+      }
+    }
+  }
+}
+
+/** Column by column; a column only one side saw (a column added by widening mid-file) is kept as it is. */
+export function mergeProfileReports(a: ProfileReport, b: ProfileReport): ProfileReport {
+  const merged: ProfileReport = {};
+  for (const [name, left] of Object.entries(a)) {
+    const right = b[name];
+    if (right === undefined) { merged[name] = left; continue; }
+    if (right.origin !== left.origin) throw new Error(`profile of ${name}: chunks sketched with different origins (${left.origin}, ${right.origin})`);
+    merged[name] = { type: right.type, origin: left.origin, state: mergeColumnStates(left.state, right.state) };
+  }
+  for (const [name, right] of Object.entries(b)) if (a[name] === undefined) merged[name] = right;
+  return merged;
+}
+
+export const profileStage: StageSpec<ProfileOptions, ProfileReport> = {
+  name: 'profile',
+  description: 'per column, mergeable sketches (counts, nulls, min/max, exact sum, mean and variance, distinct, quantiles, top values, text patterns)',
+  options: profileOptions,
+  create: (options: ProfileOptions, _columns: readonly StageColumn[]) => new ProfileStage(options),
+  planFor: (load: StageLoad) => (load.datasetConfig?.profile?.enabled === false ? undefined : profileOptionsFromSample(load.columns, load.sampleValues ?? [])),
+  merge: mergeProfileReports,
+};
+
+registerStage(profileStage);
