@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sluice } from '../../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
+
+/**
+ * Transforms and rules end to end: `sluice load --config` of an NDJSON file (its chunks run the
+ * worker stages), then the table, the rejects and the summary.
+ */
+describe('transforms and rules through sluice load --config', () => {
+  let db: TestDatabase;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    db = await createTestDatabase();
+    dir = await mkdtemp(join(tmpdir(), 'sluice-transform-validate-'));
+    const { SLUICE_CONFIG: _ignored, ...rest } = process.env;
+    env = { ...rest, DATABASE_URL: db.url };
+    await writeFile(join(dir, 'sluice.yaml'), [
+      'datasets:',
+      '  customers:',
+      '    match: "**/customers*.ndjson"',
+      '    transforms:',
+      '      - { column: name, trim: true, case: lower }',
+      '      - { column: status, map: { LATE: late, "?": null } }',
+      '    rules:',
+      '      - { name: status_known, column: status, in: [ok, late] }',
+      '      - { name: email_format, column: email, regex: "^[^@]+@[^@]+$", severity: warn }',
+      '      - { name: name_short, column: name, length: { max: 8 } }',
+      '      - { name: id_unique, column: id, unique: { scope: load } }',
+      '',
+    ].join('\n'));
+    const rows = [
+      { id: 1, name: '  Ada ', status: 'ok', email: 'ada@example.com' },
+      { id: 2, name: 'GRACE', status: 'LATE', email: 'grace' },
+      { id: 3, name: 'Edsger', status: 'lost', email: 'e@x' },
+      { id: 4, name: 'Barbara Liskov', status: 'ok', email: 'b@x' },
+      { id: 1, name: 'Alan', status: 'ok', email: 'a@x' },
+      { id: 5, name: 'Ken', status: '?', email: 'k@x' },
+    ];
+    await writeFile(join(dir, 'customers.ndjson'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  });
+
+  after(async () => {
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('values are transformed, rows failing an error rule rejected as RULE:<name>, warn counted, the summary lists every rule', async () => {
+    const outcome = await sluice(['load', '--config', join(dir, 'sluice.yaml'), join(dir, 'customers.ndjson'), '--json'], env);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const summary = JSON.parse(outcome.stdout.trim().split('\n').at(-1)!);
+    assert.equal(summary.status, 'loaded');
+    assert.deepEqual([summary.rows, summary.rejected], [3, 3]);
+    assert.deepEqual(summary.validation, [
+      { rule: 'status_known', column: 'status', severity: 'error', failed: 1 },
+      { rule: 'email_format', column: 'email', severity: 'warn', failed: 1 },
+      { rule: 'name_short', column: 'name', severity: 'error', failed: 1 },
+      { rule: 'id_unique', column: 'id', severity: 'error', failed: 1 },
+    ]);
+    const staged = await db.query<{ id: number; name: string; status: string | null }>('SELECT id, name, status FROM staging.customers ORDER BY _offset');
+    assert.deepEqual(staged.rows.map((r) => [r.id, r.name, r.status]), [[1, 'ada', 'ok'], [2, 'grace', 'late'], [5, 'ken', null]]);
+    const rejects = await db.query<{ line: string | null; reason: string; detail: string }>('SELECT line, reason, detail FROM ingest.rejects ORDER BY byte_offset');
+    assert.deepEqual(rejects.rows.map((r) => [r.line === null ? null : Number(r.line), r.reason, r.detail]), [
+      [3, 'RULE:status_known', 'column status: "lost"'],
+      [4, 'RULE:name_short', 'column name: "barbara liskov"'],
+      [null, 'RULE:id_unique', rejects.rows[2].detail],
+    ]);
+    assert.match(rejects.rows[2].detail, /^column id: "1" \(first at byte 0\)$/);
+  });
+});
