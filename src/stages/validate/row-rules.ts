@@ -22,6 +22,8 @@ export const ROW_RULES: ReadonlySet<RuleConfig['kind']> = new Set(['not_null', '
 
 export interface BoundRule {
   rule: RuleConfig;
+  /** The batch positions it reads, with the names they were bound to. */
+  reads: ReadonlyArray<{ index: number; name: string }>;
   /** Whether row `r` of the batch passes (a kept row). */
   passes(batch: ColumnBatch, row: number): boolean;
   /** What a reject's detail says of a failing row: the column and value. */
@@ -51,7 +53,7 @@ export function bindRules(rules: readonly RuleConfig[], columns: readonly StageC
     if (rule.kind === 'check') bound.push(checkRule(rule, columns));
     else if (rule.column !== undefined) {
       const index = columnOf(rule, columns);
-      if (ROW_RULES.has(rule.kind)) bound.push(valueRule(rule, index, columns[index].type));
+      if (ROW_RULES.has(rule.kind)) bound.push({ ...valueRule(rule, index, columns[index].type), reads: [{ index, name: columns[index].name }] });
     }
   }
   return bound;
@@ -70,9 +72,11 @@ function characters(bytes: Uint8Array, start: number, end: number): number {
   return count;
 }
 
-function valueRule(rule: RuleConfig, index: number, type: ColumnTypeCode): BoundRule {
+type ValueRule = Omit<BoundRule, 'reads'>;
+
+function valueRule(rule: RuleConfig, index: number, type: ColumnTypeCode): ValueRule {
   const detail = (batch: ColumnBatch, row: number): string => columnDetail(batch, batch.columns[index], row);
-  const make = (test: (batch: ColumnBatch, column: ColumnVector, row: number) => boolean): BoundRule => ({
+  const make = (test: (batch: ColumnBatch, column: ColumnVector, row: number) => boolean): ValueRule => ({
     rule, detail,
     passes: (batch, row) => {
       const column = batch.columns[index];
@@ -110,7 +114,7 @@ function valueRule(rule: RuleConfig, index: number, type: ColumnTypeCode): Bound
 }
 
 /** An allowed set compares as the column's type does: numbers as numbers (1 = 1.0), booleans as truth values, the rest as text. */
-function inRule(rule: RuleConfig, type: ColumnTypeCode, make: (test: (batch: ColumnBatch, column: ColumnVector, row: number) => boolean) => BoundRule): BoundRule {
+function inRule(rule: RuleConfig, type: ColumnTypeCode, make: (test: (batch: ColumnBatch, column: ColumnVector, row: number) => boolean) => ValueRule): ValueRule {
   const allowed = rule.in!;
   if (NUMERIC_TYPES.has(type) && type !== ColumnType.numeric) {
     const numbers = new Set(allowed.map((v) => {
@@ -149,6 +153,7 @@ function checkRule(rule: RuleConfig, columns: readonly StageColumn[]): BoundRule
   const read = (index: number): Value => readValue(batch, batch.columns[index], row, 'numbers');
   return {
     rule,
+    reads: reads.map((index) => ({ index, name: columns[index].name })),
     passes(current, r) {
       batch = current;
       row = r;

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { z } from 'zod';
 import type { ColumnBatch } from '../../batch/column-batch.js';
 import type { RuleConfig } from '../../configuration/config-schema.js';
@@ -42,6 +43,10 @@ class ValidateStage implements Stage<ValidateReport> {
   }
 
   process(batch: ColumnBatch, context: StageContext): void {
+    // The rules were bound to the columns the stages before leave; a batch laid out otherwise would be read wrongly.
+    for (const bound of this.rules) {
+      for (const { index, name } of bound.reads) assert.equal(batch.columns[index]?.name, name, `validate: rule ${bound.rule.name} was bound to column ${name} at position ${index}`);
+    }
     const { rejected } = batch;
     for (const k of this.order) {
       const bound = this.rules[k];

@@ -140,6 +140,13 @@ describe('validate stage', () => {
     }
   });
 
+  test('a batch laid out otherwise than the columns the rules were bound to is refused, not misread', () => {
+    const stage = validateStage.create(validateOptions.parse({ rules: rulesOf([{ column: 'b', not_null: true }]) }), [{ name: 'a', type: ColumnType.text }, { name: 'b', type: ColumnType.text }]);
+    const batch = batchOf([{ name: 'b', type: ColumnType.text }, { name: 'a', type: ColumnType.text }], [['x', null]]);
+    const context = { dataset: 'd', fileId: 3, chunkNo: 1, rejects: new ByteSink(new Uint8Array(0)), anomalies: new ByteSink(new Uint8Array(0)) };
+    assert.throws(() => stage.process(batch, context), { code: 'ERR_ASSERTION' });
+  });
+
   test('a dropped column is not a column rules can name', () => {
     const withDropped = [{ name: 'a', type: ColumnType.text, dropped: true }, { name: 'a', type: ColumnType.int }] as StageColumn[];
     const { batch } = run([{ column: 'a', range: { max: 1 } }], [['x', '2'], ['y', '1']], withDropped);
