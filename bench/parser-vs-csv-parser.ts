@@ -4,8 +4,10 @@
  * On the same in-memory slice of the time-series file (BENCH_PARSER_ROWS rows, default 100,000;
  * 0 = the whole file of BENCH_ROWS rows):
  *   (a) csv-parser     — the reference: the buffer in one write, row objects out (header keys);
- *   (b) encodeChunk    — Sluice's worker hot path: validate every typed field and write COPY rows
- *                        with provenance prefixes into a ByteSink over a preallocated buffer;
+ *   (b) parse + COPY   — Sluice's worker hot path with no stages: parseCsvChunk checks every typed
+ *                        field into a reused ColumnBatch, encodeCsvCopy writes its COPY rows with
+ *                        provenance prefixes into a ByteSink over a preallocated buffer;
+ *   (b') parseCsvChunk — the parse step alone (what every stage configuration pays);
  *   (c) lastRowEnd     — the planner's quote-parity scan over the buffer (what cuts chunks), and
  *       countByte(LF)  — the byte count it is built on, here with dense hits (its loop path);
  *   (c') lastRowEnd over a plain Uint8Array view of the same memory — the alternative the ring
@@ -23,12 +25,14 @@
 import { readFileSync } from 'node:fs';
 import csvParser from 'csv-parser';
 import { Bench } from 'tinybench';
+import { ColumnBatch } from '../src/batch/column-batch.js';
 import { ByteSink } from '../src/formats/byte-sink.js';
-import { encodeChunk, type EncodePlan } from '../src/formats/csv/chunk-encoder.js';
-import { csvDialect, LF } from '../src/formats/csv/dialect.js';
+import { copyQuoteOf, csvDialect, LF } from '../src/formats/csv/dialect.js';
+import { type EncodePlan, parseCsvChunk } from '../src/formats/csv/parse-chunk.js';
 import { countByte, lastRowEnd } from '../src/formats/csv/row-boundary.js';
 import { sniffCsv } from '../src/formats/csv/sniffer.js';
 import { ColumnType, columnTypeName } from '../src/schema/column-type.js';
+import { encodeCsvCopy } from '../src/sink/csv-copy-encoder.js';
 import { csvPathFor, generateTimeseriesCsv } from './generate-timeseries-csv.js';
 import { envInteger, fmtInt, isMain, median } from './support.js';
 
@@ -48,7 +52,7 @@ export interface ParserBenchResult {
   bytes: number;
   rounds: number;
   tasks: ParserTaskFigure[];
-  /** (a) time / (b) time: how many times faster encodeChunk is than csv-parser. */
+  /** (a) time / (b) time: how many times faster parse + COPY is than csv-parser. */
   encodeSpeedupOverCsvParser: number;
   /** Median of the per-round (a)/(b) ratios. */
   encodeSpeedupPerRoundMedian: number;
@@ -104,6 +108,14 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
   const output = new Uint8Array(Math.ceil(bytes.length * 1.5) + 64 * 1024);
   const rejectsRegion = new Uint8Array(256 * 1024);
   const { quote, newline } = sniff.dialect;
+  const batch = new ColumnBatch();
+  const copyQuote = copyQuoteOf(sniff.dialect);
+  const parseAndEncode = (): number => {
+    const stats = parseCsvChunk(bytes, sniff.dataStart, bytes.length, plan, batch, new ByteSink(rejectsRegion));
+    const encoded = encodeCsvCopy(batch, plan.fileId, sniff.dialect.delimiter, copyQuote, new ByteSink(output));
+    if (encoded !== stats.rows) fail(`encodeCsvCopy wrote ${encoded} rows of ${stats.rows}`);
+    return encoded;
+  };
 
   log(`parser micro-benchmark: ${fmtInt(rows)} rows, ${megabytes.toFixed(1)} MB in memory (${path}), ${rounds} rounds, node ${process.version}`);
   log(`  columns (sniffed): ${sniff.columns.map((c) => `${c.name}:${columnTypeName(c.type)}`).join(', ')}`);
@@ -118,8 +130,9 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
     parser.end(asBuffer);
   });
   if (checkedRows !== rows) fail(`csv-parser produced ${checkedRows} rows, expected ${rows}`);
-  const check = encodeChunk(bytes, sniff.dataStart, bytes.length, plan, new ByteSink(output), new ByteSink(rejectsRegion));
-  if (check.rows !== rows || check.rejected !== 0) fail(`encodeChunk: ${check.rows} rows, ${check.rejected} rejected (expected ${rows}, 0): ${JSON.stringify(check.samples)}`);
+  const check = parseCsvChunk(bytes, sniff.dataStart, bytes.length, plan, batch, new ByteSink(rejectsRegion));
+  if (check.rows !== rows || check.rejected !== 0) fail(`parseCsvChunk: ${check.rows} rows, ${check.rejected} rejected (expected ${rows}, 0): ${JSON.stringify(check.samples)}`);
+  if (parseAndEncode() !== rows) fail('parse + COPY lost rows');
   const cut = lastRowEnd(bytes, sniff.dataStart, bytes.length, csvDialect({ quote, newline }));
   if (cut !== bytes.length) fail(`lastRowEnd returned ${cut}, expected ${bytes.length}`);
   if (countByte(bytes, LF, 0, bytes.length) !== rows + 1) fail('countByte(LF) disagrees with the row count');
@@ -127,7 +140,8 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
   let sink = 0; // consumed results, so nothing is dead code
   const names = {
     a: '(a) csv-parser → row objects',
-    b: '(b) sluice encodeChunk (1 thread)',
+    b: '(b) sluice parse + CSV COPY (1 thread)',
+    b2: "(b') sluice parseCsvChunk alone",
     c1: '(c) lastRowEnd (planner scan)',
     c2: '(c) countByte(LF)',
     c3: "(c') lastRowEnd on a plain Uint8Array view",
@@ -148,10 +162,8 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
       });
       sink += n;
     });
-    bench.add(names.b, () => {
-      const stats = encodeChunk(bytes, sniff.dataStart, bytes.length, plan, new ByteSink(output), new ByteSink(rejectsRegion));
-      sink += stats.rows;
-    });
+    bench.add(names.b, () => { sink += parseAndEncode(); });
+    bench.add(names.b2, () => { sink += parseCsvChunk(bytes, sniff.dataStart, bytes.length, plan, batch, new ByteSink(rejectsRegion)).rows; });
     bench.add(names.c1, () => { sink += lastRowEnd(bytes, sniff.dataStart, bytes.length, csvDialect({ quote, newline })); });
     bench.add(names.c2, () => { sink += countByte(bytes, LF, 0, bytes.length); });
     bench.add(names.c3, () => { sink += lastRowEnd(plain, sniff.dataStart, plain.length, csvDialect({ quote, newline })); });
@@ -183,12 +195,12 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
 
   const width = Math.max(...tasks.map((t) => t.name.length));
   log('');
-  log(`  ${'task'.padEnd(width)}  ${'median ms'.padStart(10)}  ${'MB/s'.padStart(9)}  ${'rows/s'.padStart(13)}  samples`);
+  log(`  ${'task'.padEnd(width)}  ${'median ms'.padStart(10)}  ${'MB/s'.padStart(9)}  ${'rows/s'.padStart(13)}  ${'ns/row'.padStart(7)}  samples`);
   for (const t of tasks) {
-    log(`  ${t.name.padEnd(width)}  ${t.medianMs.toFixed(2).padStart(10)}  ${t.mbPerSecond.toFixed(1).padStart(9)}  ${fmtInt(t.rowsPerSecond).padStart(13)}  ${t.samples}`);
+    log(`  ${t.name.padEnd(width)}  ${t.medianMs.toFixed(2).padStart(10)}  ${t.mbPerSecond.toFixed(1).padStart(9)}  ${fmtInt(t.rowsPerSecond).padStart(13)}  ${(1e9 / t.rowsPerSecond).toFixed(0).padStart(7)}  ${t.samples}`);
   }
-  log(`  encodeChunk vs csv-parser: ${result.encodeSpeedupOverCsvParser.toFixed(2)}× faster (median of per-round ratios ${result.encodeSpeedupPerRoundMedian.toFixed(2)}×); `
-    + `rows on encodeChunk's slow path: ${result.slowRows}`);
+  log(`  parse + COPY vs csv-parser: ${result.encodeSpeedupOverCsvParser.toFixed(2)}× faster (median of per-round ratios ${result.encodeSpeedupPerRoundMedian.toFixed(2)}×); `
+    + `rows on the parser's slow path: ${result.slowRows}`);
   return result;
 }
 

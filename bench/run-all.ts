@@ -1,7 +1,7 @@
 /**
  * The whole suite — what `npm run bench` (and `make bench`) runs:
  *   1. generate (or reuse) the time-series CSV            bench/generate-timeseries-csv.ts
- *   2. parser micro-benchmark: encodeChunk vs csv-parser  bench/parser-vs-csv-parser.ts
+ *   2. parser micro-benchmark: parse + COPY vs csv-parser  bench/parser-vs-csv-parser.ts
  *      and the planner's row-end scan: lenient rule vs reference vs quote parity  bench/row-end-scan.ts
  *   3. headline: sluice load vs psql \copy                bench/engine-vs-psql-copy.ts
  *   4. a Windows-1252 file vs psql \copy of its UTF-8 twin (BENCH_ENCODING=0 skips)  bench/encoding-windows-1252.ts
@@ -51,7 +51,7 @@ const csv = await generateTimeseriesCsv(csvPathFor(rows), rows);
 process.stdout.write(`${csv.generated ? 'generated' : 'reused'} ${csv.path}: ${fmtInt(csv.rows)} rows, ${(csv.bytes / 1e6).toFixed(1)} MB, `
   + `sha256 ${csv.sha256.slice(0, 16)}… (${Math.round(csv.ms)} ms)\n`);
 
-section('2. parser: encodeChunk vs csv-parser (one thread)');
+section('2. parser: parse + CSV COPY vs csv-parser (one thread)');
 const parser = await runParserBench();
 process.stdout.write('\n  planner row-end scan (tinybench, median ms per chunk-sized text):\n');
 const scan = await runRowEndScanBench();
@@ -88,7 +88,7 @@ const task = (prefix: string) => parser.tasks.find((t) => t.name.startsWith(pref
 const totalS = (performance.now() - started) / 1000;
 const lines = [
   `data: ${fmtInt(csv.rows)} rows, ${(csv.bytes / 1e6).toFixed(1)} MB`,
-  `parser (${fmtInt(parser.rows)} rows in memory): csv-parser ${task('(a)')?.mbPerSecond.toFixed(1)} MB/s, encodeChunk ${task('(b)')?.mbPerSecond.toFixed(1)} MB/s `
+  `parser (${fmtInt(parser.rows)} rows in memory): csv-parser ${task('(a)')?.mbPerSecond.toFixed(1)} MB/s, parse + COPY ${task('(b)')?.mbPerSecond.toFixed(1)} MB/s `
     + `(${parser.encodeSpeedupOverCsvParser.toFixed(2)}×), lastRowEnd ${task('(c) lastRowEnd')?.mbPerSecond.toFixed(0)} MB/s`,
   `row-end scan, lenient rule vs quote parity: ${scan.map((f) => `${f.text} ${f.lenientOverParity.toFixed(2)}×`).join(', ')}`,
   `load: psql \\copy median ${(engine.medianPsqlMs / 1000).toFixed(2)} s (${fmtInt(engine.psqlRowsPerSecond)} rows/s), `

@@ -1,4 +1,4 @@
-import type { RejectReason } from './formats/csv/chunk-encoder.js';
+import type { RejectReason } from './formats/csv/parse-chunk.js';
 
 /** One loaded (or skipped, or failed) file, as the CLI prints it, the API returns it and events carry it. */
 export interface FileSummary {

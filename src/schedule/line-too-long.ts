@@ -40,6 +40,8 @@ export function lineTooLongResult(line: OverlongLine): EncodeResult {
       rows: 0, rejected: 1, lines: line.terminated ? 1 : 0, slowRows: 0,
       samples: [{ chunkLine: 1, byteOffset: line.byteStart, reason: 'LINE_TOO_LONG', detail }],
     },
+    reports: {},
+    anomalies: new Uint8Array(0),
   };
 }
 

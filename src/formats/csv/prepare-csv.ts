@@ -8,7 +8,7 @@ import { bufferView, countUnits } from '../encoding/code-units.js';
 import { codeUnitsOf, hasAsciiTrailBytes, overrideEncoding } from '../encoding/text-encoding.js';
 import { type FormatOverrides, overrideByte, overrideByteOrNone } from '../overrides.js';
 import type { PreparedFile } from '../prepared-file.js';
-import type { EncodePlan } from './chunk-encoder.js';
+import type { EncodePlan } from './parse-chunk.js';
 import { copyQuoteOf, describeByte } from './dialect.js';
 import { lastRowEnd, lastRowEndUtf16 } from './row-boundary.js';
 import { sniffFile } from './sniff-file.js';

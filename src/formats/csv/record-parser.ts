@@ -4,7 +4,7 @@ import { CR, type CsvDialect, LF, NONE } from './dialect.js';
  * The reference reading of one CSV record's fields, by the rule in dialect.ts: a field is quoted
  * only when it starts with the quote; inside, a quote closes it only before a delimiter or the
  * record's end (a doubled quote is one quote, any other quote is text); an escape byte makes the
- * next byte text. The hot path in chunk-encoder.ts handles well-formed rows itself and falls back
+ * next byte text. The hot path in parse-chunk.ts handles well-formed rows itself and falls back
  * to this for anything unusual; the sniffer uses it for headers and samples.
  *
  * `start`/`end` delimit the record without its terminator (a trailing CR before LF already

@@ -1,7 +1,7 @@
 /**
  * Property tests of the hot path: random CSV, cut into chunks exactly as the chunk planner cuts a
- * file, encoded chunk by chunk, must read back (with csv-parser standing in for PostgreSQL's CSV
- * reader) as the original text reads — well-formed text as csv-parser reads it, malformed text as
+ * file, parsed chunk by chunk, must hold the values the original text reads as — in the batch,
+ * and read back from its COPY CSV (with csv-parser standing in for PostgreSQL's CSV reader) — well-formed text as csv-parser reads it, malformed text as
  * the reference reading (row-boundary.ts + record-parser.ts) of the whole file reads it — with the
  * same row offsets, and the accounting (rows, rejects, line counts) must add up. csv-parser is
  * always fed the whole text in ONE write: its streaming splits have quirks at buffer edges that
@@ -12,12 +12,15 @@ import { isUtf8 } from 'node:buffer';
 import { describe, test } from 'node:test';
 import csvParser from 'csv-parser';
 import fc from 'fast-check';
+import { ColumnBatch } from '../../../src/batch/column-batch.js';
 import { ByteSink } from '../../../src/formats/byte-sink.js';
-import { encodeChunk, type EncodePlan, type RejectReason } from '../../../src/formats/csv/chunk-encoder.js';
-import { BACKSLASH, CR, type CsvDialect, csvDialect, DOUBLE_QUOTE, HASH, LF, NONE } from '../../../src/formats/csv/dialect.js';
+import { BACKSLASH, copyQuoteOf, CR, type CsvDialect, csvDialect, DOUBLE_QUOTE, HASH, LF, NONE } from '../../../src/formats/csv/dialect.js';
+import type { EncodePlan, RejectReason } from '../../../src/formats/csv/parse-chunk.js';
 import { parseRecord } from '../../../src/formats/csv/record-parser.js';
 import { lastRowEnd, nextRowEnd, RecordKind, type RecordLimits } from '../../../src/formats/csv/row-boundary.js';
 import { ColumnType, type ColumnTypeCode } from '../../../src/schema/column-type.js';
+import { encodeCsvCopy } from '../../../src/sink/csv-copy-encoder.js';
+import { parseChunk, type ParsedRow } from './parse-support.js';
 
 const COMMA = 0x2c;
 
@@ -61,8 +64,10 @@ function planChunks(bytes: Uint8Array, dataStart: number, chunkSize: number, dia
 }
 
 interface EncodedFile {
-  /** All chunks' data output, concatenated. */
+  /** All chunks' batches as COPY CSV (csv-copy-encoder.ts), concatenated. */
   data: Buffer;
+  /** All chunks' batch rows, in order. */
+  parsed: ParsedRow[];
   rows: number;
   rejected: number;
   slowRows: number;
@@ -83,15 +88,17 @@ interface EncodeSetup {
 const GARBAGE = Buffer.from('"\n\r,"0 9\0\xff', 'latin1');
 
 /**
- * Encodes a file's data chunk by chunk. Each chunk is copied into a buffer of its own with garbage
- * (quotes, newlines, digits) before and after it, so reading outside [start, end) shows.
- * Also checks per chunk that `stats.lines` counts the chunk's newline bytes and that each reject's
- * chunk line is 1 + the newlines before it in the chunk.
+ * Parses a file's data chunk by chunk into one reused batch, and encodes each batch as COPY CSV.
+ * Each chunk is copied into a buffer of its own with garbage (quotes, newlines, digits) before and
+ * after it, so reading outside [start, end) shows. Also checks per chunk that `stats.lines` counts
+ * the chunk's newline bytes, that each row's and reject's chunk line is 1 + the newlines before it
+ * in the chunk, and that a row's raw bytes are the file's from its offset.
  */
 function encodeFile(bytes: Uint8Array, dataStart: number, dialect: CsvDialect, columnTypes: ColumnTypeCode[],
   invalidUtf8: 'reject' | 'replace', setup: EncodeSetup): EncodedFile {
   const outputs: Buffer[] = [];
-  const result: EncodedFile = { data: Buffer.alloc(0), rows: 0, rejected: 0, slowRows: 0, rejects: [] };
+  const result: EncodedFile = { data: Buffer.alloc(0), parsed: [], rows: 0, rejected: 0, slowRows: 0, rejects: [] };
+  const batch = new ColumnBatch();
   const maxQuotedLines = setup.maxQuotedLines ?? 100;
   const chunks = planChunks(bytes, dataStart, setup.chunkSize, dialect, { maxQuotedLines });
   chunks.forEach(([start, end], chunkNo) => {
@@ -102,31 +109,33 @@ function encodeFile(bytes: Uint8Array, dataStart: number, dialect: CsvDialect, c
     const plan: EncodePlan = {
       dialect, columnTypes, columnNames: columnTypes.map((_, k) => `c${k}`), fileId: setup.fileId, chunkNo, baseOffset: start, invalidUtf8, maxQuotedLines,
     };
-    const data = new ByteSink(new Uint8Array(setup.sinkRegion));
-    const rejects = new ByteSink(new Uint8Array(setup.sinkRegion));
-    const stats = encodeChunk(buffer, setup.padding, setup.padding + length, plan, data, rejects);
+    const { stats, rows, rejects } = parseChunk(buffer, setup.padding, setup.padding + length, plan, { batch, sinkRegion: setup.sinkRegion });
     const newlines = countNewlines(bytes, start, end, dialect.newline);
     assert.equal(stats.lines, newlines, `chunk ${chunkNo}: stats.lines counts the chunk's newline bytes`);
+    const data = new ByteSink(new Uint8Array(setup.sinkRegion));
+    assert.equal(encodeCsvCopy(batch, setup.fileId, dialect.delimiter, copyQuoteOf(dialect), data), stats.rows, 'every row encoded');
     outputs.push(Buffer.from(data.view()));
+    for (const row of rows) {
+      assert.ok(row.offset >= start && row.offset < end, `row offset ${row.offset} within chunk ${start}..${end}`);
+      assert.equal(row.line, 1 + countNewlines(bytes, start, row.offset, dialect.newline), `chunk line of the row at ${row.offset}`);
+      // The raw text of a row with invalid UTF-8 holds U+FFFD: compared where the bytes are valid.
+      const rowBytes = Buffer.from(row.raw, 'utf8');
+      if (isUtf8(bytes.subarray(row.offset, row.offset + rowBytes.length))) assert.ok(rowBytes.equals(bytes.subarray(row.offset, row.offset + rowBytes.length)), `raw of the row at ${row.offset}`);
+      result.parsed.push(row);
+    }
     result.rows += stats.rows;
     result.rejected += stats.rejected;
     result.slowRows += stats.slowRows;
-    const rejectText = Buffer.from(rejects.view()).toString('utf8');
-    const lines = rejectText === '' ? [] : rejectText.replace(/\n$/, '').split('\n');
-    assert.equal(lines.length, stats.rejected, `chunk ${chunkNo}: one ingest.rejects line per reject`);
-    for (const line of lines) {
-      const parts = line.split('\t');
-      assert.equal(parts.length, 7, `a COPY text reject row has 7 columns: ${JSON.stringify(line)}`);
-      const [fileId, chunk, chunkLine, byteOffset, reason] = parts;
-      assert.equal(Number(fileId), setup.fileId);
-      assert.equal(Number(chunk), chunkNo);
-      const offset = Number(byteOffset);
+    for (const reject of rejects) {
+      assert.equal(reject.fileId, setup.fileId);
+      assert.equal(reject.chunkNo, chunkNo);
+      const offset = reject.byteOffset;
       assert.ok(offset >= start && offset < end, `reject offset ${offset} within chunk ${start}..${end}`);
-      assert.equal(Number(chunkLine), 1 + countNewlines(bytes, start, offset, dialect.newline), `chunk line of the reject at ${offset}`);
-      result.rejects.push({ chunkNo, chunkLine: Number(chunkLine), byteOffset: offset, reason: reason as RejectReason });
+      assert.equal(reject.chunkLine, 1 + countNewlines(bytes, start, offset, dialect.newline), `chunk line of the reject at ${offset}`);
+      result.rejects.push({ chunkNo, chunkLine: reject.chunkLine, byteOffset: offset, reason: reject.reason });
     }
     if (stats.samples.length > 0) {
-      assert.deepEqual(stats.samples.map((s) => s.byteOffset), result.rejects.slice(result.rejects.length - lines.length).slice(0, 5).map((r) => r.byteOffset));
+      assert.deepEqual(stats.samples.map((s) => s.byteOffset), rejects.slice(0, 5).map((r) => r.byteOffset));
     }
   });
   result.data = Buffer.concat(outputs);
@@ -139,7 +148,7 @@ function countNewlines(bytes: Uint8Array, from: number, to: number, newline: num
   return count;
 }
 
-/** The encoder's output read back: [file id, offset, ...values] per row (NULL-empty reads as ''). */
+/** The COPY CSV of the batches read back: [file id, offset, ...values] per row (NULL-empty reads as ''). */
 async function readOutput(data: Buffer, fileId: number): Promise<ReferenceRecord[]> {
   const records = await referenceRecords(data);
   return records.map((r) => {
@@ -194,6 +203,8 @@ interface RenderedFile {
   expected: ReferenceRecord[];
   /** Each non-blank data row as written, without its terminator. */
   lines: string[];
+  /** The index in table.rows of each non-blank data row. */
+  rowIndex: number[];
 }
 
 function render(table: Table, newlineChars: string[]): RenderedFile {
@@ -202,17 +213,19 @@ function render(table: Table, newlineChars: string[]): RenderedFile {
   const headerLength = Buffer.byteLength(text);
   const expected: ReferenceRecord[] = [];
   const lines: string[] = [];
+  const rowIndex: number[] = [];
   table.rows.forEach((row, r) => {
     const line = row.values.map((v, k) => writeField(v, row.quoted[k] || needsQuotes(v, ',', newlineChars))).join(',');
     // A one-column row holding an unquoted empty value is a blank line: skipped by both readers.
     if (line !== '') {
       expected.push({ byteOffset: Buffer.byteLength(text), values: row.values });
       lines.push(line);
+      rowIndex.push(r);
     }
     const last = r === table.rows.length - 1;
     text += line + (last && !table.trailingNewline ? '' : table.terminators[r + 1]);
   });
-  return { bytes: Buffer.from(text, 'utf8'), headerLength, expected, lines };
+  return { bytes: Buffer.from(text, 'utf8'), headerLength, expected, lines, rowIndex };
 }
 
 const encodeSetup = fc.record({
@@ -229,7 +242,7 @@ function textTypes(columns: number): ColumnTypeCode[] {
   return Array.from({ length: columns }, () => ColumnType.text);
 }
 
-describe('encodeChunk on well-formed CSV (property)', () => {
+describe('parseCsvChunk on well-formed CSV (property)', () => {
   test('LF / CRLF / mixed: read back, the output is csv-parser\'s reading of the original, row for row', async () => {
     const terminator = fc.constantFrom('\n', '\r\n');
     await fc.assert(fc.asyncProperty(
@@ -253,10 +266,13 @@ describe('encodeChunk on well-formed CSV (property)', () => {
         const output = await readOutput(encoded.data, setup.fileId);
         for (let k = 1; k < output.length; k++) assert.ok(output[k].byteOffset > output[k - 1].byteOffset, 'offsets strictly increase');
         assert.deepEqual(output, data, 'values and offsets');
-        // csv-parser cannot tell NULL ('' unquoted) from '' ("" quoted), PostgreSQL can: a
-        // well-formed row must reach COPY byte for byte as written, behind its prefix.
-        const exact = file.lines.map((line, k) => `${setup.fileId},${file.expected[k].byteOffset},${line}\n`).join('');
-        assert.equal(encoded.data.toString('utf8'), exact, 'rows copied verbatim behind the prefix');
+        // csv-parser cannot tell NULL ('' unquoted) from '' ("" quoted), the batch does: in these
+        // text columns an unquoted empty field is NULL, a quoted one an empty string.
+        const exact = file.lines.map((line, k) => {
+          const row = table.rows[file.rowIndex[k]];
+          return { offset: file.expected[k].byteOffset, raw: line, values: row.values.map((v, c) => (v === '' && !row.quoted[c] ? null : v)) };
+        });
+        assert.deepEqual(encoded.parsed.map((r) => ({ offset: r.offset, raw: r.raw, values: r.values })), exact, 'batch values, NULLs, offsets and raw rows');
       },
     ), { numRuns: 300 });
   });
@@ -283,7 +299,9 @@ describe('encodeChunk on well-formed CSV (property)', () => {
     assert.equal(encoded.rows, 3);
     // ab"c" is one field (a quote mid-field is text): the last row has too few fields.
     assert.deepEqual(encoded.rejects.map((r) => [r.byteOffset, r.reason, r.chunkLine]), [[30, 'TOO_FEW_FIELDS', 3]]);
-    // Quotes doubled, empty values unquoted (NULL), a quoted empty ("") from the fast path kept.
+    // The record parser's empty values are NULL; a quoted empty ("") from the fast path is ''.
+    assert.deepEqual(encoded.parsed.map((r) => [r.offset, r.values]), [[9, ['x\ry', null, 'q"z']], [22, ['ab"c"', null, null]], [37, [null, '', '']]]);
+    // As COPY CSV: quotes doubled, NULL unquoted, '' quoted.
     assert.equal(encoded.data.toString('utf8'), '42,9,"x\ry",,"q""z"\n42,22,"ab""c""",,\n42,37,,"",""\n');
     const reference = (await referenceRecords(bytes)).slice(1);
     assert.deepEqual(reference.map((r) => r.values), [['x\ry', '', 'q"z'], ['ab"c"', '', ''], ['ab"c"', ''], ['', '', '']]);
@@ -381,7 +399,7 @@ function expectedReason(record: ReadRecord, columns: number, invalidUtf8: 'rejec
   return null;
 }
 
-describe('encodeChunk on malformed CSV (property)', () => {
+describe('parseCsvChunk on malformed CSV (property)', () => {
   test('chunk by chunk = the reference reading of the whole file: rows + rejected = records, values, reasons', async () => {
     await fc.assert(fc.asyncProperty(malformedFile, encodeSetup, async (file, setup) => {
       const dialect = DIALECTS[file.dialect];
@@ -409,6 +427,8 @@ describe('encodeChunk on malformed CSV (property)', () => {
         assert.deepEqual(row.values, reference[k].values, `row at ${row.byteOffset}`);
         loaded.add(row.byteOffset);
       }
+      // The batch holds the same values (the record parser's reading has no NULL: an empty value is one).
+      assert.deepEqual(encoded.parsed.map((r) => ({ byteOffset: r.offset, values: r.values.map((v) => v ?? '') })), output);
       const rejected = new Map(encoded.rejects.map((r) => [r.byteOffset, r.reason]));
       assert.equal(rejected.size, encoded.rejects.length, 'one reject per offset');
       for (const offset of rejected.keys()) {

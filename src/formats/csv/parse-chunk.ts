@@ -1,4 +1,6 @@
 import { isUtf8 } from 'node:buffer';
+import type { ColumnBatch, ColumnVector } from '../../batch/column-batch.js';
+import type { ChunkStagesPlan } from '../../stages/chunk-stages.js';
 import type { ByteSink } from '../byte-sink.js';
 import { ColumnType, type ColumnTypeCode, columnTypeName } from '../../schema/column-type.js';
 import { fitsType } from '../../schema/value-checks.js';
@@ -10,25 +12,34 @@ import { parseRecord } from './record-parser.js';
 import { DEFAULT_MAX_QUOTED_LINES, nextRowEnd, RecordKind } from './row-boundary.js';
 
 /**
- * Turns one row-aligned chunk of CSV bytes into COPY input for PostgreSQL — the hot path.
+ * Parses one row-aligned chunk of CSV bytes into a ColumnBatch — the worker's parse step and its
+ * hot path (ARCHITECTURE.md, "Inside a worker").
  *
- * Like timescaledb-parallel-copy, a well-formed row is not rebuilt: its bytes are copied as they
- * are, behind a provenance prefix (`<file id>,<byte offset>,`), and PostgreSQL's CSV parser reads
- * the fields. Sluice still walks every field, because it must count fields and check that each
- * typed value casts (so that a bad row is rejected here, with its line and offset, rather than
- * failing the whole COPY). Rows the fast path cannot vouch for — stray quotes, escapes, bare
- * CRs, an unclosed quote — are read with the reference record parser (record-parser.ts) and
- * written out in canonical CSV, so the loaded values are the reference reading for every input.
- * Comment lines and blank lines are skipped (counted for line numbers).
+ * The batch starts as one copy of the chunk's bytes, so a well-formed field costs no copy: a plain
+ * field is a span of those bytes, a quoted field without doubled quotes the span inside its
+ * quotes. Only a value that must be rewritten — doubled quotes undone, a formatted value
+ * normalised (decimal commas, day-first dates, null tokens; schema/value-format.ts), a row read by
+ * the record parser — is appended behind them. Every field is still looked at, because fields must
+ * be counted and each typed value must cast, so that a bad row is rejected here, with its line and
+ * offset, rather than failing the whole COPY. Rows the fast path cannot vouch for — stray quotes,
+ * escapes, bare CRs, an unclosed quote — are read with the reference record parser
+ * (record-parser.ts), so the values are the reference reading for every input. Comment lines and
+ * blank lines are skipped (counted for line numbers).
  *
- * Output: `data` gets COPY CSV rows (`FORMAT csv`, the file's delimiter and quote — `"` for a
- * file without quoting — LF terminated); `rejects` gets COPY text rows for ingest.rejects:
- *   file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw
+ * NULL is what PostgreSQL's CSV COPY made of the file before: an unquoted empty field is NULL; a
+ * quoted empty field (`""`) is an empty string in a text column and NULL in a typed one.
+ *
+ * Output: the batch's rows (stages and the COPY encoders read them); `rejects` gets COPY text rows
+ * for ingest.rejects: file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw
  */
 
 export type RejectReason = 'TOO_FEW_FIELDS' | 'TOO_MANY_FIELDS' | 'CAST' | 'CONSTRAINT' | 'UNCLOSED_QUOTE' | 'ENCODING' | 'NUL_BYTE' | 'LINE_TOO_LONG';
 
-export interface EncodePlan {
+/**
+ * What a worker needs to parse a file's chunks. The stage fields (`dataset`, `stagesKey`, `stages`,
+ * `columns`, `copyFormat`) are not read here: the encode task hands them to the stages after parsing.
+ */
+export interface EncodePlan extends Pick<ChunkStagesPlan, 'dataset' | 'stagesKey' | 'stages' | 'columns' | 'copyFormat'> {
   dialect: CsvDialect;
   columnTypes: readonly ColumnTypeCode[];
   columnNames: readonly string[];
@@ -40,7 +51,8 @@ export interface EncodePlan {
   invalidUtf8: 'reject' | 'replace';
   /**
    * How each column's values are written, when PostgreSQL cannot read them as they are (decimal
-   * commas, day-first dates, null tokens, …). Absent, or all plain: every row is copied as it is.
+   * commas, day-first dates, null tokens, …): such values are normalised into the batch. Absent,
+   * or all plain: every value is a span of the chunk.
    */
   columnFormats?: readonly (ColumnFormat | null)[];
   /** A quoted field holding more line ends makes its record broken (row-boundary.ts); the planner cut with the same. */
@@ -48,7 +60,7 @@ export interface EncodePlan {
   /**
    * Columns that widen rather than reject a value that does not fit (null: the column keeps its
    * type and such rows are CAST rejects). A misfit is reported in `EncodeStats.widen`; the loader
-   * then widens the column and encodes the chunk again, so this chunk's output is not used.
+   * then widens the column and parses the chunk again, so this chunk's batch is not used.
    */
   widening?: readonly (WideningBase | null)[];
   /** The header is one name wider than the rows (see the sniffer): a row one field short gets NULL for the last column. */
@@ -82,7 +94,7 @@ export interface EncodeStats {
   /** Rows that needed the record parser (not well-formed by the fast path's standard). */
   slowRows: number;
   samples: RejectSample[];
-  /** Columns the chunk's values need wider (see EncodePlan.widening): when any, encode again. */
+  /** Columns the chunk's values need wider (see EncodePlan.widening): when any, parse again. */
   widen?: WidenRequest[];
 }
 
@@ -99,8 +111,9 @@ function specialBytes(dialect: CsvDialect): Uint8Array {
   if (table === undefined) {
     table = new Uint8Array(256);
     table[dialect.delimiter] = 1;
-    // Without quoting, a row holding the COPY quote cannot be copied as it is (COPY would read it
-    // as quoting); with an escape byte, a row holding one must have it undone.
+    // A stray quote in an unquoted field (and, without quoting, a `"`) is read by the reference
+    // parser, so the fast path only ever sees fields it reads exactly as the reference does; with
+    // an escape byte, a row holding one must have it undone.
     table[copyQuoteOf(dialect)] = 1;
     if (dialect.escape !== NONE) table[dialect.escape] = 1;
     table[dialect.newline] = 1;
@@ -111,11 +124,16 @@ function specialBytes(dialect: CsvDialect): Uint8Array {
   return table;
 }
 
+/** Normalised values are written here first; it grows for a long value (a text column with null tokens). */
+let scratch = scratchBuffer();
+
 /**
- * `mapOffset` is for text decoded from another encoding (formats/encoding/chunk-transcoder.ts):
- * `bytes` are then UTF-8 and a row's provenance offset is where it starts in the original file.
+ * `batch` is reset to this chunk (its bytes copied once to the batch's front) and gets one row per
+ * good record; bad records go to `rejects`. `mapOffset` is for text decoded from another encoding
+ * (formats/encoding/chunk-transcoder.ts): `bytes` are then UTF-8 and a row's offset is where it
+ * starts in the original file.
  */
-export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan: EncodePlan, data: ByteSink, rejects: ByteSink,
+export function parseCsvChunk(bytes: Uint8Array, start: number, end: number, plan: EncodePlan, batch: ColumnBatch, rejects: ByteSink,
   mapOffset?: (utf8Index: number) => number): EncodeStats {
   const { delimiter, quote, newline, comment } = plan.dialect;
   const escape = plan.dialect.escape;
@@ -129,18 +147,13 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
   // that fails either check pays for checking row by row.
   const chunkView = bytes.subarray(start, end);
   const rowChecks = chunkView.indexOf(0) !== -1 || !isUtf8(chunkView);
-  const context: ChunkContext = { bytes, start, end, plan, data, rejects, stats, rowChecks, mapOffset };
-  // Columns whose values are rewritten: such rows are written field by field instead of copied.
+  batch.reset(bytes, start, end, batchColumns(plan));
+  const columns = batch.columns;
+  const context: ChunkContext = { bytes, start, end, plan, batch, rejects, stats, rowChecks, mapOffset };
+  // Columns whose values are normalised into the batch rather than read as spans.
   const formats = plan.columnFormats ?? [];
   const rewritten = new Uint8Array(columnCount);
-  let rewrite = false;
-  for (let f = 0; f < columnCount; f++) if (!isPlain(formats[f])) { rewritten[f] = 1; rewrite = true; }
-  const rawStarts = new Int32Array(columnCount);
-  const rawEnds = new Int32Array(columnCount);
-  const valueStarts = new Int32Array(columnCount);
-  const valueEnds = new Int32Array(columnCount);
-  const scratch = scratchBuffer();
-  const fileIdPrefix = Buffer.from(`${plan.fileId}${String.fromCharCode(delimiter)}`, 'latin1');
+  for (let f = 0; f < columnCount; f++) if (!isPlain(formats[f])) rewritten[f] = 1;
 
   let line = 1;
   let i = start;
@@ -158,19 +171,22 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
       continue;
     }
 
-    const mark = data.length;
-    data.pushBytes(fileIdPrefix, 0, fileIdPrefix.length);
-    data.pushUint(mapOffset === undefined ? plan.baseOffset + (rowStart - start) : mapOffset(rowStart));
-    data.pushByte(delimiter);
-
+    // The row is filled while its fields are read and taken back (dropLastRow, appended bytes
+    // forgotten) if it turns out bad: one pass, and no per-field scratch arrays.
+    const row = batch.addRow(mapOffset === undefined ? plan.baseOffset + (rowStart - start) : mapOffset(rowStart), rowLine, rowStart - start, rowStart - start);
+    const byteMark = batch.byteLength;
     let field = 0;
+    // The first value that does not fit a plain column, and the first that fails to normalise.
     let badField = -1;
+    let badRewrite = -1;
     let clean = true;
     for (;;) {
-      const fieldStart = i;
       let valueStart: number;
       let valueEnd: number;
+      let quoted = false;
+      let doubled = false;
       if (i < end && bytes[i] === quote) {
+        quoted = true;
         i++;
         valueStart = i;
         let quotedLines = 0;
@@ -178,7 +194,7 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
           if (i >= end) { clean = false; break; }
           const c = bytes[i];
           if (c === quote) {
-            if (i + 1 < end && bytes[i + 1] === quote) { i += 2; continue; }
+            if (i + 1 < end && bytes[i + 1] === quote) { doubled = true; i += 2; continue; }
             break;
           }
           if (c === newline) {
@@ -205,16 +221,26 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
           if (c !== delimiter && c !== newline && !(crlf && c === CR && (i + 1 === end || bytes[i + 1] === LF))) { clean = false; break; }
         }
       }
-      if (field < columnCount) {
-        if (rewrite) {
-          rawStarts[field] = fieldStart;
-          rawEnds[field] = i;
-          valueStarts[field] = valueStart;
-          valueEnds[field] = valueEnd;
-        }
-        if (badField < 0 && valueEnd > valueStart && rewritten[field] === 0) {
-          const type = types[field];
-          if (type !== ColumnType.text && !fitsType(type, bytes, valueStart, valueEnd)) badField = field;
+      if (field < columnCount && badField < 0) {
+        const column = columns[field];
+        const type = types[field];
+        if (rewritten[field] === 1) {
+          // Once one formatted value failed the row is rejected: the later ones need no work.
+          if (badRewrite < 0) {
+            const from = doubled ? appendUnquoted(batch, bytes, valueStart, valueEnd, quote) : valueStart - start;
+            const to = doubled ? batch.byteLength : valueEnd - start;
+            if (!rewriteValue(batch, column, row, type, formats[field]!, from, to)) badRewrite = field;
+          }
+        } else if (valueEnd === valueStart) {
+          // `""` is an empty string in a text column; every other empty field is NULL.
+          if (quoted && type === ColumnType.text) batch.setSpan(column, row, 0, 0);
+          else batch.setNull(column, row);
+        } else if (type !== ColumnType.text && !fitsType(type, bytes, valueStart, valueEnd)) {
+          badField = field;
+        } else if (doubled) {
+          batch.setSpan(column, row, appendUnquoted(batch, bytes, valueStart, valueEnd, quote), batch.byteLength);
+        } else {
+          batch.setSpan(column, row, valueStart - start, valueEnd - start);
         }
       }
       field++;
@@ -223,7 +249,8 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
     }
 
     if (!clean) {
-      data.length = mark;
+      batch.dropLastRow();
+      batch.byteLength = byteMark;
       line = rowLine;
       const slow = slowRow(context, rowStart, rowLine);
       i = slow.next;
@@ -239,7 +266,8 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
     // A header of another width than the rows (EncodePlan.trailingDelimiter, padMissing).
     if (field === columnCount + 1 && plan.trailingDelimiter === true && bytes[contentEnd - 1] === delimiter) { field--; contentEnd--; }
     if (field !== columnCount) {
-      data.length = mark;
+      batch.dropLastRow();
+      batch.byteLength = byteMark;
       if (field === columnCount - 1 && plan.padMissing === true) {
         const slow = slowRow(context, rowStart, rowLine);
         i = slow.next;
@@ -250,66 +278,81 @@ export function encodeChunk(bytes: Uint8Array, start: number, end: number, plan:
       continue;
     }
     const problem = rowChecks ? rowEncodingProblem(bytes, rowStart, contentEnd) : null;
-    // A row rejected for its bytes is rejected before its values are looked at: they say nothing
-    // about the column's type (a NUL in a number must not widen the column to text).
-    if (problem !== null && refuses(plan, problem)) {
-      data.length = mark;
-      reject(context, rowStart, contentEnd, rowLine, problem, BYTES_DETAIL[problem]);
-      continue;
-    }
-    if (badField >= 0) {
-      data.length = mark;
-      const value = parseRecord(bytes, rowStart, contentEnd, plan.dialect)[badField] ?? '';
-      noteMisfit(context, badField, value, rowStart, rowLine);
-      reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, badField, value));
-      continue;
-    }
-    if (problem !== null) {
-      // Invalid UTF-8, loaded with U+FFFD.
-      data.length = mark;
-      writeCanonical(context, parseRecord(bytes, rowStart, contentEnd, plan.dialect), rowStart);
-      stats.rows++;
-      continue;
-    }
-    if (rewrite) {
-      // Plain fields are copied as written (quotes and all); the others are rewritten into
-      // canonical text, which never needs quoting (digits, '-', ':', '.', ' ', 'Z').
-      let failed = -1;
-      for (let f = 0; f < columnCount; f++) {
-        if (f > 0) data.pushByte(delimiter);
-        if (rewritten[f] === 0) {
-          data.pushBytes(bytes, rawStarts[f], rawEnds[f]);
-          continue;
-        }
-        const length = normaliseValue(types[f], formats[f]!, bytes, valueStarts[f], valueEnds[f], scratch);
-        if (length < 0) { failed = f; break; }
-        data.pushBytes(scratch, 0, length);
-      }
-      if (failed >= 0) {
-        data.length = mark;
-        const value = parseRecord(bytes, rowStart, contentEnd, plan.dialect)[failed] ?? '';
-        noteMisfit(context, failed, value, rowStart, rowLine);
-        reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, failed, value));
+    // A value that does not fit its plain column is named before one that failed to normalise.
+    const misfit = badField >= 0 ? badField : badRewrite;
+    if (problem !== null || misfit >= 0) {
+      batch.dropLastRow();
+      batch.byteLength = byteMark;
+      // A row rejected for its bytes is rejected before its values are looked at: they say nothing
+      // about the column's type (a NUL in a number must not widen the column to text).
+      if (problem !== null && refuses(plan, problem)) {
+        reject(context, rowStart, contentEnd, rowLine, problem, BYTES_DETAIL[problem]);
         continue;
       }
-    } else {
-      data.pushBytes(bytes, rowStart, contentEnd);
+      if (misfit >= 0) {
+        const value = parseRecord(bytes, rowStart, contentEnd, plan.dialect)[misfit] ?? '';
+        noteMisfit(context, misfit, value, rowStart, rowLine);
+        reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, misfit, value));
+        continue;
+      }
+      // Invalid UTF-8, loaded with U+FFFD.
+      addParsedRow(context, parseRecord(bytes, rowStart, contentEnd, plan.dialect), rowStart, contentEnd, rowLine);
+      continue;
     }
-    data.pushByte(LF);
+    batch.rowEnd[row] = contentEnd - start;
     stats.rows++;
   }
   stats.lines = line - 1;
   return stats;
 }
 
-/** What the rare-path helpers need to know about the chunk being encoded. */
+/** The batch's columns for a plan, as it names and types them. */
+function batchColumns(plan: EncodePlan): { name: string; type: ColumnTypeCode }[] {
+  return plan.columnTypes.map((type, f) => ({ name: plan.columnNames[f], type }));
+}
+
+/**
+ * Appends the inside of a quoted field with its doubled quotes undone (the field was read on the
+ * fast path, so every quote in it is doubled); returns where it starts in the batch.
+ */
+function appendUnquoted(batch: ColumnBatch, bytes: Uint8Array, start: number, end: number, quote: number): number {
+  const from = batch.byteLength;
+  const out = batch.reserve(end - start);
+  let at = from;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    out[at++] = c;
+    if (c === quote) i++;
+  }
+  batch.byteLength = at;
+  return from;
+}
+
+/**
+ * The value at batch bytes [from, to) of a formatted column, normalised into the batch (NULL for
+ * an empty value or a null token). False when it does not fit the column's type.
+ */
+function rewriteValue(batch: ColumnBatch, column: ColumnVector, row: number, type: ColumnTypeCode, format: ColumnFormat, from: number, to: number): boolean {
+  if (to - from > scratch.length) scratch = new Uint8Array(2 * (to - from));
+  const length = normaliseValue(type, format, batch.bytes, from, to, scratch);
+  if (length < 0) return false;
+  if (length === 0) { batch.setNull(column, row); return true; }
+  const at = batch.byteLength;
+  const out = batch.reserve(length);
+  for (let k = 0; k < length; k++) out[at + k] = scratch[k];
+  batch.byteLength = at + length;
+  batch.setSpan(column, row, at, at + length);
+  return true;
+}
+
+/** What the rare-path helpers need to know about the chunk being parsed. */
 interface ChunkContext {
   bytes: Uint8Array;
   /** Index of the chunk's first byte in `bytes`; its file offset is plan.baseOffset. */
   start: number;
   end: number;
   plan: EncodePlan;
-  data: ByteSink;
+  batch: ColumnBatch;
   rejects: ByteSink;
   stats: EncodeStats;
   rowChecks: boolean;
@@ -323,7 +366,7 @@ function fileOffset(context: ChunkContext, index: number): number {
 
 /**
  * A row the fast path could not vouch for: find its end the way csv-parser does (quote parity),
- * read it with the reference record parser, check it, and write it in canonical CSV.
+ * read it with the reference record parser, check it, and add its values to the batch.
  * Returns the index after the row and the number of row terminators it spans.
  */
 function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { next: number; terminators: number } {
@@ -359,25 +402,40 @@ function slowRow(context: ChunkContext, rowStart: number, rowLine: number): { ne
       return result;
     }
   }
-  const scratch = scratchBuffer();
-  for (let f = 0; f < columnCount; f++) {
+  addParsedRow(context, values, rowStart, contentEnd, rowLine);
+  return result;
+}
+
+/**
+ * Adds a row from the record parser's values (rare path: strings are fine here), each checked as
+ * on the fast path, or rejects it for the first value that does not fit. An empty value is NULL:
+ * the record parser does not tell `""` from an empty field.
+ */
+function addParsedRow(context: ChunkContext, values: readonly string[], rowStart: number, contentEnd: number, rowLine: number): void {
+  const { batch, plan, start } = context;
+  const row = batch.addRow(fileOffset(context, rowStart), rowLine, rowStart - start, contentEnd - start);
+  const byteMark = batch.byteLength;
+  for (let f = 0; f < values.length; f++) {
+    const column = batch.columns[f];
     const type = plan.columnTypes[f];
     const format = plan.columnFormats?.[f];
-    if (values[f] === '' || (type === ColumnType.text && isPlain(format))) continue;
-    const encoded = Buffer.from(values[f], 'utf8');
+    const value = values[f];
+    if (value === '') { batch.setNull(column, row); continue; }
+    const encoded = Buffer.from(value, 'utf8');
     if (isPlain(format)) {
-      if (fitsType(type, encoded, 0, encoded.length)) continue;
+      if (type === ColumnType.text || fitsType(type, encoded, 0, encoded.length)) { batch.appendValue(column, row, encoded, 0, encoded.length); continue; }
     } else {
-      const length = normaliseValue(type, format!, encoded, 0, encoded.length, scratch);
-      if (length >= 0) { values[f] = Buffer.from(scratch.subarray(0, length)).toString('latin1'); continue; }
+      const at = batch.byteLength;
+      batch.appendValue(column, row, encoded, 0, encoded.length);
+      if (rewriteValue(batch, column, row, type, format!, at, batch.byteLength)) continue;
     }
-    noteMisfit(context, f, values[f], rowStart, rowLine);
-    reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, f, values[f]));
-    return result;
+    batch.dropLastRow();
+    batch.byteLength = byteMark;
+    noteMisfit(context, f, value, rowStart, rowLine);
+    reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, f, value));
+    return;
   }
-  writeCanonical(context, values, rowStart);
-  stats.rows++;
-  return result;
+  context.stats.rows++;
 }
 
 const BYTES_DETAIL = { ENCODING: 'invalid UTF-8', NUL_BYTE: 'NUL byte in row' } as const;
@@ -395,30 +453,8 @@ function rowEncodingProblem(bytes: Uint8Array, start: number, end: number): 'ENC
 }
 
 /**
- * Writes one row from parsed values: a value that needs it is quoted with its quotes doubled, and
- * an empty value is left unquoted (NULL), as an empty unquoted field is on the fast path.
- */
-function writeCanonical(context: ChunkContext, values: readonly string[], rowStart: number): void {
-  const { plan, data } = context;
-  const quoteChar = String.fromCharCode(copyQuoteOf(plan.dialect));
-  const delimiterChar = String.fromCharCode(plan.dialect.delimiter);
-  let text = `${plan.fileId}${delimiterChar}${fileOffset(context, rowStart)}`;
-  for (let f = 0; f < values.length; f++) {
-    const value = values[f];
-    text += delimiterChar;
-    if (value === '') continue;
-    if (value.includes(quoteChar) || value.includes(delimiterChar) || value.includes('\n') || value.includes('\r')) {
-      text += quoteChar + value.split(quoteChar).join(quoteChar + quoteChar) + quoteChar;
-    } else {
-      text += value;
-    }
-  }
-  data.pushString(`${text}\n`);
-}
-
-/**
  * A value that does not fit its column: when the column widens, note the type it needs (the row is
- * still rejected here — the chunk is encoded again under the wider type, and this output dropped).
+ * still rejected here — the chunk is parsed again under the wider type, and this batch dropped).
  */
 function noteMisfit(context: ChunkContext, field: number, value: string, rowStart: number, rowLine: number): void {
   const { plan, stats } = context;
@@ -455,4 +491,3 @@ function reject(context: ChunkContext, rowStart: number, rowEnd: number, rowLine
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset + rowStart, rawEnd - rowStart).toString('utf8');
   context.rejects.pushString(rejectRow({ fileId: plan.fileId, chunkNo: plan.chunkNo, chunkLine: rowLine, byteOffset, reason, detail, raw }));
 }
-

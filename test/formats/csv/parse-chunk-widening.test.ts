@@ -1,21 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ByteSink } from '../../../src/formats/byte-sink.js';
-import { encodeChunk, type EncodePlan } from '../../../src/formats/csv/chunk-encoder.js';
+import type { EncodePlan } from '../../../src/formats/csv/parse-chunk.js';
 import { csvDialect } from '../../../src/formats/csv/dialect.js';
 import { ColumnType } from '../../../src/schema/column-type.js';
 import type { WideningBase } from '../../../src/schema/type-widening.js';
 import { ValueFormat } from '../../../src/schema/value-format.js';
+import { parseText } from './parse-support.js';
 
 const PLAIN: WideningBase = { format: { format: ValueFormat.plain, nullTokens: false }, formatsByType: {} };
 
 function encode(text: string, widening: EncodePlan['widening'], columnFormats?: EncodePlan['columnFormats']) {
-  const bytes = Buffer.from(text);
   const plan: EncodePlan = {
     dialect: csvDialect({ delimiter: 0x2c }), columnTypes: [ColumnType.int, ColumnType.int], columnNames: ['id', 'v'],
     fileId: 1, chunkNo: 0, baseOffset: 1000, invalidUtf8: 'reject', widening, columnFormats,
   };
-  return encodeChunk(bytes, 0, bytes.length, plan, new ByteSink(new Uint8Array(1 << 16)), new ByteSink(new Uint8Array(1 << 16)));
+  return parseText(text, plan).stats;
 }
 
 test('a value that does not fit a widening column is reported with the narrowest type that holds it', () => {
