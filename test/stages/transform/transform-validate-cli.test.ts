@@ -32,6 +32,12 @@ describe('transforms and rules through sluice load --config', () => {
       '      - { name: email_format, column: email, regex: "^[^@]+@[^@]+$", severity: warn }',
       '      - { name: name_short, column: name, length: { max: 8 } }',
       '      - { name: id_unique, column: id, unique: { scope: load } }',
+      '  tickets:',
+      '    match: "**/tickets*.csv"',
+      '    transforms:',
+      '      - { column: priority, trim: true, case: upper, map: { URGENT: P1 } }',
+      '    rules:',
+      '      - { name: priority_known, column: priority, in: [P1, P2, P3] }',
       '',
     ].join('\n'));
     const rows = [
@@ -43,6 +49,7 @@ describe('transforms and rules through sluice load --config', () => {
       { id: 5, name: 'Ken', status: '?', email: 'k@x' },
     ];
     await writeFile(join(dir, 'customers.ndjson'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await writeFile(join(dir, 'tickets.csv'), 'ticket,priority\n1, p2 \n2,urgent\n3,p9\n4,P3\n');
   });
 
   after(async () => {
@@ -71,5 +78,18 @@ describe('transforms and rules through sluice load --config', () => {
       [null, 'RULE:id_unique', rejects.rows[2].detail],
     ]);
     assert.match(rejects.rows[2].detail, /^column id: "1" \(first at byte 0\)$/);
+  });
+
+  test('a CSV file: transformed values load, a row failing the rule is rejected with its line', async () => {
+    const outcome = await sluice(['load', '--config', join(dir, 'sluice.yaml'), join(dir, 'tickets.csv'), '--json'], env);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const summary = JSON.parse(outcome.stdout.trim().split('\n').at(-1)!);
+    assert.deepEqual([summary.status, summary.rows, summary.rejected], ['loaded', 3, 1]);
+    assert.deepEqual(summary.validation, [{ rule: 'priority_known', column: 'priority', severity: 'error', failed: 1 }]);
+    const staged = await db.query<{ priority: string }>('SELECT priority FROM staging.tickets ORDER BY _offset');
+    assert.deepEqual(staged.rows.map((r) => r.priority), ['P2', 'P1', 'P3']);
+    const rejects = await db.query<{ line: string; reason: string; detail: string; raw: string }>(
+      "SELECT r.line, r.reason, r.detail, r.raw FROM ingest.rejects r JOIN ingest.files f ON f.id = r.file_id WHERE f.dataset = 'tickets'");
+    assert.deepEqual(rejects.rows.map((r) => [Number(r.line), r.reason, r.detail, r.raw]), [[4, 'RULE:priority_known', 'column priority: "P9"', '3,p9']]);
   });
 });
