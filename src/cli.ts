@@ -24,7 +24,7 @@ import { isRemoteInput } from './sources/remote-file.js';
 import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 
 const USAGE = `Usage:
-  sluice load <file|dir|url>... [--config FILE] [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [overrides]
+  sluice load <file|dir|url>... [--config FILE] [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [--copy-format csv|binary] [overrides]
   sluice bench                 run the benchmark suite (sluice load vs psql \\copy, parsers; needs psql and DATABASE_URL's server)
   sluice sniff <file> [--config FILE] [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
   sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
@@ -113,14 +113,17 @@ async function load(args: string[]): Promise<number> {
     args, allowPositionals: true,
     options: {
       config: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' }, 'keep-preamble': { type: 'boolean' },
-      workers: { type: 'string' }, writers: { type: 'string' }, 'chunk-size': { type: 'string' },
+      workers: { type: 'string' }, writers: { type: 'string' }, 'chunk-size': { type: 'string' }, 'copy-format': { type: 'string' },
       ...OVERRIDE_OPTIONS,
     },
   });
   const overrides = overridesFrom(values);
   if (positionals.length === 0) throw new UsageError('sluice load needs at least one file or directory');
+  const copyFormat = values['copy-format'];
+  if (copyFormat !== undefined && copyFormat !== 'csv' && copyFormat !== 'binary') throw new UsageError(`--copy-format must be csv or binary, got ${JSON.stringify(copyFormat)}`);
   const files = await expandInputs(positionals);
   const engine = createEngine({
+    copyFormat,
     config: values.config,
     workers: integerOption('workers', values.workers),
     writers: integerOption('writers', values.writers),

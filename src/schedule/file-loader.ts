@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { Piscina } from 'piscina';
 import { registerStagingLoad } from '../catalog/register.js';
 import type { ResolvedOptions } from '../config.js';
+import type { CopyFormat } from '../stages/chunk-stages.js';
 import type { DatasetConfig, SluiceConfig } from '../configuration/config-schema.js';
 import { datasetIdentity } from '../configuration/dataset-identity.js';
 import { SluiceError, toPlainError } from '../errors.js';
@@ -58,6 +59,8 @@ export interface LoadRequest {
    */
   datasetConfig?: DatasetConfig;
   force?: boolean;
+  /** COPY format for this load (default: the engine's copyFormat option). */
+  copyFormat?: CopyFormat;
   /** Decisions the user made instead of the sniffer. */
   overrides?: FormatOverrides;
   /** Write the lines before the table (preamble) to ingest.rejects with reason PREAMBLE; by default they are only counted. */

@@ -4,7 +4,9 @@ import { SluiceError } from '../errors.js';
 import { LF } from '../formats/csv/dialect.js';
 import type { EncodeResult, EncodeTask } from '../formats/csv/encode-task.js';
 import { SlotRing, SlotState } from '../ring/slot-ring.js';
+import { isBinaryCopy } from '../sink/binary-copy-tuple.js';
 import type { CopyJob, CopyWriter } from '../sink/copy-writer.js';
+import type { CopyFormat } from '../stages/chunk-stages.js';
 import { type ColumnTypeCode, postgresTypeName } from '../schema/column-type.js';
 import { joinTypes } from '../schema/type-widening.js';
 import { BoundedQueue } from './bounded-queue.js';
@@ -51,8 +53,8 @@ export interface PipelineOptions {
   widenPlan?: (plan: Record<string, unknown>, columnTypes: readonly ColumnTypeCode[], nullTokens: readonly boolean[]) => Record<string, unknown>;
   /** Makes the table's columns at least as wide as these, before rows encoded under them are copied. */
   widenTable?: (columnTypes: readonly ColumnTypeCode[]) => Promise<void>;
-  /** The COPY statement for rows encoded under these column types. */
-  copySqlFor: (columnTypes: readonly ColumnTypeCode[]) => string;
+  /** The COPY statement for rows encoded under these column types, in this format. */
+  copySqlFor: (columnTypes: readonly ColumnTypeCode[], format: CopyFormat) => string;
   /** The COPY CSV dialect of the encoded rows (to find a failing row). */
   copyDelimiter: number;
   copyQuote: number;
@@ -143,12 +145,15 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     await ensureTable(columnTypes);
     const views = ring.views(chunk.slot);
     const input = chunk.oversize !== undefined ? new Uint8Array(chunk.oversize) : views.input;
+    const data = encoded.dataOverflow !== undefined ? new Uint8Array(encoded.dataOverflow) : views.output.subarray(0, encoded.dataLength);
     const job: CopyJob = {
       fileId: plan.fileId, chunkNo: chunk.chunkNo, attempt, byteStart: chunk.byteStart, byteEnd: chunk.byteEnd,
       rows: encoded.stats.rows, rejected: encoded.stats.rejected, lines: encoded.stats.lines,
-      data: encoded.dataOverflow !== undefined ? new Uint8Array(encoded.dataOverflow) : views.output.subarray(0, encoded.dataLength),
+      data,
       rejects: encoded.rejectsOverflow !== undefined ? new Uint8Array(encoded.rejectsOverflow) : views.rejects.subarray(0, encoded.rejectsLength),
-      copySql: options.copySqlFor(columnTypes), delimiter: options.copyDelimiter, quote: options.copyQuote,
+      // The encoded data says its format (binary COPY opens with its signature): a format's
+      // worker that writes only CSV still loads when binary was asked for.
+      copySql: options.copySqlFor(columnTypes, isBinaryCopy(data) ? 'binary' : 'csv'), delimiter: options.copyDelimiter, quote: options.copyQuote, columnTypes,
       widened: widened.length > 0 ? JSON.stringify(widened) : null,
       reports: encoded.reports !== undefined && Object.keys(encoded.reports).length > 0 ? JSON.stringify(encoded.reports) : null,
       anomalies: encoded.anomalies,
@@ -158,7 +163,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     };
     Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.writing);
     const outcome = await writer.write(job);
-    if (result.chunksLoaded === 0 && result.chunksSkipped === 0) phase('first chunk committed');
+    if (result.chunksLoaded === 0 && result.chunksSkipped === 0) phase(`first chunk committed (${isBinaryCopy(data) ? 'binary' : 'csv'} COPY)`);
     if (outcome === 'committed') result.chunksLoaded++;
     else result.chunksSkipped++;
     doneBytes += chunk.byteEnd - chunk.byteStart;

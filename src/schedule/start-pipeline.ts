@@ -2,7 +2,9 @@ import type { FileHandle } from 'node:fs/promises';
 import pg from 'pg';
 import type { PreparedFile } from '../formats/prepared-file.js';
 import { ColumnType } from '../schema/column-type.js';
+import { binaryCopyWritable } from '../sink/binary-copy-columns.js';
 import { qualifiedTable, type StagingColumn } from '../sink/staging-table.js';
+import type { CopyFormat } from '../stages/chunk-stages.js';
 import { stagesPlanFor } from '../stages/stage-plan.js';
 import type { LoadContext, LoadRequest } from './file-loader.js';
 import { widenTable } from './file-widenings.js';
@@ -30,8 +32,9 @@ export interface OpenFile {
   control: pg.ClientBase;
 }
 
-function copySqlFor(dataset: string, columns: readonly StagingColumn[], prepared: PreparedFile): string {
+function copySqlFor(dataset: string, columns: readonly StagingColumn[], prepared: PreparedFile, format: CopyFormat): string {
   const names = ['_file', '_offset', ...columns.map((c) => c.name)].map((n) => pg.escapeIdentifier(n));
+  if (format === 'binary') return `COPY ${qualifiedTable(dataset)} (${names.join(', ')}) FROM STDIN WITH (FORMAT binary)`;
   const typed = columns.filter((c) => c.type !== ColumnType.text).map((c) => pg.escapeIdentifier(c.name));
   const options = [
     'FORMAT csv',
@@ -48,9 +51,11 @@ function copySqlFor(dataset: string, columns: readonly StagingColumn[], prepared
  * plan for the table's columns, the stages the dataset's configuration asks for, widening of the
  * table's columns as values need it, and the COPY statement for the encoded rows.
  */
-export function startPipeline(context: LoadContext, request: LoadRequest, setup: PipelineSetup, file: OpenFile, phase: (name: string) => void): Promise<PipelineResult> {
+export async function startPipeline(context: LoadContext, request: LoadRequest, setup: PipelineSetup, file: OpenFile, phase: (name: string) => void): Promise<PipelineResult> {
   const { options } = context;
   const { prepared } = file;
+  const wanted = request.copyFormat ?? options.copyFormat;
+  const copyFormat: CopyFormat = wanted === 'binary' && await binaryCopyWritable(file.control, setup.dataset) ? 'binary' : 'csv';
   const columnTypes = setup.columns.map((c) => c.type);
   const columnNames = setup.columns.map((c) => c.name);
   // A column widens when a value does not fit it, unless the user chose its type (--types) or
@@ -65,11 +70,12 @@ export function startPipeline(context: LoadContext, request: LoadRequest, setup:
       ...prepared.encodePlan({ fileId: setup.fileId, columnTypes, columnNames, invalidUtf8: options.invalidUtf8, widenable }),
       ...stagesPlanFor(setup.fileId, { dataset: setup.dataset, datasetConfig: request.datasetConfig, columns: setup.columns, sampleValues: prepared.sampleValues }),
       fileId: setup.fileId,
+      copyFormat,
     },
     columnTypes, columnNames,
     widenPlan: prepared.widenPlan === undefined ? undefined : (plan, types, nulls) => ({ ...prepared.widenPlan!(plan, types, nulls), fileId: setup.fileId }),
     widenTable: (types) => widenTable(file.control, setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), options.log),
-    copySqlFor: (types) => copySqlFor(setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), prepared),
+    copySqlFor: (types, format) => copySqlFor(setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), prepared, format),
     copyDelimiter: prepared.copyDelimiter, copyQuote: prepared.copyQuote,
     committed: setup.committed, gate: setup.gate, onProgress: request.onProgress, phase,
   });

@@ -5,7 +5,9 @@ import { SluiceError } from '../errors.js';
 import { rejectRow } from '../formats/reject-row.js';
 import { NO_LIMITS, nextRowEnd } from '../formats/csv/row-boundary.js';
 import { csvDialect, LF } from '../formats/csv/dialect.js';
+import type { ColumnTypeCode } from '../schema/column-type.js';
 import { ANOMALIES_COPY } from '../stages/anomaly-row.js';
+import { isBinaryCopy, tupleRange, tupleText } from './binary-copy-tuple.js';
 
 /**
  * One COPY connection. Each chunk lands exactly once, the way timescaledb-parallel-copy's
@@ -29,7 +31,7 @@ export interface CopyJob {
   rows: number;
   rejected: number;
   lines: number;
-  /** COPY CSV rows, each `<file id><d><offset><d>fields…\n`. */
+  /** COPY CSV rows, each `<file id><d><offset><d>fields…\n`, or binary COPY (header, tuples, trailer). */
   data: Uint8Array;
   /** COPY text rows for ingest.rejects. */
   rejects: Uint8Array;
@@ -37,6 +39,8 @@ export interface CopyJob {
   copySql: string;
   delimiter: number;
   quote: number;
+  /** The types of the columns after `_file, _offset` (binary data: to show a refused tuple as text). */
+  columnTypes?: readonly ColumnTypeCode[];
   /** The 1-based line within the chunk at which the row at a file offset starts (rare path). */
   chunkLineOf(offset: number): number;
   /** Columns widened for this chunk (JSON for ingest.chunks.widened), or null. */
@@ -154,7 +158,45 @@ function isolateFailingRow(job: CopyJob, error: unknown): boolean {
   const where = (error as { where?: unknown }).where;
   const match = typeof where === 'string' ? /line (\d+)/.exec(where) : null;
   if (match === null) return false;
-  const failingLine = Number(match[1]);
+  const failing = isBinaryCopy(job.data) ? failingTuple(job, Number(match[1])) : failingCsvRow(job, Number(match[1]));
+  if (failing === null) return false;
+  const { start, end, offset, raw } = failing;
+  const message = (error as Error).message + ` (${where as string})`;
+  // Class 23 is a constraint the table carries (NOT NULL, CHECK, UNIQUE); class 22, a value
+  // PostgreSQL could not read as the column's type.
+  const reason = String((error as { code?: unknown }).code).startsWith('23') ? 'CONSTRAINT' : 'CAST';
+  const rejected = Buffer.from(rejectRow({ fileId: job.fileId, chunkNo: job.chunkNo, chunkLine: job.chunkLineOf(offset), byteOffset: offset, reason, detail: message, raw }));
+  const data = job.data;
+  const remaining = new Uint8Array(data.length - (end - start));
+  remaining.set(data.subarray(0, start), 0);
+  remaining.set(data.subarray(end), start);
+  const rejects = new Uint8Array(job.rejects.length + rejected.length);
+  rejects.set(job.rejects, 0);
+  rejects.set(rejected, job.rejects.length);
+  job.data = remaining;
+  job.rejects = rejects;
+  job.rows--;
+  job.rejected++;
+  return true;
+}
+
+interface FailingRow {
+  /** The row's bytes in the job's data. */
+  start: number;
+  end: number;
+  /** Its `_offset`: the row's byte offset in the file. */
+  offset: number;
+  raw: string;
+}
+
+/** Binary COPY counts tuples as lines: tuple N, read back from its fields. */
+function failingTuple(job: CopyJob, line: number): FailingRow | null {
+  const range = tupleRange(job.data, line);
+  if (range === null) return null;
+  return { ...range, ...tupleText(job.data, range.start, job.columnTypes) };
+}
+
+function failingCsvRow(job: CopyJob, failingLine: number): FailingRow | null {
   const data = job.data;
   let line = 1;
   let rowStart = 0;
@@ -171,25 +213,10 @@ function isolateFailingRow(job: CopyJob, error: unknown): boolean {
       const secondDelimiter = row.indexOf(String.fromCharCode(job.delimiter), firstDelimiter + 1);
       const offset = Number(row.slice(firstDelimiter + 1, secondDelimiter));
       const raw = row.slice(secondDelimiter + 1).replace(/\n$/, '');
-      const message = (error as Error).message + (typeof where === 'string' ? ` (${where})` : '');
-      // Class 23 is a constraint the table carries (NOT NULL, CHECK, UNIQUE); class 22, a value
-      // PostgreSQL could not read as the column's type.
-      const reason = String((error as { code?: unknown }).code).startsWith('23') ? 'CONSTRAINT' : 'CAST';
-      const rejected = Buffer.from(rejectRow({ fileId: job.fileId, chunkNo: job.chunkNo, chunkLine: job.chunkLineOf(offset), byteOffset: offset, reason, detail: message, raw }));
-      const remaining = new Uint8Array(data.length - (end - rowStart));
-      remaining.set(data.subarray(0, rowStart), 0);
-      remaining.set(data.subarray(end), rowStart);
-      const rejects = new Uint8Array(job.rejects.length + rejected.length);
-      rejects.set(job.rejects, 0);
-      rejects.set(rejected, job.rejects.length);
-      job.data = remaining;
-      job.rejects = rejects;
-      job.rows--;
-      job.rejected++;
-      return true;
+      return { start: rowStart, end, offset, raw };
     }
     line += terminators;
     rowStart = end;
   }
-  return false;
+  return null;
 }

@@ -1,5 +1,7 @@
 import type { ColumnBatch } from '../batch/column-batch.js';
 import { ByteSink } from '../formats/byte-sink.js';
+import { fillTypedValues } from '../batch/typed-values.js';
+import { encodeBinaryCopy } from '../sink/binary-copy-encoder.js';
 import { encodeCsvCopy } from '../sink/csv-copy-encoder.js';
 import type { Stage, StageColumn, StageName, StageSpec } from './stage.js';
 
@@ -25,7 +27,7 @@ export interface ChunkStagesPlan {
   stages?: StagePlan;
   /** The columns as the parser fills the batch. */
   columns?: readonly StageColumn[];
-  /** What the encoder writes (csv only until the binary encoder is wired). */
+  /** What the encoder writes (default csv). */
   copyFormat?: CopyFormat;
   /** COPY CSV delimiter and quote of the output (csv format). */
   copyDelimiter: number;
@@ -87,10 +89,17 @@ export function finishChunk(batch: ColumnBatch, plan: ChunkStagesPlan, data: Byt
   const anomalies = new ByteSink(new Uint8Array(0));
   const context = { dataset: plan.dataset ?? '', fileId: plan.fileId, chunkNo: plan.chunkNo, rejects, anomalies };
   const reports: ChunkReports = {};
+  let typed = false;
   for (const stage of stagesFor(plan)) {
+    // The stages after transform read numbers: parse them once, from the transformed text.
+    if (!typed && stage.name !== 'transform') { fillTypedValues(batch); typed = true; }
     stage.process(batch, context);
     reports[stage.name] = stage.report();
   }
-  const rows = encodeCsvCopy(batch, plan.fileId, plan.copyDelimiter, plan.copyQuote, data);
+  const binary = plan.copyFormat === 'binary';
+  if (binary && !typed) fillTypedValues(batch);
+  const rows = binary
+    ? encodeBinaryCopy(batch, plan.fileId, data)
+    : encodeCsvCopy(batch, plan.fileId, plan.copyDelimiter, plan.copyQuote, data);
   return { rows, reports, anomalies: anomalies.view().slice() };
 }
