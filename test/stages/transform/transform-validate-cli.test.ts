@@ -38,6 +38,11 @@ describe('transforms and rules through sluice load --config', () => {
       '      - { column: priority, trim: true, case: upper, map: { URGENT: P1 } }',
       '    rules:',
       '      - { name: priority_known, column: priority, in: [P1, P2, P3] }',
+      '  payments:',
+      '    match: "**/payments*.csv"',
+      '    rules:',
+      '      - { name: amount_positive, column: amount, range: { min: 0 } }',
+      '      - { name: paid_after_due, check: "paid_at >= due_at", severity: warn }',
       '',
     ].join('\n'));
     const rows = [
@@ -49,6 +54,7 @@ describe('transforms and rules through sluice load --config', () => {
       { id: 5, name: 'Ken', status: '?', email: 'k@x' },
     ];
     await writeFile(join(dir, 'customers.ndjson'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await writeFile(join(dir, 'payments.csv'), 'id,amount,due_at,paid_at\n1,10.5,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z\n2,-3,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z\n3,0,2024-01-05T00:00:00Z,2024-01-02T00:00:00Z\n');
     await writeFile(join(dir, 'tickets.csv'), 'ticket,priority\n1, p2 \n2,urgent\n3,p9\n4,P3\n');
   });
 
@@ -91,5 +97,15 @@ describe('transforms and rules through sluice load --config', () => {
     const rejects = await db.query<{ line: string; reason: string; detail: string; raw: string }>(
       "SELECT r.line, r.reason, r.detail, r.raw FROM ingest.rejects r JOIN ingest.files f ON f.id = r.file_id WHERE f.dataset = 'tickets'");
     assert.deepEqual(rejects.rows.map((r) => [Number(r.line), r.reason, r.detail, r.raw]), [[4, 'RULE:priority_known', 'column priority: "P9"', '3,p9']]);
+  });
+
+  test('rules on typed values: a range on a double precision column, a check over timestamps', async () => {
+    const outcome = await sluice(['load', '--config', join(dir, 'sluice.yaml'), join(dir, 'payments.csv'), '--json'], env);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const summary = JSON.parse(outcome.stdout.trim().split('\n').at(-1)!);
+    assert.deepEqual([summary.status, summary.rows, summary.rejected], ['loaded', 2, 1]);
+    assert.deepEqual(summary.validation.map((e: { rule: string; failed: number }) => [e.rule, e.failed]), [['amount_positive', 1], ['paid_after_due', 1]]);
+    const staged = await db.query<{ id: number }>('SELECT id FROM staging.payments ORDER BY _offset');
+    assert.deepEqual(staged.rows.map((r) => r.id), [1, 3]);
   });
 });
