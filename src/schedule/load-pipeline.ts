@@ -5,7 +5,7 @@ import { LF } from '../formats/csv/dialect.js';
 import type { EncodeResult, EncodeTask } from '../formats/csv/encode-task.js';
 import { SlotRing, SlotState } from '../ring/slot-ring.js';
 import { isBinaryCopy } from '../sink/binary-copy-tuple.js';
-import type { CopyJob, CopyWriter } from '../sink/copy-writer.js';
+import { type CopyJob, type CopyOutcome, type CopyWriter, TableTypesChanged } from '../sink/copy-writer.js';
 import type { CopyFormat } from '../stages/chunk-stages.js';
 import { type ColumnTypeCode, postgresTypeName } from '../schema/column-type.js';
 import { joinTypes } from '../schema/type-widening.js';
@@ -55,6 +55,8 @@ export interface PipelineOptions {
   widenTable?: (columnTypes: readonly ColumnTypeCode[]) => Promise<void>;
   /** The COPY statement for rows encoded under these column types, in this format. */
   copySqlFor: (columnTypes: readonly ColumnTypeCode[], format: CopyFormat) => string;
+  /** The table (schema-qualified SQL) and, with columnNames, what a binary chunk's types are checked against. */
+  table?: string;
   /** The COPY CSV dialect of the encoded rows (to find a failing row). */
   copyDelimiter: number;
   copyQuote: number;
@@ -89,6 +91,8 @@ interface EncodedChunk {
   result: EncodeResult;
   /** The column types the chunk was encoded under: the table is widened to them before its COPY. */
   columnTypes: readonly ColumnTypeCode[];
+  /** Null-token columns (see runPipeline) it was encoded under: the same for an encode again under other types. */
+  nullTokens: readonly boolean[];
   widened: ChunkWidening[];
 }
 
@@ -141,12 +145,29 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const stopped = (): boolean => failure !== undefined || !result.written;
   void options.gate.then((attempt) => { if (attempt === false) result.written = false; }, (error: unknown) => { failure ??= error; });
 
-  const writeChunk = async (writer: CopyWriter, attempt: number, { chunk, result: encoded, columnTypes, widened }: EncodedChunk): Promise<void> => {
-    await ensureTable(columnTypes);
+  const encodeUnder = async (chunk: PlannedChunk, types: readonly ColumnTypeCode[], nulls: readonly boolean[]): Promise<EncodeResult | undefined> => {
+    const task: EncodeTask = {
+      ring: ring.shared, slot: chunk.slot, length: chunk.byteEnd - chunk.byteStart, oversizeInput: chunk.oversize,
+      plan: { ...planFor(types, nulls), chunkNo: chunk.chunkNo, baseOffset: chunk.byteStart } as unknown as EncodeTask['plan'],
+    };
+    for (let tries = 0; ; tries++) {
+      Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.encoding);
+      try {
+        return await piscina.run(task, { name: options.encodeTask }) as EncodeResult;
+      } catch (error) {
+        // A worker that died is replaced by the pool; its chunk is simply encoded again.
+        if (tries >= WORKER_RETRIES || stopped()) {
+          failure ??= new SluiceError('SLUICE_ERR_WORKER_FAILED', `chunk ${chunk.chunkNo}: ${(error as Error).message}`, { cause: error });
+          return undefined;
+        }
+      }
+    }
+  };
+  const jobFor = (attempt: number, chunk: PlannedChunk, encoded: EncodeResult, columnTypes: readonly ColumnTypeCode[], widened: ChunkWidening[]): CopyJob => {
     const views = ring.views(chunk.slot);
     const input = chunk.oversize !== undefined ? new Uint8Array(chunk.oversize) : views.input;
     const data = encoded.dataOverflow !== undefined ? new Uint8Array(encoded.dataOverflow) : views.output.subarray(0, encoded.dataLength);
-    const job: CopyJob = {
+    return {
       fileId: plan.fileId, chunkNo: chunk.chunkNo, attempt, byteStart: chunk.byteStart, byteEnd: chunk.byteEnd,
       rows: encoded.stats.rows, rejected: encoded.stats.rejected, lines: encoded.stats.lines,
       data,
@@ -160,10 +181,32 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       chunkLineOf: (offset) => 1 + (options.countLines === undefined
         ? countNewlines(input, offset - chunk.byteStart, LF)
         : options.countLines(input, 0, offset - chunk.byteStart)),
+      table: options.table, columnNames: options.columnNames,
     };
-    Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.writing);
-    const outcome = await writer.write(job);
-    if (result.chunksLoaded === 0 && result.chunksSkipped === 0) phase(`first chunk committed (${isBinaryCopy(data) ? 'binary' : 'csv'} COPY)`);
+  };
+
+  const writeChunk = async (writer: CopyWriter, attempt: number, { chunk, result: first, columnTypes, nullTokens: nulls, widened }: EncodedChunk): Promise<void> => {
+    await ensureTable(columnTypes);
+    let job = jobFor(attempt, chunk, first, columnTypes, widened);
+    let outcome: CopyOutcome;
+    for (let round = 0; ; round++) {
+      Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.writing);
+      try {
+        outcome = await writer.write(job);
+        break;
+      } catch (error) {
+        // Binary rows must match the table's types exactly: another load widened a column since
+        // this chunk was encoded. Encode it again under the table's types (values fit wider types).
+        if (!(error instanceof TableTypesChanged) || options.widenPlan === undefined || round >= MAX_WIDEN_ROUNDS) throw error;
+        const types = error.columnTypes.map((t, i) => joinTypes(t, result.columnTypes[i]));
+        for (let i = 0; i < types.length; i++) result.columnTypes[i] = types[i];
+        await ensureTable(types);
+        const encoded = await encodeUnder(chunk, types, nulls);
+        if (encoded === undefined) throw failure ?? new SluiceError('SLUICE_ERR_WORKER_FAILED', `chunk ${chunk.chunkNo}: could not encode it again`);
+        job = jobFor(attempt, chunk, encoded, types, widened);
+      }
+    }
+    if (result.chunksLoaded === 0 && result.chunksSkipped === 0) phase(`first chunk committed (${isBinaryCopy(job.data) ? 'binary' : 'csv'} COPY)`);
     if (outcome === 'committed') result.chunksLoaded++;
     else result.chunksSkipped++;
     doneBytes += chunk.byteEnd - chunk.byteStart;
@@ -190,34 +233,17 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       const { head, terminated } = chunk.overlongLine;
       const encoded = lineTooLongResult({ fileId: plan.fileId, chunkNo: chunk.chunkNo, byteStart: chunk.byteStart, byteEnd: chunk.byteEnd, head, terminated, maxRowBytes: options.maxRowBytes });
       Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.encoded);
-      if (!queue.push({ chunk, result: encoded, columnTypes: result.columnTypes.slice(), widened: [] })) {
+      if (!queue.push({ chunk, result: encoded, columnTypes: result.columnTypes.slice(), nullTokens: nullTokens.slice(), widened: [] })) {
         failure ??= new Error('writer queue overflow: more chunks in flight than ring slots');
         ring.release(chunk.slot);
       }
       return;
     }
-    const encodeUnder = async (types: readonly ColumnTypeCode[], nulls: readonly boolean[]): Promise<EncodeResult | undefined> => {
-      const task: EncodeTask = {
-        ring: ring.shared, slot: chunk.slot, length: chunk.byteEnd - chunk.byteStart, oversizeInput: chunk.oversize,
-        plan: { ...planFor(types, nulls), chunkNo: chunk.chunkNo, baseOffset: chunk.byteStart } as unknown as EncodeTask['plan'],
-      };
-      for (let tries = 0; ; tries++) {
-        Atomics.store(new Int32Array(ring.shared.control), chunk.slot, SlotState.encoding);
-        try {
-          return await piscina.run(task, { name: options.encodeTask }) as EncodeResult;
-        } catch (error) {
-          // A worker that died is replaced by the pool; its chunk is simply encoded again.
-          if (tries >= WORKER_RETRIES || stopped()) {
-            failure ??= new SluiceError('SLUICE_ERR_WORKER_FAILED', `chunk ${chunk.chunkNo}: ${(error as Error).message}`, { cause: error });
-            return undefined;
-          }
-        }
-      }
-    };
     const widened: ChunkWidening[] = [];
     for (let round = 0; ; round++) {
       const types = result.columnTypes.slice();
-      const encoded = await encodeUnder(types, nullTokens.slice());
+      const nulls = nullTokens.slice();
+      const encoded = await encodeUnder(chunk, types, nulls);
       if (encoded === undefined) { ring.release(chunk.slot); return; }
       const requests = encoded.stats.widen;
       if (requests !== undefined && requests.length > 0) {
@@ -241,7 +267,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         continue;
       }
       if (chunk.chunkNo === 0) phase('first chunk encoded');
-      if (!queue.push({ chunk, result: encoded, columnTypes: types, widened })) {
+      if (!queue.push({ chunk, result: encoded, columnTypes: types, nullTokens: nulls, widened })) {
         failure ??= new Error('writer queue overflow: more chunks in flight than ring slots');
         ring.release(chunk.slot);
       }

@@ -5,7 +5,7 @@ import { SluiceError } from '../errors.js';
 import { rejectRow } from '../formats/reject-row.js';
 import { NO_LIMITS, nextRowEnd } from '../formats/csv/row-boundary.js';
 import { csvDialect, LF } from '../formats/csv/dialect.js';
-import type { ColumnTypeCode } from '../schema/column-type.js';
+import { type ColumnTypeCode, columnTypeFromPostgres } from '../schema/column-type.js';
 import { ANOMALIES_COPY } from '../stages/anomaly-row.js';
 import { isBinaryCopy, tupleRange, tupleText } from './binary-copy-tuple.js';
 
@@ -41,6 +41,9 @@ export interface CopyJob {
   quote: number;
   /** The types of the columns after `_file, _offset` (binary data: to show a refused tuple as text). */
   columnTypes?: readonly ColumnTypeCode[];
+  /** Binary data: the table and its columns' names (after `_file, _offset`), to check its types before the COPY. */
+  table?: string;
+  columnNames?: readonly string[];
   /** The 1-based line within the chunk at which the row at a file offset starts (rare path). */
   chunkLineOf(offset: number): number;
   /** Columns widened for this chunk (JSON for ingest.chunks.widened), or null. */
@@ -52,6 +55,18 @@ export interface CopyJob {
 }
 
 export type CopyOutcome = 'committed' | 'skipped';
+
+/**
+ * Binary COPY reads each value by its column's type, so binary rows encoded under other types
+ * than the table has now (another load widened a column meanwhile) would be refused or misread.
+ * The writer checks under the table's lock and throws this, with the table's types, instead of
+ * copying; the pipeline encodes the chunk again under them.
+ */
+export class TableTypesChanged extends Error {
+  constructor(readonly columnTypes: ColumnTypeCode[]) {
+    super('the table\'s column types changed since the chunk was encoded');
+  }
+}
 
 export const REJECTS_COPY = 'COPY ingest.rejects (file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw) FROM STDIN';
 const MAX_ISOLATED_ROWS = 10_000;
@@ -115,6 +130,7 @@ export class CopyWriter {
         return await this.transaction(client, job);
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
+        if (error instanceof TableTypesChanged) throw error;
         if (isTransient(error) && transientFailures < MAX_TRANSIENT_RETRIES) {
           transientFailures++;
           await this.close();
@@ -134,6 +150,7 @@ export class CopyWriter {
 
   private async transaction(client: pg.Client, job: CopyJob): Promise<CopyOutcome> {
     await client.query('BEGIN');
+    if (isBinaryCopy(job.data)) await checkTableTypes(client, job);
     const claimed = await client.query(
       `INSERT INTO ingest.chunks (file_id, chunk_no, byte_start, byte_end, rows, rejected, lines, attempt, widened, reports)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (file_id, chunk_no) DO NOTHING RETURNING chunk_no`,
@@ -148,6 +165,22 @@ export class CopyWriter {
     await client.query('COMMIT');
     return 'committed';
   }
+}
+
+/**
+ * Takes the table's ROW EXCLUSIVE lock (an ALTER TABLE that widens a column waits for this
+ * transaction from here on) and compares its column types with those the binary rows were encoded
+ * under: TableTypesChanged when they differ.
+ */
+async function checkTableTypes(client: pg.Client, job: CopyJob): Promise<void> {
+  if (job.table === undefined || job.columnNames === undefined || job.columnTypes === undefined) return;
+  await client.query(`LOCK TABLE ${job.table} IN ROW EXCLUSIVE MODE`);
+  const { rows } = await client.query<{ name: string; type: string }>(
+    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+      WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`, [job.table]);
+  const types = new Map(rows.map((r) => [r.name, columnTypeFromPostgres(r.type)]));
+  const now = job.columnNames.map((name, i) => types.get(name) ?? job.columnTypes![i]);
+  if (now.some((type, i) => type !== job.columnTypes![i])) throw new TableTypesChanged(now);
 }
 
 /**

@@ -64,20 +64,26 @@ export interface ChunkOutput {
 let cachedKey: string | undefined;
 let cachedStages: Stage<unknown>[] = [];
 
-function stagesFor(plan: ChunkStagesPlan): Stage<unknown>[] {
+/**
+ * The plan's stages, built for the batch's columns as the parser left them. Their types are part
+ * of the key: a column widened during the load (a late value) gets stages built for its new type.
+ */
+function stagesFor(plan: ChunkStagesPlan, batch: ColumnBatch): Stage<unknown>[] {
   if (plan.stages === undefined) return [];
-  const key = plan.stagesKey ?? JSON.stringify(plan.stages);
+  const columns = batch.columns.map((c) => ({ name: c.name, type: c.type }));
+  const key = `${plan.stagesKey ?? JSON.stringify(plan.stages)}/${columns.map((c) => c.type).join(',')}`;
   if (key === cachedKey) return cachedStages;
   const stages: Stage<unknown>[] = [];
-  let columns = plan.columns ?? [];
+  // Each stage is built for the columns the stages before it leave (the transform renames, retypes and adds).
+  let current: readonly StageColumn[] = columns;
   for (const name of STAGE_ORDER) {
     const options = plan.stages[name];
     if (options === undefined) continue;
     const spec = SPECS.get(name);
     if (spec === undefined) throw new Error(`stage ${name} is not registered`);
     const parsed = spec.options.parse(options);
-    stages.push(spec.create(parsed, columns));
-    columns = spec.columnsAfter?.(parsed, columns) ?? columns;
+    stages.push(spec.create(parsed, current));
+    current = spec.columnsAfter?.(parsed, current) ?? current;
   }
   cachedKey = key;
   cachedStages = stages;
@@ -90,7 +96,7 @@ export function finishChunk(batch: ColumnBatch, plan: ChunkStagesPlan, data: Byt
   const context = { dataset: plan.dataset ?? '', fileId: plan.fileId, chunkNo: plan.chunkNo, rejects, anomalies };
   const reports: ChunkReports = {};
   let typed = false;
-  for (const stage of stagesFor(plan)) {
+  for (const stage of stagesFor(plan, batch)) {
     // The stages after transform read numbers: parse them once, from the transformed text.
     if (!typed && stage.name !== 'transform') { fillTypedValues(batch); typed = true; }
     stage.process(batch, context);
