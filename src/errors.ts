@@ -29,6 +29,7 @@ export type SluiceErrorCode =
   | 'SLUICE_ERR_SPOOL_WRITE'
   | 'SLUICE_ERR_WORKER_FAILED'
   | 'SLUICE_ERR_COPY_FAILED'
+  | 'SLUICE_ERR_RULE'
   | 'SLUICE_ERR_ENGINE_CLOSED';
 
 export class SluiceError extends Error {

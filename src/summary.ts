@@ -41,6 +41,8 @@ export interface FileSummary {
   quality: QualitySummary | null;
   /** Value anomalies found, per column checked (ingest.anomalies holds the rows); null when detection did not run. */
   anomalies: Record<string, number> | null;
+  /** Per validation rule, in the configuration's order: how many rows (or, for a per-load rule, loads) failed it. */
+  validation?: SummaryValidation[];
   /** Time-series findings (filled by the time-series stage). */
   timeseries: null;
   duration_ms: number;
@@ -68,6 +70,15 @@ export interface SummaryColumn {
   format: string | null;
   /** Day/month order could not be told from the sample; the configured order (month first by default) was used. */
   ambiguous?: boolean;
+}
+
+/** One validation rule's outcome: error rows were rejected as RULE:<rule>, warn rows loaded and counted. */
+export interface SummaryValidation {
+  rule: string;
+  /** The column it checks; null for a check expression or a row-count rule. */
+  column: string | null;
+  severity: 'error' | 'warn';
+  failed: number;
 }
 
 /** A column the load widened: from the type it had to the type it has now, first needed at `line`. */

@@ -2,6 +2,9 @@
  * Imports every stage module (each registers its spec with registerStage) and every load
  * finisher (registerFinisher): the worker entry and the loader import this once.
  */
+import './transform/transform-stage.js';
+import './validate/validate-stage.js';
+import './validate/load-rules.js';
 import './profile/profile-stage.js';
 import './detect/detect-stage.js';
 // Last: it reads the validation finisher's rule outcomes.

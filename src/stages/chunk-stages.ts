@@ -74,12 +74,16 @@ function stagesFor(plan: ChunkStagesPlan, batch: ColumnBatch): Stage<unknown>[] 
   const key = `${plan.stagesKey ?? JSON.stringify(plan.stages)}/${columns.map((c) => c.type).join(',')}`;
   if (key === cachedKey) return cachedStages;
   const stages: Stage<unknown>[] = [];
+  // Each stage is built for the columns the stages before it leave (the transform renames, retypes and adds).
+  let current: readonly StageColumn[] = columns;
   for (const name of STAGE_ORDER) {
     const options = plan.stages[name];
     if (options === undefined) continue;
     const spec = SPECS.get(name);
     if (spec === undefined) throw new Error(`stage ${name} is not registered`);
-    stages.push(spec.create(spec.options.parse(options), columns));
+    const parsed = spec.options.parse(options);
+    stages.push(spec.create(parsed, current));
+    current = spec.columnsAfter?.(parsed, current) ?? current;
   }
   cachedKey = key;
   cachedStages = stages;

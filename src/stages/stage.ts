@@ -57,6 +57,8 @@ export interface StageSpec<Options, Report> {
   /** Options with defaults; `parse` gives the options a stage runs with. */
   readonly options: z.ZodType<Options>;
   create(options: Options, columns: readonly StageColumn[]): Stage<Report>;
+  /** The batch's columns when this stage is done, for the stages after it (default: unchanged); the transform stage renames, retypes and adds. */
+  columnsAfter?(options: Options, columns: readonly StageColumn[]): readonly StageColumn[];
   /**
    * Main thread, once per load: this stage's options for the file (from its dataset's
    * configuration and the sniffed sample), or undefined when the stage does not run for it.

@@ -130,6 +130,14 @@ describe('configuration schema', () => {
     assert.match(refusal({ datasets: { d: { transforms: [{ column: 'x', booleans: { true: ['y'], false: ['Y'] } }] } } }), /transforms\[0\]\.booleans: "Y" is both true and false/);
   });
 
+  test('a transform option or a rule option of the wrong type names its path', () => {
+    assert.match(refusal({ datasets: { d: { transforms: [{ column: 'x', scale: 'double' }] } } }), /datasets\.d\.transforms\[0\]\.scale: expected number, got string/);
+    assert.match(refusal({ datasets: { d: { transforms: [{ column: 'x', null_tokens: 'NA' }] } } }), /datasets\.d\.transforms\[0\]\.null_tokens: expected array, got string/);
+    assert.match(refusal({ datasets: { d: { transforms: [{ rename: { a: 7 } }] } } }), /datasets\.d\.transforms\[0\]\.rename\.a: expected string, got number/);
+    assert.match(refusal(withRule({ column: 'c', in: 'ok' })), /datasets\.orders\.rules\[2\]\.in: expected array, got string/);
+    assert.match(refusal(withRule({ column: 'c', unique: { scope: 'world' } })), /datasets\.orders\.rules\[2\]\.unique/);
+  });
+
   test('a dataset name must already be a safe table name', () => {
     assert.match(refusal({ datasets: { 'Orders 2024': {} } }), /datasets\["Orders 2024"\]: a dataset name is a table name: .*"orders_2024"/);
   });

@@ -1,0 +1,76 @@
+/**
+ * What the validate stage costs per value and rule, beside the obvious alternative of each:
+ * decoding the value to a string first (Set.has for `in`, [...s].length for `length`). Each run
+ * refills the parser's batch first; `batch refill only` is that cost alone, to subtract.
+ * `node dist/bench/validate-stage.js` (BENCH_STAGE_ROWS, BENCH_STAGE_ROUNDS; --json).
+ */
+import { Bench } from 'tinybench';
+import { ColumnBatch } from '../src/batch/column-batch.js';
+import { validateConfig } from '../src/configuration/read-config.js';
+import { ByteSink } from '../src/formats/byte-sink.js';
+import { ColumnType } from '../src/schema/column-type.js';
+import { validateOptions, validateStage } from '../src/stages/validate/validate-stage.js';
+import { refill, stageChunk } from './stage-batch.js';
+import { envInteger, isMain, median } from './support.js';
+import type { StageFigure } from './transform-stage.js';
+
+const STATUSES = ['ok', 'late', 'lost', 'pending'];
+
+export async function runValidateStageBench(options: { log?: (line: string) => void } = {}): Promise<StageFigure[]> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const rows = envInteger('BENCH_STAGE_ROWS', 50_000, 1000);
+  const rounds = envInteger('BENCH_STAGE_ROUNDS', 3, 1);
+  const columns = [
+    { name: 'id', type: ColumnType.int }, { name: 'amount', type: ColumnType.float }, { name: 'email', type: ColumnType.text },
+    { name: 'status', type: ColumnType.text }, { name: 'start_at', type: ColumnType.timestamptz }, { name: 'end_at', type: ColumnType.timestamptz },
+  ];
+  const base = Date.UTC(2024, 0, 1);
+  const chunk = stageChunk(columns, rows, (r, c) => [
+    `${r}`, `${(r % 1000) / 4}`, r % 50 === 0 ? 'broken' : `user${r}@example.com`, STATUSES[r % 4], new Date(base + r * 1000).toISOString(), new Date(base + r * 1000 + 60_000).toISOString(),
+  ][c], (r, c) => [r, (r % 1000) / 4, 0, 0, base + r * 1000, base + r * 1000 + 60_000][c]);
+  const batch = new ColumnBatch();
+  const context = { dataset: 'bench', fileId: 1, chunkNo: 0, rejects: new ByteSink(new Uint8Array(0)), anomalies: new ByteSink(new Uint8Array(0)) };
+  const stageWith = (rules: unknown[]) => validateStage.create(validateOptions.parse({ rules: validateConfig({ datasets: { bench: { rules } } }).datasets.bench.rules! }), columns);
+  const decoder = new TextDecoder();
+  const decoded = (column: number, r: number): string => decoder.decode(batch.bytes.subarray(batch.columns[column].starts[r], batch.columns[column].ends[r]));
+  const allowed = new Set(['ok', 'late', 'lost']);
+
+  let sink = 0;
+  const staged = (rules: unknown[]) => {
+    const stage = stageWith(rules);
+    return () => { refill(batch, chunk); stage.process(batch, context); sink += stage.report()[0].failed + 1; context.rejects.length = 0; };
+  };
+  const alternative = (column: number, work: (text: string) => void) => () => {
+    refill(batch, chunk);
+    for (let r = 0; r < rows; r++) work(decoded(column, r));
+  };
+  const tasks: Record<string, () => void> = {
+    'batch refill only (baseline)': () => { refill(batch, chunk); sink += batch.rowCount; },
+    'not_null': staged([{ column: 'id', not_null: true }]),
+    'range (numbers)': staged([{ column: 'amount', range: { min: 0, max: 200 }, severity: 'warn' }]),
+    'in (ByteLookup on spans)': staged([{ column: 'status', in: ['ok', 'late', 'lost'], severity: 'warn' }]),
+    'alt: decode + Set.has': alternative(3, (t) => { sink += allowed.has(t) ? 1 : 0; }),
+    'length (code points from bytes)': staged([{ column: 'email', length: { max: 20 }, severity: 'warn' }]),
+    'alt: decode + [...s].length': alternative(2, (t) => { sink += [...t].length; }),
+    'regex (decode + RegExp.test)': staged([{ column: 'email', regex: '^[^@]+@[^@]+$', severity: 'warn' }]),
+    'check end_at >= start_at (numbers)': staged([{ check: 'end_at >= start_at', severity: 'warn' }]),
+    'regex, error: 2% rows rejected': staged([{ column: 'email', regex: '^[^@]+@[^@]+$' }]),
+  };
+  const perRound: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({ time: 400, iterations: 5, warmupTime: 100, warmupIterations: 2, throws: true });
+    for (const [name, run] of Object.entries(tasks)) bench.add(name, run);
+    await bench.run();
+    for (const task of bench.tasks) perRound[task.name].push(((task.result!.latency.p50 ?? task.result!.latency.mean) * 1e6) / rows);
+  }
+  if (sink === 0) throw new Error('validate-stage: no work done');
+  const figures = Object.entries(perRound).map(([task, ns]) => ({ task, nsPerValue: median(ns) }));
+  log(`  validate stage, ${rows.toLocaleString('en-US')} rows per run (ns per value the rule checks, batch refill included)`);
+  for (const figure of figures) log(`  ${figure.task.padEnd(46)} ${figure.nsPerValue.toFixed(1).padStart(10)}`);
+  return figures;
+}
+
+if (isMain(import.meta.url)) {
+  const figures = await runValidateStageBench();
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ bench: 'validate-stage', figures })}\n`);
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { ColumnBatch } from '../../batch/column-batch.js';
+import type { TransformStepConfig } from '../../configuration/config-schema.js';
+import { ColumnType, type ColumnTypeName } from '../../schema/column-type.js';
+import { registerStage } from '../chunk-stages.js';
+import { inDataset } from '../dataset-config-error.js';
+import type { Stage, StageColumn, StageContext, StageSpec } from '../stage.js';
+import { planTransforms } from './plan-transforms.js';
+import { compileTransforms, type TransformProgram } from './transform-program.js';
+
+/**
+ * The transform stage: the dataset's `transforms` steps, in order, on each chunk's batch (see
+ * transform-program.ts). Nothing changes unless a step is configured. The final type of each
+ * changed column is decided on the main thread from the sniffed sample (plan-transforms.ts) and
+ * travels in the options, so every worker gives the same column the same type.
+ */
+
+const TYPE_NAMES = Object.keys(ColumnType) as [ColumnTypeName, ...ColumnTypeName[]];
+
+const isStep = (value: unknown): value is TransformStepConfig => typeof value === 'object' && value !== null && !Array.isArray(value)
+  && ['column', 'derive', 'drop', 'rename'].some((k) => k in value);
+
+export const transformOptions = z.strictObject({
+  steps: z.array(z.custom<TransformStepConfig>(isStep, 'a transform step as the configuration validated it (column, derive, drop or rename)'))
+    .default([]).describe('the dataset\'s transforms, validated by the configuration schema; default: none (nothing changes)'),
+  types: z.record(z.string(), z.enum(TYPE_NAMES)).default({})
+    .describe('final type of each column a step changes, by its name after the steps (planTransforms infers them from the sample); default: what the steps imply (booleans: bool, scale/offset: float), else text'),
+});
+
+export type TransformOptions = z.output<typeof transformOptions>;
+
+export interface TransformReport {
+  /** Rows refused because a transformed value did not fit its column's final type. */
+  rejected: number;
+}
+
+/** The program the options give for these columns (the stage's, and the loader's to know the columns after it). */
+export function transformProgram(options: TransformOptions, columns: readonly StageColumn[]): TransformProgram {
+  return compileTransforms(columns, options.steps, ({ name }, natural) => {
+    const named = options.types[name];
+    return named !== undefined ? ColumnType[named] : natural ?? ColumnType.text;
+  });
+}
+
+class TransformStage implements Stage<TransformReport> {
+  readonly name = 'transform' as const;
+  private rejected = 0;
+
+  constructor(private readonly program: TransformProgram) {}
+
+  process(batch: ColumnBatch, context: StageContext): void {
+    const before = batch.rejectedCount;
+    for (const operation of this.program.operations) operation.process(batch, context);
+    this.rejected += batch.rejectedCount - before;
+  }
+
+  report(): TransformReport {
+    const report = { rejected: this.rejected };
+    this.rejected = 0;
+    return report;
+  }
+}
+
+export const transformStage: StageSpec<TransformOptions, TransformReport> = {
+  name: 'transform',
+  description: 'trim, null tokens, case, value maps, boolean words, unit conversion, rename, drop and derived columns, in the configured order',
+  options: transformOptions,
+  create: (options, columns) => new TransformStage(transformProgram(options, columns)),
+  columnsAfter: (options, columns) => transformProgram(options, columns).columns,
+  planFor: (load) => {
+    const steps = load.datasetConfig?.transforms ?? [];
+    return steps.length === 0 ? undefined : inDataset(load.dataset, () => planTransforms(load.columns, steps, load.sampleValues).options);
+  },
+  merge: (a, b) => ({ rejected: a.rejected + b.rejected }),
+};
+
+registerStage(transformStage);

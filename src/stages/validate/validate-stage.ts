@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import type { ColumnBatch } from '../../batch/column-batch.js';
+import type { RuleConfig } from '../../configuration/config-schema.js';
+import type { SummaryValidation } from '../../summary.js';
+import { rejectBatchRow } from '../batch-reject.js';
+import { registerStage } from '../chunk-stages.js';
+import type { Stage, StageColumn, StageContext, StageSpec } from '../stage.js';
+import { inDataset } from '../dataset-config-error.js';
+import { planTransforms } from '../transform/plan-transforms.js';
+import { type BoundRule, bindRules } from './row-rules.js';
+
+/**
+ * The validate stage: the dataset's row rules on each chunk's batch (row-rules.ts). Error rules
+ * run first, in the configuration's order, and the first one a row fails rejects it as
+ * RULE:<name> (one reject per row); warn rules then count the rows that will load. The report is
+ * one entry per row rule with its failures, summed over chunks; the whole-load rules add theirs
+ * when the load completes (load-rules.ts).
+ */
+
+const isRule = (value: unknown): value is RuleConfig => typeof value === 'object' && value !== null
+  && typeof (value as { name?: unknown }).name === 'string' && typeof (value as { kind?: unknown }).kind === 'string'
+  && ((value as { severity?: unknown }).severity === 'error' || (value as { severity?: unknown }).severity === 'warn');
+
+export const validateOptions = z.strictObject({
+  rules: z.array(z.custom<RuleConfig>(isRule, 'a rule as the configuration validated it (name, kind, severity)'))
+    .default([]).describe('the dataset\'s rules, validated by the configuration schema; the row rules run here, unique, freshness and rows when the load completes'),
+});
+
+export type ValidateOptions = z.output<typeof validateOptions>;
+export type ValidateReport = SummaryValidation[];
+
+class ValidateStage implements Stage<ValidateReport> {
+  readonly name = 'validate' as const;
+  private readonly failed: Float64Array;
+  /** Positions in `rules`, error rules first. */
+  private readonly order: number[];
+
+  constructor(private readonly rules: BoundRule[]) {
+    this.failed = new Float64Array(rules.length);
+    const positions = rules.map((_, i) => i);
+    this.order = [...positions.filter((i) => rules[i].rule.severity === 'error'), ...positions.filter((i) => rules[i].rule.severity === 'warn')];
+  }
+
+  process(batch: ColumnBatch, context: StageContext): void {
+    // The rules were bound to the columns the stages before leave; a batch laid out otherwise would be read wrongly.
+    for (const bound of this.rules) {
+      for (const { index, name } of bound.reads) assert.equal(batch.columns[index]?.name, name, `validate: rule ${bound.rule.name} was bound to column ${name} at position ${index}`);
+    }
+    const { rejected } = batch;
+    for (const k of this.order) {
+      const bound = this.rules[k];
+      const reject = bound.rule.severity === 'error';
+      let failed = 0;
+      for (let r = 0; r < batch.rowCount; r++) {
+        if (rejected[r] === 1 || bound.passes(batch, r)) continue;
+        failed++;
+        if (reject) rejectBatchRow(batch, r, context, `RULE:${bound.rule.name}`, bound.detail(batch, r));
+      }
+      this.failed[k] += failed;
+    }
+  }
+
+  report(): ValidateReport {
+    const report = this.rules.map((bound, k) => ({ rule: bound.rule.name, column: bound.rule.column ?? null, severity: bound.rule.severity, failed: this.failed[k] }));
+    this.failed.fill(0);
+    return report;
+  }
+}
+
+export const validateStage: StageSpec<ValidateOptions, ValidateReport> = {
+  name: 'validate',
+  description: 'not_null, range, regex, in, length and check rules per row: error rejects the row as RULE:<name>, warn counts it',
+  options: validateOptions,
+  create: (options, columns: readonly StageColumn[]) => new ValidateStage(bindRules(options.rules, columns)),
+  planFor: (load) => {
+    const rules = load.datasetConfig?.rules ?? [];
+    if (rules.length === 0) return undefined;
+    // Rules name the columns the transforms leave: a rule on a column that is not there fails here, at start.
+    const steps = load.datasetConfig?.transforms ?? [];
+    return inDataset(load.dataset, () => {
+      const columns = steps.length === 0 ? load.columns : planTransforms(load.columns, steps, load.sampleValues).batchColumns;
+      return bindRules(rules, columns).length === 0 ? undefined : { rules };
+    });
+  },
+  merge: (a, b) => a.map((entry, k) => {
+    if (b[k]?.rule !== entry.rule) throw new RangeError(`validate reports of different rules: ${entry.rule} and ${b[k]?.rule}`);
+    return { ...entry, failed: entry.failed + b[k].failed };
+  }),
+};
+
+registerStage(validateStage);
