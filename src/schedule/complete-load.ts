@@ -11,8 +11,9 @@ import type { PipelineResult } from './load-pipeline.js';
 
 /** The summary's columns: the table's as loaded, with what the sniffer found where the type is still its own. */
 function summaryColumns(finalColumns: readonly StagingColumn[], prepared: PreparedFile): FileSummary['columns'] {
-  return finalColumns.map((c, i) => {
-    const found = prepared.columns[i];
+  return finalColumns.map((c) => {
+    // By name: transforms may rename, drop and add columns (a derived column has no source).
+    const found = prepared.columns.find((p) => p.name === c.name);
     const sameType = found?.type === c.type;
     return {
       name: c.name, source: found?.source ?? '', type: postgresTypeName(c.type), confidence: found?.confidence ?? 1,

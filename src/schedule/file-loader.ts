@@ -22,6 +22,7 @@ import { inputLabel, inUserTerms, type ResolvedInput, resolveInput, resolveOptio
 import '../stages/all-stages.js';
 import { emptySummary, type FileSummary } from '../summary.js';
 import { claimContent } from './claim-content.js';
+import { type ColumnShape, columnShape } from './column-shape.js';
 import { completeLoad } from './complete-load.js';
 import { failFile, releaseFile, reserveFileId } from './ledger.js';
 import type { PipelineResult } from './load-pipeline.js';
@@ -187,7 +188,16 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     const preparedOutcome = await preparation;
     phase('prepared');
     handle = await open(absolute, 'r');
-    const openFile = (prepared: PreparedFile): OpenFile => ({ handle: handle!, size, prepared, control });
+    const openFile = (prepared: PreparedFile, shape: ColumnShape): OpenFile => ({ handle: handle!, size, prepared, shape, control });
+    // The columns the transforms leave (a step that does not fit the file fails it, after the claim).
+    let shaping: Settled<ColumnShape> | undefined;
+    if (preparedOutcome.ok) {
+      try {
+        shaping = { ok: true, value: columnShape(preparedOutcome.value, request.datasetConfig, requestedDataset) };
+      } catch (error) {
+        shaping = { ok: false, error };
+      }
+    }
 
     // Start reading and encoding under the reserved id while the hash is computed.
     let openGate: (attempt: number | false) => void = () => undefined;
@@ -197,12 +207,12 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       await speculative?.pipeline;
       speculative = undefined;
     };
-    if (preparedOutcome.ok) {
-      const columns = await plannedColumns(control, requestedDataset, preparedOutcome.value.columns.map((c) => ({ name: c.name, type: c.type })));
+    if (preparedOutcome.ok && shaping?.ok === true) {
+      const columns = await plannedColumns(control, requestedDataset, shaping.value.table);
       const widens = await stagingTableWidens(control, requestedDataset);
       const gate = new Promise<number | false>((resolveGate) => { openGate = resolveGate; });
       const setup = { fileId: reservedId, dataset: requestedDataset, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, columns, widens, committed: new Map(), gate };
-      speculative = { pipeline: settle(startPipeline(context, request, setup, openFile(preparedOutcome.value), phase)), columns, widens };
+      speculative = { pipeline: settle(startPipeline(context, request, setup, openFile(preparedOutcome.value, shaping.value), phase)), columns, widens };
     }
 
     const hashed = await hashing;
@@ -228,7 +238,9 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     try {
       if (!preparedOutcome.ok) throw preparedOutcome.error;
       const prepared = preparedOutcome.value;
-      const columns = await ensureStagingTable(control, claim.dataset, prepared.columns.map((c) => ({ name: c.name, type: c.type })));
+      if (shaping?.ok !== true) throw shaping?.error;
+      const shape = shaping.value;
+      const columns = await ensureStagingTable(control, claim.dataset, shape.table);
       const widens = await stagingTableWidens(control, claim.dataset);
       phase('staging table ready');
       const reusable = speculative !== undefined && claim.fileId === reservedId && claim.committed.size === 0
@@ -245,11 +257,11 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
           fileId: claim.fileId, dataset: claim.dataset, chunkSize: claim.chunkSize, maxRowBytes: claim.maxRowBytes, columns, widens, committed: claim.committed,
           gate: Promise.resolve(claim.attempt),
         };
-        outcome = await settle(startPipeline(context, request, setup, openFile(prepared), phase));
+        outcome = await settle(startPipeline(context, request, setup, openFile(prepared, shape), phase));
       }
       if (!outcome.ok) throw outcome.error;
       phase('all chunks committed');
-      const summary = await completeLoad(openFile(prepared), request, {
+      const summary = await completeLoad(openFile(prepared, shape), request, {
         fileId: claim.fileId, attempt: claim.attempt, dataset: claim.dataset, columns, pipeline: outcome.value, describe,
       });
       await registerStagingLoad(control, { fileId: claim.fileId, summary });

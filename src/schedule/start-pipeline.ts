@@ -6,6 +6,7 @@ import { binaryCopyWritable } from '../sink/binary-copy-columns.js';
 import { qualifiedTable, type StagingColumn } from '../sink/staging-table.js';
 import type { CopyFormat } from '../stages/chunk-stages.js';
 import { stagesPlanFor } from '../stages/stage-plan.js';
+import type { ColumnShape } from './column-shape.js';
 import type { LoadContext, LoadRequest } from './file-loader.js';
 import { widenTable } from './file-widenings.js';
 import { lineTerminatorFor } from './line-too-long.js';
@@ -28,6 +29,8 @@ export interface OpenFile {
   handle: FileHandle;
   size: number;
   prepared: PreparedFile;
+  /** The parser's and the table's columns (they differ when transforms reshape them). */
+  shape: ColumnShape;
   /** The connection that widens the table's columns during the load. */
   control: pg.ClientBase;
 }
@@ -54,26 +57,36 @@ function copySqlFor(dataset: string, columns: readonly StagingColumn[], prepared
 export async function startPipeline(context: LoadContext, request: LoadRequest, setup: PipelineSetup, file: OpenFile, phase: (name: string) => void): Promise<PipelineResult> {
   const { options } = context;
   const { prepared } = file;
-  const wanted = request.copyFormat ?? options.copyFormat;
-  const copyFormat: CopyFormat = wanted === 'binary' && await binaryCopyWritable(file.control, setup.dataset) ? 'binary' : 'csv';
+  const { shape } = file;
   const columnTypes = setup.columns.map((c) => c.type);
   const columnNames = setup.columns.map((c) => c.name);
-  // A column widens when a value does not fit it, unless the user chose its type (--types) or
-  // the table is not one Sluice created.
-  const widenable = setup.columns.map((_, i) => setup.widens && prepared.columns[i]?.forced !== true);
+  // Binary rows are written under the types the transforms decide; a table that holds other
+  // (wider) types already takes the rows as CSV, which PostgreSQL casts.
+  const wanted = request.copyFormat ?? options.copyFormat;
+  const typesAsShaped = !shape.reshaped || (columnTypes.length === shape.table.length && columnTypes.every((t, i) => t === shape.table[i].type));
+  const copyFormat: CopyFormat = wanted === 'binary' && typesAsShaped && await binaryCopyWritable(file.control, setup.dataset) ? 'binary' : 'csv';
+  // The parser reads the file's columns: the table's (same names and order) unless transforms
+  // reshape them. A column widens when a value does not fit it, unless the user chose its type
+  // (--types), the table is not one Sluice created, or transforms reshape the columns.
+  const parser = shape.reshaped
+    ? shape.parser.map((c) => ({ name: c.name, type: c.type }))
+    : setup.columns.map((c) => ({ name: c.name, type: c.type }));
+  const widenable = parser.map((_, i) => !shape.reshaped && setup.widens && prepared.columns[i]?.forced !== true);
   return runPipeline({
     piscina: context.piscina, writers: context.writers, file: file.handle, size: file.size, dataStart: prepared.dataStart, chunkSize: setup.chunkSize,
     maxRowBytes: setup.maxRowBytes, slots: options.workers + options.queueBound, lastRowEnd: prepared.lastRowEnd, countLines: prepared.countLines,
     lineTerminator: lineTerminatorFor(prepared.describe.line_ending, prepared.encoding),
     encodeTask: prepared.encodeTask,
     plan: {
-      ...prepared.encodePlan({ fileId: setup.fileId, columnTypes, columnNames, invalidUtf8: options.invalidUtf8, widenable }),
-      ...stagesPlanFor(setup.fileId, { dataset: setup.dataset, datasetConfig: request.datasetConfig, columns: setup.columns, sampleValues: prepared.sampleValues }),
+      ...prepared.encodePlan({ fileId: setup.fileId, columnTypes: parser.map((c) => c.type), columnNames: parser.map((c) => c.name), invalidUtf8: options.invalidUtf8, widenable }),
+      ...stagesPlanFor(setup.fileId, {
+        dataset: setup.dataset, datasetConfig: request.datasetConfig, columns: shape.reshaped ? shape.sniffed : setup.columns, sampleValues: prepared.sampleValues,
+      }),
       fileId: setup.fileId,
       copyFormat,
     },
     columnTypes, columnNames,
-    widenPlan: prepared.widenPlan === undefined ? undefined : (plan, types, nulls) => ({ ...prepared.widenPlan!(plan, types, nulls), fileId: setup.fileId }),
+    widenPlan: prepared.widenPlan === undefined || shape.reshaped ? undefined : (plan, types, nulls) => ({ ...prepared.widenPlan!(plan, types, nulls), fileId: setup.fileId }),
     widenTable: (types) => widenTable(file.control, setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), options.log),
     table: qualifiedTable(setup.dataset),
     copySqlFor: (types, format) => copySqlFor(setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), prepared, format),
