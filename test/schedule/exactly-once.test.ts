@@ -31,8 +31,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function startLoad(path: string): ChildProcess {
-  return spawn(process.execPath, [CLI, 'load', path, '--dataset', 'killed', '--json', '--chunk-size', '65536', '--writers', '2'], {
+function startLoad(path: string, dataset = 'killed', extra: string[] = []): ChildProcess {
+  return spawn(process.execPath, [CLI, 'load', path, '--dataset', dataset, '--json', '--chunk-size', '65536', '--writers', '2', ...extra], {
     env: { ...process.env, DATABASE_URL: db.url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -109,4 +109,21 @@ test('SIGKILL at random points, rerun: each source row lands exactly once', { ti
   assert.ok(ledger.rows[0].skipped > 0);
   const chunks = await db.query<{ attempts: number }>('SELECT count(DISTINCT attempt)::int AS attempts FROM ingest.chunks');
   assert.ok(chunks.rows[0].attempts >= 2, 'chunks should have been committed by several attempts');
+
+  // The profile, the quality scores and the value anomalies of the killed-and-resumed load are
+  // those of one clean load of the same file (chunk reports are committed with their chunks).
+  const clean = startLoad(path, 'clean', ['--force']);
+  const cleanCode = await new Promise<number | null>((resolve) => clean.on('exit', resolve));
+  assert.equal(cleanCode, 0);
+  const profileOf = async (dataset: string) => (await db.query<{ column_name: string; stats: unknown }>(
+    'SELECT column_name, stats FROM ingest.profiles WHERE dataset = $1 ORDER BY column_no', [dataset])).rows;
+  const killedProfile = await profileOf('killed');
+  assert.equal(killedProfile.length, 4);
+  assert.deepEqual(killedProfile, await profileOf('clean'));
+  const qualityOf = async (dataset: string) => (await db.query(
+    'SELECT completeness, uniqueness, validity, consistency, timeliness, accuracy, score FROM ingest.quality WHERE dataset = $1', [dataset])).rows;
+  assert.deepEqual(await qualityOf('killed'), await qualityOf('clean'));
+  const anomaliesOf = async (dataset: string) => (await db.query(
+    'SELECT byte_offset, column_name, value, score, method FROM ingest.anomalies WHERE dataset = $1 ORDER BY byte_offset, column_name', [dataset])).rows;
+  assert.deepEqual(await anomaliesOf('killed'), await anomaliesOf('clean'));
 });
