@@ -203,7 +203,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         await ensureTable(types);
         const encoded = await encodeUnder(chunk, types, nulls);
         if (encoded === undefined) throw failure ?? new SluiceError('SLUICE_ERR_WORKER_FAILED', `chunk ${chunk.chunkNo}: could not encode it again`);
-        job = jobFor(attempt, chunk, encoded, types, widened);
+        // The same rows in another representation: what the stages found the first time stands,
+        // so the COPY format does not change a load's profile or anomalies.
+        job = { ...jobFor(attempt, chunk, encoded, types, widened), reports: job.reports, anomalies: job.anomalies };
       }
     }
     if (result.chunksLoaded === 0 && result.chunksSkipped === 0) phase(`first chunk committed (${isBinaryCopy(job.data) ? 'binary' : 'csv'} COPY)`);
