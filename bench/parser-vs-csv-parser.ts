@@ -8,6 +8,9 @@
  *                        field into a reused ColumnBatch, encodeCsvCopy writes its COPY rows with
  *                        provenance prefixes into a ByteSink over a preallocated buffer;
  *   (b') parseCsvChunk — the parse step alone (what every stage configuration pays);
+ *   (d) parse + typed values + binary COPY — the default load's worker path with no stages:
+ *                        parseCsvChunk, fillTypedValues (what the parser left unparsed), then
+ *                        encodeBinaryCopy; (d') the binary encoder alone on the parsed batch;
  *   (c) lastRowEnd     — the planner's quote-parity scan over the buffer (what cuts chunks), and
  *       countByte(LF)  — the byte count it is built on, here with dense hits (its loop path);
  *   (c') lastRowEnd over a plain Uint8Array view of the same memory — the alternative the ring
@@ -33,6 +36,8 @@ import { countByte, lastRowEnd } from '../src/formats/csv/row-boundary.js';
 import { sniffCsv } from '../src/formats/csv/sniffer.js';
 import { ColumnType, columnTypeName } from '../src/schema/column-type.js';
 import { encodeCsvCopy } from '../src/sink/csv-copy-encoder.js';
+import { fillTypedValues } from '../src/batch/typed-values.js';
+import { encodeBinaryCopy } from '../src/sink/binary-copy-encoder.js';
 import { csvPathFor, generateTimeseriesCsv } from './generate-timeseries-csv.js';
 import { envInteger, fmtInt, isMain, median } from './support.js';
 
@@ -116,6 +121,15 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
     if (encoded !== stats.rows) fail(`encodeCsvCopy wrote ${encoded} rows of ${stats.rows}`);
     return encoded;
   };
+  const parseAndEncodeBinary = (): number => {
+    const stats = parseCsvChunk(bytes, sniff.dataStart, bytes.length, plan, batch, new ByteSink(rejectsRegion));
+    fillTypedValues(batch);
+    const encoded = encodeBinaryCopy(batch, plan.fileId, new ByteSink(output));
+    if (encoded !== stats.rows) fail(`encodeBinaryCopy wrote ${encoded} rows of ${stats.rows}`);
+    return encoded;
+  };
+  // (d') reads a batch parsed once, with its typed values filled.
+  const binaryBatch = new ColumnBatch();
 
   log(`parser micro-benchmark: ${fmtInt(rows)} rows, ${megabytes.toFixed(1)} MB in memory (${path}), ${rounds} rounds, node ${process.version}`);
   log(`  columns (sniffed): ${sniff.columns.map((c) => `${c.name}:${columnTypeName(c.type)}`).join(', ')}`);
@@ -133,6 +147,9 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
   const check = parseCsvChunk(bytes, sniff.dataStart, bytes.length, plan, batch, new ByteSink(rejectsRegion));
   if (check.rows !== rows || check.rejected !== 0) fail(`parseCsvChunk: ${check.rows} rows, ${check.rejected} rejected (expected ${rows}, 0): ${JSON.stringify(check.samples)}`);
   if (parseAndEncode() !== rows) fail('parse + COPY lost rows');
+  if (parseAndEncodeBinary() !== rows) fail('parse + binary COPY lost rows');
+  parseCsvChunk(bytes, sniff.dataStart, bytes.length, plan, binaryBatch, new ByteSink(rejectsRegion));
+  fillTypedValues(binaryBatch);
   const cut = lastRowEnd(bytes, sniff.dataStart, bytes.length, csvDialect({ quote, newline }));
   if (cut !== bytes.length) fail(`lastRowEnd returned ${cut}, expected ${bytes.length}`);
   if (countByte(bytes, LF, 0, bytes.length) !== rows + 1) fail('countByte(LF) disagrees with the row count');
@@ -142,6 +159,8 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
     a: '(a) csv-parser → row objects',
     b: '(b) sluice parse + CSV COPY (1 thread)',
     b2: "(b') sluice parseCsvChunk alone",
+    d: '(d) parse + typed values + binary COPY',
+    d2: "(d') encodeBinaryCopy alone",
     c1: '(c) lastRowEnd (planner scan)',
     c2: '(c) countByte(LF)',
     c3: "(c') lastRowEnd on a plain Uint8Array view",
@@ -164,6 +183,8 @@ export async function runParserBench(options: { path?: string; rows?: number; ro
     });
     bench.add(names.b, () => { sink += parseAndEncode(); });
     bench.add(names.b2, () => { sink += parseCsvChunk(bytes, sniff.dataStart, bytes.length, plan, batch, new ByteSink(rejectsRegion)).rows; });
+    bench.add(names.d, () => { sink += parseAndEncodeBinary(); });
+    bench.add(names.d2, () => { sink += encodeBinaryCopy(binaryBatch, plan.fileId, new ByteSink(output)); });
     bench.add(names.c1, () => { sink += lastRowEnd(bytes, sniff.dataStart, bytes.length, csvDialect({ quote, newline })); });
     bench.add(names.c2, () => { sink += countByte(bytes, LF, 0, bytes.length); });
     bench.add(names.c3, () => { sink += lastRowEnd(plain, sniff.dataStart, plain.length, csvDialect({ quote, newline })); });

@@ -39,6 +39,15 @@ export interface ColumnVector {
   numbers: Float64Array;
   /** timestamptz: microseconds within the millisecond of `numbers` (0–999). */
   micros: Uint16Array;
+  /**
+   * The type `numbers` (and `micros`) hold every kept non-null value as, or 0 when they must still
+   * be read from the text (batch/typed-values.ts fillTypedValues). The CSV parser reads them while
+   * it checks the values and sets it; writing a value's text through the batch (setSpan,
+   * appendValue, appendString) clears it, and a column whose `type` a stage changed no longer
+   * matches it — so values a transform rewrote are read again from their new text. A stage that
+   * rewrites spans in place must call `textChanged`.
+   */
+  numbersType: ColumnTypeCode | 0;
 }
 
 /** The column types whose values live in `numbers` (see ColumnVector). */
@@ -57,6 +66,7 @@ function newVector(name: string, type: ColumnTypeCode, capacity: number): Column
     ends: new Int32Array(capacity),
     numbers: new Float64Array(capacity),
     micros: new Uint16Array(capacity),
+    numbersType: 0,
   };
 }
 
@@ -105,7 +115,7 @@ export class ColumnBatch {
   addColumn(name: string, type: ColumnTypeCode): ColumnVector {
     let vector = this.spare.pop();
     if (vector === undefined || vector.nulls.length < this.capacity) vector = newVector(name, type, this.capacity);
-    else { vector.name = name; vector.type = type; vector.dropped = false; }
+    else { vector.name = name; vector.type = type; vector.dropped = false; vector.numbersType = 0; }
     vector.nulls.fill(1, 0, this.rowCount);
     this.columns.push(vector);
     return vector;
@@ -142,6 +152,12 @@ export class ColumnBatch {
     column.nulls[row] = 0;
     column.starts[row] = start;
     column.ends[row] = end;
+    column.numbersType = 0;
+  }
+
+  /** The column's text was changed in place: its `numbers` are read again from the text before the stages that use them. */
+  textChanged(column: ColumnVector): void {
+    column.numbersType = 0;
   }
 
   /** Room for `extra` more bytes of appended text; returns the array to write into at `byteLength` (it may have moved). */

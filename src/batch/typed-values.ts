@@ -3,9 +3,10 @@ import { ColumnType } from '../schema/column-type.js';
 import { type ColumnBatch, type ColumnVector, hasNumbers } from './column-batch.js';
 
 /**
- * Fills `numbers` (and `micros`) of a batch's typed columns from their text spans, once per chunk,
- * after the transforms (which may rewrite text) and before the stages that read numbers (validate,
- * profile, detect) and the binary COPY encoder. Every value here already passed its type's check
+ * Fills `numbers` (and `micros`) of a batch's typed columns from their text spans where the parser
+ * has not (ColumnVector.numbersType), once per chunk, after the transforms (which may rewrite
+ * text) and before the stages that read numbers (validate, profile, detect) and the binary COPY
+ * encoder. Every value here already passed its type's check
  * (schema/value-checks.ts fitsType), so each parser assumes valid syntax and only reads it: byte
  * loops over the span, no strings, no allocation — except floats that a double cannot be shown to
  * hold exactly by the fast path below, which go through Number() of their text (rare in data).
@@ -24,8 +25,11 @@ const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 export function fillTypedValues(batch: ColumnBatch): void {
   for (const column of batch.columns) {
-    if (column.dropped || !hasNumbers(column.type)) continue;
+    // The CSV parser reads the numbers while it checks the values (batch/checked-values.ts): only
+    // columns without them, or whose text a stage rewrote since, are read here.
+    if (column.dropped || !hasNumbers(column.type) || column.numbersType === column.type) continue;
     fillColumn(batch, column);
+    column.numbersType = column.type;
   }
 }
 

@@ -2,63 +2,100 @@ import type { ColumnBatch, ColumnVector } from '../batch/column-batch.js';
 import { isExactInteger } from '../batch/typed-values.js';
 import type { ByteSink } from '../formats/byte-sink.js';
 import { ColumnType } from '../schema/column-type.js';
-import { BinaryCopyEncoder } from './binary-copy.js';
+import { BinaryCopyEncoder, putBool, putDate, putFloat8, putInt4, putInt8, putJsonb, putNull, putText, putTimestamptz } from './binary-copy.js';
 
 /**
  * A ColumnBatch as binary COPY (`FORMAT binary`): the header, per row kept a tuple of
  * `_file bigint, _offset bigint` (staging-table.ts) then each column not dropped, and the trailer.
- * Typed columns are written from `numbers` (batch/typed-values.ts fills them), so PostgreSQL
- * parses nothing; text, jsonb and numeric from their text. Loads the same table as the CSV
- * reference encoder (csv-copy-encoder.ts; test/sink/copy-format-differential.test.ts).
+ * Typed columns are written from `numbers` (the CSV parser or batch/typed-values.ts fills them),
+ * so PostgreSQL parses nothing; text, jsonb and numeric from their text. Loads the same table as
+ * the CSV reference encoder (csv-copy-encoder.ts; test/sink/copy-format-differential.test.ts).
+ *
+ * This runs once per value of every load, so a row is written the cheap way: its size is added
+ * up first (fixed widths per type, plus the text lengths), the sink reserves it once, and every
+ * field is written at a local index with no bounds check or length update per value. Only numeric
+ * and bigints beyond 2^53 (rare) go through the BinaryCopyEncoder methods, which reserve their own.
  */
 export function encodeBinaryCopy(batch: ColumnBatch, fileId: number, sink: ByteSink): number {
   const copy = new BinaryCopyEncoder(sink);
   const columns = batch.columns.filter((c) => !c.dropped);
-  const fields = columns.length + 2;
-  const bytes = batch.bytes;
+  const count = columns.length;
+  const types = columns.map((c) => c.type);
+  // Bytes a row takes apart from its text: field count, provenance, and each typed field's width
+  // (a NULL, 4 bytes, is never wider than that).
+  let fixed = 2 + 12 + 12;
+  for (const type of types) fixed += FIELD_BYTES[type] ?? 4;
+  const variable = columns.filter((c) => FIELD_BYTES[c.type] === undefined);
+  const source = batch.bytes;
   copy.header();
   let rows = 0;
   for (let r = 0; r < batch.rowCount; r++) {
     if (batch.rejected[r] === 1) continue;
     rows++;
-    copy.row(fields);
-    copy.int8(fileId);
-    copy.int8(batch.rowOffset[r]);
-    for (let c = 0; c < columns.length; c++) {
-      const column = columns[c];
-      if (column.nulls[r] === 1) { copy.null(); continue; }
-      writeValue(copy, column, bytes, r);
+    let size = fixed;
+    for (let v = 0; v < variable.length; v++) {
+      const column = variable[v];
+      if (column.nulls[r] === 0) size += column.ends[r] - column.starts[r] + 1;
     }
+    let bytes = sink.reserve(size);
+    let at = sink.length;
+    bytes[at] = (count + 2) >> 8;
+    bytes[at + 1] = (count + 2) & 0xff;
+    at = putInt8(bytes, at + 2, fileId);
+    at = putInt8(bytes, at, batch.rowOffset[r]);
+    for (let c = 0; c < count; c++) {
+      const column = columns[c];
+      if (column.nulls[r] === 1) { at = putNull(bytes, at); continue; }
+      switch (types[c]) {
+        case ColumnType.timestamptz: at = putTimestamptz(bytes, at, column.numbers[r], column.micros[r]); break;
+        case ColumnType.float: at = putFloat8(bytes, at, column.numbers[r]); break;
+        case ColumnType.int: at = putInt4(bytes, at, column.numbers[r]); break;
+        case ColumnType.text: at = putText(bytes, at, source, column.starts[r], column.ends[r]); break;
+        case ColumnType.date: at = putDate(bytes, at, column.numbers[r]); break;
+        case ColumnType.bool: at = putBool(bytes, at, column.numbers[r] !== 0); break;
+        case ColumnType.json: at = putJsonb(bytes, at, source, column.starts[r], column.ends[r]); break;
+        case ColumnType.bigint:
+          if (isExactInteger(column.numbers[r])) { at = putInt8(bytes, at, column.numbers[r]); break; }
+          sink.length = at;
+          copy.int8Text(textOf(source, column, r));
+          at = sink.length;
+          bytes = sink.reserve(size);
+          break;
+        case ColumnType.numeric:
+          // Its own size (the encoder reserves it); then the rest of the row is reserved again.
+          sink.length = at;
+          writeNumeric(copy, source, column.starts[r], column.ends[r]);
+          at = sink.length;
+          bytes = sink.reserve(size);
+          break;
+        default: at = putText(bytes, at, source, column.starts[r], column.ends[r]);
+      }
+    }
+    sink.length = at;
   }
   copy.trailer();
   return rows;
 }
 
-function writeValue(copy: BinaryCopyEncoder, column: ColumnVector, bytes: Uint8Array, r: number): void {
-  const start = column.starts[r];
-  const end = column.ends[r];
-  switch (column.type) {
-    case ColumnType.bool: copy.bool(column.numbers[r] !== 0); return;
-    case ColumnType.int: copy.int4(column.numbers[r]); return;
-    case ColumnType.bigint: {
-      const value = column.numbers[r];
-      if (isExactInteger(value)) copy.int8(value);
-      else copy.int8Text(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1').trim());
-      return;
-    }
-    case ColumnType.float: copy.float8(column.numbers[r]); return;
-    case ColumnType.date: copy.date(column.numbers[r]); return;
-    case ColumnType.timestamptz: copy.timestamptz(column.numbers[r], column.micros[r]); return;
-    case ColumnType.json: copy.jsonb(bytes, start, end); return;
-    case ColumnType.numeric:
-      if (!copy.numeric(bytes, start, end)) {
-        const plain = plainDecimal(bytes, start, end);
-        // isNumeric accepted the text, so its plain form is a plain decimal.
-        if (!copy.numeric(plain, 0, plain.length)) throw new Error('numeric text is not a decimal literal');
-      }
-      return;
-    default: copy.text(bytes, start, end);
-  }
+/** Bytes of a non-NULL field (length word and value) of each fixed-width type; absent: as long as its text. */
+const FIELD_BYTES: Partial<Record<number, number>> = {
+  [ColumnType.bool]: 5,
+  [ColumnType.int]: 8,
+  [ColumnType.bigint]: 12,
+  [ColumnType.float]: 12,
+  [ColumnType.date]: 8,
+  [ColumnType.timestamptz]: 12,
+};
+
+function textOf(bytes: Uint8Array, column: ColumnVector, r: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + column.starts[r], column.ends[r] - column.starts[r]).toString('latin1').trim();
+}
+
+function writeNumeric(copy: BinaryCopyEncoder, bytes: Uint8Array, start: number, end: number): void {
+  if (copy.numeric(bytes, start, end)) return;
+  const plain = plainDecimal(bytes, start, end);
+  // isNumeric accepted the text, so its plain form is a plain decimal.
+  if (!copy.numeric(plain, 0, plain.length)) throw new Error('numeric text is not a decimal literal');
 }
 
 /**

@@ -15,9 +15,9 @@ import type { ByteSink } from '../formats/byte-sink.js';
  * booleans, dates, times and text allocate nothing; the int64 conversions are done in exact parts
  * of a double. (numeric, uuid and bigints beyond 2^53 allocate a little: rarer columns.)
  *
- * Not wired into the loads yet: the workers still write CSV COPY (issue #7 builds the column
- * batch this encodes from). test/sink/binary-copy.test.ts checks every type against PostgreSQL's
- * own text input.
+ * The workers write a ColumnBatch with it (binary-copy-encoder.ts, through the `put…` field
+ * writers below). test/sink/binary-copy.test.ts checks every type against PostgreSQL's own text
+ * input.
  */
 
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
@@ -57,22 +57,12 @@ export class BinaryCopyEncoder {
   }
 
   int4(value: number): void {
-    const bytes = this.sink.reserve(8);
-    const at = this.sink.length;
-    writeInt32(bytes, at, 4);
-    writeInt32(bytes, at + 4, value);
-    this.sink.length = at + 8;
+    this.sink.length = putInt4(this.sink.reserve(8), this.sink.length, value);
   }
 
   /** An integer within ±2^53 (a file offset, a bigint the worker checked fits). */
   int8(value: number): void {
-    const bytes = this.sink.reserve(12);
-    const at = this.sink.length;
-    const high = Math.floor(value / TWO_32);
-    writeInt32(bytes, at, 8);
-    writeInt32(bytes, at + 4, high);
-    writeInt32(bytes, at + 8, value - high * TWO_32);
-    this.sink.length = at + 12;
+    this.sink.length = putInt8(this.sink.reserve(12), this.sink.length, value);
   }
 
   /** An int64 given as its decimal text (bigint values beyond 2^53), digits checked by the caller. */
@@ -84,12 +74,7 @@ export class BinaryCopyEncoder {
   }
 
   float8(value: number): void {
-    const bytes = this.sink.reserve(12);
-    const at = this.sink.length;
-    writeInt32(bytes, at, 8);
-    floatScratch[0] = value;
-    for (let k = 0; k < 8; k++) bytes[at + 4 + k] = floatBytes[LITTLE_ENDIAN ? 7 - k : k];
-    this.sink.length = at + 12;
+    this.sink.length = putFloat8(this.sink.reserve(12), this.sink.length, value);
   }
 
   bool(value: boolean): void {
@@ -104,21 +89,7 @@ export class BinaryCopyEncoder {
 
   /** Milliseconds since 1970-01-01 UTC (an integer) and the microseconds within it (0..999). */
   timestamptz(epochMs: number, micros = 0): void {
-    const bytes = this.sink.reserve(12);
-    const at = this.sink.length;
-    writeInt32(bytes, at, 8);
-    // Microseconds since 2000 exceed 2^53 in years far from it; build the int64 from exact parts:
-    // x·1000 + µs with x = xh·2^24 + xl, and xh·1000 split again at 2^8 so each part stays exact.
-    const x = epochMs - PG_EPOCH_MS;
-    const xh = Math.floor(x / TWO_24);
-    const xl = x - xh * TWO_24;
-    const a = xh * 1000;
-    const a1 = Math.floor(a / 256);
-    const c = (a - a1 * 256) * TWO_24 + xl * 1000 + micros;
-    const carry = Math.floor(c / TWO_32);
-    writeInt32(bytes, at + 4, a1 + carry);
-    writeInt32(bytes, at + 8, c - carry * TWO_32);
-    this.sink.length = at + 12;
+    this.sink.length = putTimestamptz(this.sink.reserve(12), this.sink.length, epochMs, micros);
   }
 
   /** UTF-8 text as it is in `bytes[start, end)` (already checked to be valid UTF-8, no NUL). */
@@ -242,7 +213,93 @@ export class BinaryCopyEncoder {
 }
 
 /** Texts up to this many bytes are copied by a loop, longer ones natively. */
-const SHORT_TEXT = 32;
+export const SHORT_TEXT = 32;
+
+/*
+ * Whole fields (length word and value) written at `at` of an array the caller reserved room in;
+ * each returns the index after the field. The encoder methods above use them one field at a
+ * time; the batch encoder (binary-copy-encoder.ts) reserves a row's bytes once and calls them.
+ */
+
+export function putInt4(bytes: Uint8Array, at: number, value: number): number {
+  writeInt32(bytes, at, 4);
+  writeInt32(bytes, at + 4, value);
+  return at + 8;
+}
+
+/** An integer within ±2^53. */
+export function putInt8(bytes: Uint8Array, at: number, value: number): number {
+  const high = Math.floor(value / TWO_32);
+  writeInt32(bytes, at, 8);
+  writeInt32(bytes, at + 4, high);
+  writeInt32(bytes, at + 8, value - high * TWO_32);
+  return at + 12;
+}
+
+export function putFloat8(bytes: Uint8Array, at: number, value: number): number {
+  writeInt32(bytes, at, 8);
+  floatScratch[0] = value;
+  if (LITTLE_ENDIAN) {
+    bytes[at + 4] = floatBytes[7]; bytes[at + 5] = floatBytes[6]; bytes[at + 6] = floatBytes[5]; bytes[at + 7] = floatBytes[4];
+    bytes[at + 8] = floatBytes[3]; bytes[at + 9] = floatBytes[2]; bytes[at + 10] = floatBytes[1]; bytes[at + 11] = floatBytes[0];
+  } else {
+    for (let k = 0; k < 8; k++) bytes[at + 4 + k] = floatBytes[k];
+  }
+  return at + 12;
+}
+
+export function putBool(bytes: Uint8Array, at: number, value: boolean): number {
+  writeInt32(bytes, at, 1);
+  bytes[at + 4] = value ? 1 : 0;
+  return at + 5;
+}
+
+/** Days since 1970-01-01. */
+export function putDate(bytes: Uint8Array, at: number, epochDays: number): number {
+  return putInt4(bytes, at, epochDays - PG_EPOCH_DAYS);
+}
+
+/** Milliseconds since 1970-01-01 UTC (an integer) and the microseconds within it (0..999). */
+export function putTimestamptz(bytes: Uint8Array, at: number, epochMs: number, micros: number): number {
+  writeInt32(bytes, at, 8);
+  // Microseconds since 2000 exceed 2^53 in years far from it; build the int64 from exact parts:
+  // x·1000 + µs with x = xh·2^24 + xl, and xh·1000 split again at 2^8 so each part stays exact.
+  const x = epochMs - PG_EPOCH_MS;
+  const xh = Math.floor(x / TWO_24);
+  const xl = x - xh * TWO_24;
+  const a = xh * 1000;
+  const a1 = Math.floor(a / 256);
+  const c = (a - a1 * 256) * TWO_24 + xl * 1000 + micros;
+  const carry = Math.floor(c / TWO_32);
+  writeInt32(bytes, at + 4, a1 + carry);
+  writeInt32(bytes, at + 8, c - carry * TWO_32);
+  return at + 12;
+}
+
+/** NULL: a length of -1. */
+export function putNull(bytes: Uint8Array, at: number): number {
+  writeInt32(bytes, at, -1);
+  return at + 4;
+}
+
+/** UTF-8 text from source[start, end) (checked valid, no NUL). */
+export function putText(bytes: Uint8Array, at: number, source: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  writeInt32(bytes, at, length);
+  at += 4;
+  if (length > SHORT_TEXT) bytes.set(source.subarray(start, end), at);
+  else for (let k = 0; k < length; k++) bytes[at + k] = source[start + k];
+  return at + length;
+}
+
+/** jsonb: a version byte (1) and the JSON text. */
+export function putJsonb(bytes: Uint8Array, at: number, source: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  writeInt32(bytes, at, length + 1);
+  bytes[at + 4] = 1;
+  bytes.set(source.subarray(start, end), at + 5);
+  return at + 5 + length;
+}
 
 /** Big-endian; a value in [2^31, 2^32) is written as its unsigned bits (>> wraps it). */
 function writeInt32(bytes: Uint8Array, at: number, value: number): void {

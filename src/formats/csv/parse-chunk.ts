@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer';
-import type { ColumnBatch, ColumnVector } from '../../batch/column-batch.js';
+import { type ColumnBatch, type ColumnVector, hasNumbers } from '../../batch/column-batch.js';
 import type { ChunkStagesPlan } from '../../stages/chunk-stages.js';
 import type { ByteSink } from '../byte-sink.js';
 import { ColumnType, type ColumnTypeCode, columnTypeName } from '../../schema/column-type.js';
-import { fitsType } from '../../schema/value-checks.js';
+import { checked, checkedValue } from '../../batch/checked-values.js';
 import { rejectRow } from '../reject-row.js';
 import { type ColumnFormat, isNullToken, isPlain, normaliseValue, scratchBuffer } from '../../schema/value-format.js';
 import { joinTypes, type WideningBase, widenFor } from '../../schema/type-widening.js';
@@ -21,7 +21,8 @@ import { DEFAULT_MAX_QUOTED_LINES, nextRowEnd, RecordKind } from './row-boundary
  * normalised (decimal commas, day-first dates, null tokens; schema/value-format.ts), a row read by
  * the record parser — is appended behind them. Every field is still looked at, because fields must
  * be counted and each typed value must cast, so that a bad row is rejected here, with its line and
- * offset, rather than failing the whole COPY. Rows the fast path cannot vouch for — stray quotes,
+ * offset, rather than failing the whole COPY; the check reads the value's number into the batch in
+ * the same pass (batch/checked-values.ts), for the stages and the binary encoder. Rows the fast path cannot vouch for — stray quotes,
  * escapes, bare CRs, an unclosed quote — are read with the reference record parser
  * (record-parser.ts), so the values are the reference reading for every input. Comment lines and
  * blank lines are skipped (counted for line numbers).
@@ -235,12 +236,16 @@ export function parseCsvChunk(bytes: Uint8Array, start: number, end: number, pla
           // `""` is an empty string in a text column; every other empty field is NULL.
           if (quoted && type === ColumnType.text) batch.setSpan(column, row, 0, 0);
           else batch.setNull(column, row);
-        } else if (type !== ColumnType.text && !fitsType(type, bytes, valueStart, valueEnd)) {
-          badField = field;
-        } else if (doubled) {
-          batch.setSpan(column, row, appendUnquoted(batch, bytes, valueStart, valueEnd, quote), batch.byteLength);
         } else {
-          batch.setSpan(column, row, valueStart - start, valueEnd - start);
+          // A typed value is checked and read in the same pass (NaN: it does not fit).
+          const value = type === ColumnType.text ? 0 : checkedValue(type, bytes, valueStart, valueEnd);
+          if (value !== value) badField = field;
+          else {
+            if (doubled) batch.setSpan(column, row, appendUnquoted(batch, bytes, valueStart, valueEnd, quote), batch.byteLength);
+            else batch.setSpan(column, row, valueStart - start, valueEnd - start);
+            column.numbers[row] = value;
+            if (type === ColumnType.timestamptz) column.micros[row] = checked.micros;
+          }
         }
       }
       field++;
@@ -303,6 +308,8 @@ export function parseCsvChunk(bytes: Uint8Array, start: number, end: number, pla
     stats.rows++;
   }
   stats.lines = line - 1;
+  // Every kept typed value got its number above (fast path, rewriteValue, addParsedRow).
+  for (let f = 0; f < columnCount; f++) if (hasNumbers(types[f])) columns[f].numbersType = types[f];
   return stats;
 }
 
@@ -342,6 +349,9 @@ function rewriteValue(batch: ColumnBatch, column: ColumnVector, row: number, typ
   for (let k = 0; k < length; k++) out[at + k] = scratch[k];
   batch.byteLength = at + length;
   batch.setSpan(column, row, at, at + length);
+  // The number is read from the normalised text (normaliseValue checked that it fits).
+  column.numbers[row] = checkedValue(type, out, at, at + length);
+  if (type === ColumnType.timestamptz) column.micros[row] = checked.micros;
   return true;
 }
 
@@ -423,7 +433,13 @@ function addParsedRow(context: ChunkContext, values: readonly string[], rowStart
     if (value === '') { batch.setNull(column, row); continue; }
     const encoded = Buffer.from(value, 'utf8');
     if (isPlain(format)) {
-      if (type === ColumnType.text || fitsType(type, encoded, 0, encoded.length)) { batch.appendValue(column, row, encoded, 0, encoded.length); continue; }
+      const number = type === ColumnType.text ? 0 : checkedValue(type, encoded, 0, encoded.length);
+      if (number === number) {
+        batch.appendValue(column, row, encoded, 0, encoded.length);
+        column.numbers[row] = number;
+        if (type === ColumnType.timestamptz) column.micros[row] = checked.micros;
+        continue;
+      }
     } else {
       const at = batch.byteLength;
       batch.appendValue(column, row, encoded, 0, encoded.length);
