@@ -88,6 +88,11 @@ export class ExactSum {
     return total;
   }
 
+  reset(): void {
+    this.used = 0;
+    this.overflow = 0n;
+  }
+
   private flush(): void {
     this.overflow = this.toScaled();
     this.used = 0;
