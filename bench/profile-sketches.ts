@@ -12,7 +12,7 @@ import { HLL_REGISTERS, hllAdd } from '../src/profile/hyperloglog.js';
 import { Moments } from '../src/profile/moments.js';
 import { QUANTILE_KEYS, QuantileSketch, quantilesOf } from '../src/profile/quantile-sketch.js';
 import { classifyText } from '../src/profile/text-patterns.js';
-import { hashBytes, hashHigh, hashLow, hashNumber } from '../src/profile/value-hash.js';
+import { HASH_HIGH, HASH_LOW, hashBytes, hashNumber, hashParts } from '../src/profile/value-hash.js';
 import { mulberry32 } from '../test/helpers/random.js';
 import { envInteger, isMain, median } from './support.js';
 
@@ -60,7 +60,7 @@ export async function runProfileSketchesBench(options: { log?: (line: string) =>
     'moments: Welford (n, mean, M2)': { perRun: n, run: () => { const m = new Moments(); for (let i = 0; i < n; i++) m.add(numbers[i]); sink += m.m2; } },
     'quantiles: DDSketch add + 7 quantiles': { perRun: n, run: () => { const q = new QuantileSketch(); for (let i = 0; i < n; i++) q.add(numbers[i]); sink += quantilesOf(q.toState(), -1e9, 1e9)!['0.5']; } },
     'quantiles: sorted copy (exact) + 7 picks': { perRun: n, run: () => { const sorted = numbers.slice().sort(); for (const key of QUANTILE_KEYS) sink += sorted[Math.floor(Number(key) * (n - 1))]; } },
-    'distinct: hashNumber + HyperLogLog add': { perRun: n, run: () => { const r = new Uint8Array(HLL_REGISTERS); for (let i = 0; i < n; i++) { hashNumber(numbers[i]); hllAdd(r, hashHigh, hashLow); } sink += r[0]; } },
+    'distinct: hashNumber + HyperLogLog add': { perRun: n, run: () => { const r = new Uint8Array(HLL_REGISTERS); for (let i = 0; i < n; i++) { hashNumber(numbers[i]); hllAdd(r, hashParts[HASH_HIGH], hashParts[HASH_LOW]); } sink += r[0]; } },
     'distinct: hashNumber + exact Set': { perRun: n, run: () => { const s = new Set<number>(); for (let i = 0; i < n; i++) s.add(hashNumber(numbers[i])); sink += s.size; } },
     'text: hashBytes': { perRun: n, run: () => { const { bytes, offsets } = highCardinality; for (let i = 0; i < n; i++) sink += hashBytes(bytes, offsets[i], offsets[i + 1]); } },
     'text: classifyText (patterns + length)': { perRun: n, run: () => { const { bytes, offsets } = highCardinality; for (let i = 0; i < n; i++) sink += classifyText(bytes, offsets[i], offsets[i + 1]); } },

@@ -14,7 +14,7 @@ import { HLL_REGISTERS, hllAdd, hllAddKey, hllEstimate, hllMergeInto } from './h
 import { Moments, mergeMoments, sampleVariance, type MomentsState } from './moments.js';
 import { QuantileSketch, mergeQuantiles, quantilesOf, type QuantileKey, type QuantileState } from './quantile-sketch.js';
 import { PATTERN_CLASSES, classifyText, textLength, type PatternClass } from './text-patterns.js';
-import { hashBytes, hashHigh, hashLow, hashNumber } from './value-hash.js';
+import { HASH_HIGH, HASH_LOW, hashBytesParts, hashNumberParts, hashParts } from './value-hash.js';
 
 /** Distinct values are counted exactly (with their counts, for top values) up to this many. */
 export const EXACT_DISTINCT_LIMIT = 1024;
@@ -140,16 +140,16 @@ export class ColumnSketch {
     let i = 0;
     const exact = this.exact;
     for (; i < count && this.registers === null; i++) {
-      hashNumber(values[i]);
-      const entry = exact.find(hashHigh, hashLow);
+      hashNumberParts(values[i]);
+      const entry = exact.find(hashParts[HASH_HIGH], hashParts[HASH_LOW]);
       if (entry >= 0) exact.counts[entry]++;
       else this.insertDistinct(values[i] === 0 ? 0 : values[i]);
     }
     const registers = this.registers;
     if (registers !== null) {
       for (; i < count; i++) {
-        hashNumber(values[i]);
-        hllAdd(registers, hashHigh, hashLow);
+        hashNumberParts(values[i]);
+        hllAdd(registers, hashParts[HASH_HIGH], hashParts[HASH_LOW]);
       }
     }
     let min = this.min;
@@ -201,12 +201,12 @@ export class ColumnSketch {
   }
 
   private countText(bytes: Uint8Array, start: number, end: number): void {
-    hashBytes(bytes, start, end);
+    hashBytesParts(bytes, start, end);
     let pattern: number;
     let length: number;
     if (this.registers === null) {
       const exact = this.exact;
-      let entry = exact.find(hashHigh, hashLow);
+      let entry = exact.find(hashParts[HASH_HIGH], hashParts[HASH_LOW]);
       if (entry >= 0) {
         exact.counts[entry]++;
         pattern = exact.patterns[entry];
@@ -221,7 +221,7 @@ export class ColumnSketch {
         }
       }
     } else {
-      hllAdd(this.registers, hashHigh, hashLow);
+      hllAdd(this.registers, hashParts[HASH_HIGH], hashParts[HASH_LOW]);
       pattern = classifyText(bytes, start, end);
       length = textLength;
     }
@@ -232,10 +232,10 @@ export class ColumnSketch {
     if (length > this.maxLength) this.maxLength = length;
   }
 
-  /** A new distinct value (hash in hashHigh / hashLow); its entry, or -1 once the table overflowed into HyperLogLog. */
+  /** A new distinct value (hash in hashParts); its entry, or -1 once the table overflowed into HyperLogLog. */
   private insertDistinct(value: SketchValue): number {
     const exact = this.exact;
-    const entry = exact.insert(hashHigh, hashLow, value);
+    const entry = exact.insert(hashParts[HASH_HIGH], hashParts[HASH_LOW], value);
     if (exact.size <= EXACT_DISTINCT_LIMIT) return entry;
     const registers = new Uint8Array(HLL_REGISTERS);
     for (let e = 0; e < exact.size; e++) hllAdd(registers, exact.highs[e], exact.lows[e]);
