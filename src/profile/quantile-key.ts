@@ -24,7 +24,8 @@ export const ZERO_BELOW = 2 ** -1023 * GAMMA;
 
 /** The library's key for x > ZERO_BELOW. */
 export function directKey(x: number): number {
-  return Math.ceil(Math.log2(x) * MULTIPLIER);
+  // + 0: a key of -0 (just below 1) is the bucket 0; a state never holds -0.
+  return Math.ceil(Math.log2(x) * MULTIPLIER) + 0;
 }
 
 const CELL_BITS = 12;
@@ -54,8 +55,8 @@ function cellKey(high: number): number {
   const first = high & ~((1 << CELL_SHIFT) - 1);
   const a = Math.log2(floatOf(first, 0)) * MULTIPLIER;
   const b = Math.log2(floatOf(first | ((1 << CELL_SHIFT) - 1), 0xffffffff)) * MULTIPLIER;
-  const key = Math.ceil(b);
-  return Math.ceil(a) === key && a - (key - 1) > KEY_MARGIN && key - b > KEY_MARGIN ? key : MIXED;
+  const key = Math.ceil(b) + 0;
+  return a - (key - 1) > KEY_MARGIN && key - b > KEY_MARGIN ? key : MIXED;
 }
 
 /** The library's key of a positive finite x > ZERO_BELOW. */
