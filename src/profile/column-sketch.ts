@@ -96,6 +96,8 @@ export class ColumnSketch {
   private registers: Uint8Array | null = null;
   /** A column's values gathered for addNumbers (nulls and rejected rows left out). */
   private gathered = new Float64Array(0);
+  /** The finite ones among them, for ExactSum.addAll (which overwrites them). */
+  private finiteValues = new Float64Array(0);
   private scratch = new Uint8Array(256);
   private readonly encoder = new TextEncoder();
 
@@ -156,17 +158,17 @@ export class ColumnSketch {
     let max = this.max;
     let finite = 0;
     const moments = this.moments;
-    const sum = this.sum;
     const quantiles = this.quantiles;
+    if (this.finiteValues.length < count) this.finiteValues = new Float64Array(Math.max(count, 1024));
+    const finiteValues = this.finiteValues;
     for (i = 0; i < count; i++) {
       const x = values[i];
       if (x - x === 0) {
-        finite++;
+        finiteValues[finite++] = x;
         // -0 and 0 compare equal; decide by sign so the result does not depend on which came first.
         if (x < min || (x === 0 && min === 0 && 1 / x < 0)) min = x;
         if (x > max || (x === 0 && max === 0 && 1 / max < 0)) max = x;
         moments.add(x);
-        sum.add(x);
         quantiles.add(x);
       } else if (x !== x) this.nan++;
       else if (x > 0) this.positiveInfinity++;
@@ -175,6 +177,7 @@ export class ColumnSketch {
     this.min = min;
     this.max = max;
     this.numberCount += finite;
+    this.sum.addAll(finiteValues, finite);
   }
 
   /** Text as UTF-8 bytes[start, end). */
