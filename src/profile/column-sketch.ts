@@ -1,8 +1,10 @@
 /**
  * The profile of one column as a mergeable sketch. A worker builds a ColumnSketch per column and
- * chunk from typed values — addNumber(x), addText(bytes, start, end), addNull(), addInvalid() —
- * with no object per value (text is hashed and classified from its bytes; a string is decoded only
- * the first time a distinct value appears, for the top values). toState() gives plain data that
+ * chunk from a batch column at a time — addNumberColumn, addTextColumn: one tight loop per part of
+ * the sketch over typed arrays — or value by value (addNumber, addText, addNull, addInvalid; the
+ * same code, for tests and callers holding single values), with no object per value (text is
+ * hashed and classified from its bytes; a string is decoded only the first time a distinct value
+ * appears, for the top values); reset() empties it for the next chunk, keeping its arrays. toState() gives plain data that
  * survives structured clone and JSON (apart from NaN / ±Infinity as top values); mergeColumnStates
  * is a pure function that is commutative and associative — exactly for counts, min/max, sum,
  * distinct, top values, text and quantile buckets; mean/variance within ~1e-12 relative — and

@@ -90,6 +90,10 @@ export class ExactSum {
    * large or too small for the bounds, rarely anything) goes through add().
    */
   addAll(values: Float64Array, count: number): void {
+    if (count < 16) {
+      for (let i = 0; i < count; i++) this.add(values[i]);
+      return;
+    }
     let bound = 0;
     for (let i = 0; i < count; i++) bound = Math.max(bound, Math.abs(values[i]));
     const spread = Math.ceil(Math.log2(count + 1));
