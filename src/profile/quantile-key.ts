@@ -9,7 +9,7 @@
  * and Math.log2 is off by at most an ulp or so, far below the margin — so the key is computed for
  * the cell once (two logarithms) and read from a table after that. The other cells (under 1 %)
  * take the library's formula per value. Tables are filled lazily, per exponent, and kept for the
- * life of the thread: the key of a float never changes.
+ * life of the thread (the key of a float never changes), up to MAX_TABLES of them.
  */
 
 export const QUANTILE_RELATIVE_ACCURACY = 0.01;
@@ -44,6 +44,12 @@ const HIGH_WORD = 1 - LOW_WORD;
 
 /** Per exponent field (1…2046), the cells' keys, UNKNOWN or MIXED. */
 const tables: Array<Int32Array | undefined> = new Array(2048);
+/**
+ * Tables are 16 KiB each; a column's values span a few dozen powers of two, so this many is room
+ * for every column of a load, and data spread over the whole double range cannot take 32 MiB.
+ */
+const MAX_TABLES = 256;
+let tableCount = 0;
 
 function floatOf(high: number, low: number): number {
   words[HIGH_WORD] = high;
@@ -66,7 +72,11 @@ export function quantileKey(x: number): number {
   const exponent = high >>> 20;
   if (exponent === 0) return directKey(x);
   let table = tables[exponent];
-  if (table === undefined) table = tables[exponent] = new Int32Array(CELLS).fill(UNKNOWN);
+  if (table === undefined) {
+    if (tableCount === MAX_TABLES) return directKey(x);
+    table = tables[exponent] = new Int32Array(CELLS).fill(UNKNOWN);
+    tableCount++;
+  }
   const cell = (high >>> CELL_SHIFT) & (CELLS - 1);
   let key = table[cell];
   if (key === UNKNOWN) key = table[cell] = cellKey(high);
