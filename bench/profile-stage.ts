@@ -1,7 +1,7 @@
 /**
  * What the profile stage costs per value on a column batch, beside the alternatives it replaces:
- * the stage (sketch fed from the batch's typed vectors and text spans) on a float, a timestamp and
- * a low-cardinality text column; the same sketches fed from a plain Float64Array (the floor: the
+ * the stage (sketch fed from the batch's typed vectors and text spans) on a float, a timestamp, a
+ * low-cardinality int, a low-cardinality text and a high-cardinality text column; the same sketches fed from a plain Float64Array (the floor: the
  * batch loop's own cost is the difference); and text profiled from a decoded string per value
  * (batch.text → addString), the per-value-object path the batch exists to avoid.
  * `node dist/bench/profile-stage.js` (BENCH_STAGE_ROWS, BENCH_STAGE_ROUNDS; --json).
@@ -24,19 +24,27 @@ export async function runProfileStageBench(options: { log?: (line: string) => vo
     (20 + 5 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())).toFixed(2),
     new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
     ['ok', 'late', 'lost', 'pending', 'returned'][Math.floor(random() * 5)],
+    String(Math.floor(random() * 200)),
+    `sensor-${Math.floor(random() * 1e9)}`,
   ]);
-  const columns = [{ name: 'x', type: ColumnType.float }, { name: 'at', type: ColumnType.timestamptz }, { name: 'status', type: ColumnType.text }];
+  const columns = [
+    { name: 'x', type: ColumnType.float }, { name: 'at', type: ColumnType.timestamptz }, { name: 'status', type: ColumnType.text },
+    { name: 'sensor', type: ColumnType.int }, { name: 'note', type: ColumnType.text },
+  ];
   const batch = batchOf(columns, rows);
   const context = { dataset: 'b', fileId: 1, chunkNo: 0, rejects: new ByteSink(new Uint8Array(0)), anomalies: new ByteSink(new Uint8Array(0)) };
   const only = (name: string) => profileStage.create(profileStage.options.parse({ columns: [name], origins: { at: Date.UTC(2024, 0, 1) } }), columns);
-  const stages = { x: only('x'), at: only('at'), status: only('status') };
+  const stages = { x: only('x'), at: only('at'), status: only('status'), sensor: only('sensor'), note: only('note') };
   const plain = Float64Array.from(rows, (r) => Number(r[0]));
+  const noNulls = new Uint8Array(n);
   let sink = 0;
   const figures = await nsPerValue({
     'stage: float column from the batch': { perRun: n, run: () => { stages.x.process(batch, context); sink += Object.keys(stages.x.report()).length; } },
-    'floor: ColumnSketch.addNumber over a Float64Array': { perRun: n, run: () => { const s = new ColumnSketch(); for (let i = 0; i < n; i++) s.addNumber(plain[i]); sink += s.toState().rows; } },
+    'floor: ColumnSketch.addNumberColumn, a Float64Array': { perRun: n, run: () => { const s = new ColumnSketch(); s.addNumberColumn(plain, null, noNulls, null, n, 0); sink += s.toState().rows; } },
     'stage: timestamp column (ms + micros − origin)': { perRun: n, run: () => { stages.at.process(batch, context); sink += Object.keys(stages.at.report()).length; } },
     'stage: text column, 5 distinct, from spans': { perRun: n, run: () => { stages.status.process(batch, context); sink += Object.keys(stages.status.report()).length; } },
+    'stage: int column, 200 distinct': { perRun: n, run: () => { stages.sensor.process(batch, context); sink += Object.keys(stages.sensor.report()).length; } },
+    'stage: text column, ~all distinct, from spans': { perRun: n, run: () => { stages.note.process(batch, context); sink += Object.keys(stages.note.report()).length; } },
     'alternative: text via a string per value': { perRun: n, run: () => { const s = new ColumnSketch(); const c = batch.columns[2]; for (let r = 0; r < n; r++) s.addString(batch.text(c, r)!); sink += s.toState().rows; } },
   }, rounds);
   if (sink === 0) throw new Error('profile-stage: no work done');

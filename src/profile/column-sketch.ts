@@ -1,19 +1,22 @@
 /**
  * The profile of one column as a mergeable sketch. A worker builds a ColumnSketch per column and
- * chunk from typed values — addNumber(x), addText(bytes, start, end), addNull(), addInvalid() —
- * with no object per value (text is hashed and classified from its bytes; a string is decoded only
- * the first time a distinct value appears, for the top values). toState() gives plain data that
+ * chunk from a batch column at a time — addNumberColumn, addTextColumn: one tight loop per part of
+ * the sketch over typed arrays — or value by value (addNumber, addText, addNull, addInvalid; the
+ * same code, for tests and callers holding single values), with no object per value (text is
+ * hashed and classified from its bytes; a string is decoded only the first time a distinct value
+ * appears, for the top values); reset() empties it for the next chunk, keeping its arrays. toState() gives plain data that
  * survives structured clone and JSON (apart from NaN / ±Infinity as top values); mergeColumnStates
  * is a pure function that is commutative and associative — exactly for counts, min/max, sum,
  * distinct, top values, text and quantile buckets; mean/variance within ~1e-12 relative — and
  * profileOf turns a state into the finished figures.
  */
 import { ExactSum, decodeScaled, encodeScaled, scaledToDouble } from './exact-sum.js';
+import { DistinctTable } from './distinct-table.js';
 import { HLL_REGISTERS, hllAdd, hllAddKey, hllEstimate, hllMergeInto } from './hyperloglog.js';
 import { Moments, mergeMoments, sampleVariance, type MomentsState } from './moments.js';
 import { QuantileSketch, mergeQuantiles, quantilesOf, type QuantileKey, type QuantileState } from './quantile-sketch.js';
 import { PATTERN_CLASSES, classifyText, textLength, type PatternClass } from './text-patterns.js';
-import { hashBytes, hashHigh, hashLow, hashNumber } from './value-hash.js';
+import { HASH_HIGH, HASH_LOW, hashBytesParts, hashNumberParts, hashParts } from './value-hash.js';
 
 /** Distinct values are counted exactly (with their counts, for top values) up to this many. */
 export const EXACT_DISTINCT_LIMIT = 1024;
@@ -90,9 +93,13 @@ export class ColumnSketch {
   private maxLength = -Infinity;
   private totalLength = 0;
   private readonly patterns = new Float64Array(PATTERN_CLASSES.length);
-  private counts: Map<number, number> | null = new Map();
-  private values: Map<number, SketchValue> | null = new Map();
+  private readonly exact = new DistinctTable(EXACT_DISTINCT_LIMIT);
+  /** Set once the column passed EXACT_DISTINCT_LIMIT distinct values (then `exact` is unused). */
   private registers: Uint8Array | null = null;
+  /** A column's values gathered for addNumbers (nulls and rejected rows left out). */
+  private gathered = new Float64Array(0);
+  /** The finite ones among them, for ExactSum.addAll (which overwrites them). */
+  private finiteValues = new Float64Array(0);
   private scratch = new Uint8Array(256);
   private readonly encoder = new TextEncoder();
 
@@ -107,35 +114,88 @@ export class ColumnSketch {
   }
 
   addNumber(x: number): void {
-    this.rows++;
-    const key = hashNumber(x);
-    if (this.counts === null) hllAdd(this.registers!, hashHigh, hashLow);
-    else this.countExact(key, x, null, 0, 0);
-    if (x - x === 0) {
-      this.numberCount++;
-      // -0 and 0 compare equal; decide by sign so the result does not depend on which came first.
-      if (x < this.min || (x === 0 && this.min === 0 && 1 / x < 0)) this.min = x;
-      if (x > this.max || (x === 0 && this.max === 0 && 1 / this.max < 0)) this.max = x;
-      this.sum.add(x);
-      this.moments.add(x);
-      this.quantiles.add(x);
-    } else if (x !== x) this.nan++;
-    else if (x > 0) this.positiveInfinity++;
-    else this.negativeInfinity++;
+    if (this.gathered.length === 0) this.gathered = new Float64Array(1);
+    this.gathered[0] = x;
+    this.addNumbers(this.gathered, 1);
+  }
+
+  /**
+   * A column of a batch: values[r] − origin (+ micros[r] / 1000 for a timestamp) for every row
+   * below rowCount that is not null (counted as a null) and not rejected (skipped).
+   */
+  addNumberColumn(values: Float64Array, micros: Uint16Array | null, nulls: Uint8Array, rejected: Uint8Array | null, rowCount: number, origin: number): void {
+    if (this.gathered.length < rowCount) this.gathered = new Float64Array(rowCount);
+    const gathered = this.gathered;
+    let count = 0;
+    let nullCount = 0;
+    for (let r = 0; r < rowCount; r++) {
+      if (rejected !== null && rejected[r] === 1) continue;
+      if (nulls[r] === 1) nullCount++;
+      else gathered[count++] = micros === null ? values[r] - origin : values[r] - origin + micros[r] / 1000;
+    }
+    this.rows += nullCount;
+    this.nulls += nullCount;
+    this.addNumbers(gathered, count);
+  }
+
+  /** values[0, count): one tight loop per part of the sketch. */
+  private addNumbers(values: Float64Array, count: number): void {
+    this.rows += count;
+    let i = 0;
+    const exact = this.exact;
+    for (; i < count && this.registers === null; i++) {
+      hashNumberParts(values[i]);
+      const entry = exact.find(hashParts[HASH_HIGH], hashParts[HASH_LOW]);
+      if (entry >= 0) exact.counts[entry]++;
+      else this.insertDistinct(values[i] === 0 ? 0 : values[i]);
+    }
+    const registers = this.registers;
+    if (registers !== null) {
+      for (; i < count; i++) {
+        hashNumberParts(values[i]);
+        hllAdd(registers, hashParts[HASH_HIGH], hashParts[HASH_LOW]);
+      }
+    }
+    let min = this.min;
+    let max = this.max;
+    let finite = 0;
+    const moments = this.moments;
+    const quantiles = this.quantiles;
+    if (this.finiteValues.length < count) this.finiteValues = new Float64Array(Math.max(count, 1024));
+    const finiteValues = this.finiteValues;
+    for (i = 0; i < count; i++) {
+      const x = values[i];
+      if (x - x === 0) {
+        finiteValues[finite++] = x;
+        // -0 and 0 compare equal; decide by sign so the result does not depend on which came first.
+        if (x < min || (x === 0 && min === 0 && 1 / x < 0)) min = x;
+        if (x > max || (x === 0 && max === 0 && 1 / max < 0)) max = x;
+        moments.add(x);
+        quantiles.add(x);
+      } else if (x !== x) this.nan++;
+      else if (x > 0) this.positiveInfinity++;
+      else this.negativeInfinity++;
+    }
+    this.min = min;
+    this.max = max;
+    this.numberCount += finite;
+    this.sum.addAll(finiteValues, finite);
   }
 
   /** Text as UTF-8 bytes[start, end). */
   addText(bytes: Uint8Array, start: number, end: number): void {
     this.rows++;
-    const key = hashBytes(bytes, start, end);
-    if (this.counts === null) hllAdd(this.registers!, hashHigh, hashLow);
-    else this.countExact(key, null, bytes, start, end);
-    this.patterns[classifyText(bytes, start, end)]++;
-    const length = textLength;
-    this.textCount++;
-    this.totalLength += length;
-    if (length < this.minLength) this.minLength = length;
-    if (length > this.maxLength) this.maxLength = length;
+    this.countText(bytes, start, end);
+  }
+
+  /** A text column of a batch: bytes[starts[r], ends[r]) for every row as in addNumberColumn. */
+  addTextColumn(bytes: Uint8Array, starts: Int32Array, ends: Int32Array, nulls: Uint8Array, rejected: Uint8Array | null, rowCount: number): void {
+    for (let r = 0; r < rowCount; r++) {
+      if (rejected !== null && rejected[r] === 1) continue;
+      this.rows++;
+      if (nulls[r] === 1) this.nulls++;
+      else this.countText(bytes, starts[r], ends[r]);
+    }
   }
 
   /** For callers holding a string: encoded into a reused buffer, then as addText. */
@@ -145,32 +205,58 @@ export class ColumnSketch {
     this.addText(this.scratch, 0, written);
   }
 
-  private countExact(key: number, number: number | null, bytes: Uint8Array | null, start: number, end: number): void {
-    const counts = this.counts!;
-    const seen = counts.get(key);
-    if (seen !== undefined) {
-      counts.set(key, seen + 1);
-      return;
+  private countText(bytes: Uint8Array, start: number, end: number): void {
+    hashBytesParts(bytes, start, end);
+    let pattern: number;
+    let length: number;
+    if (this.registers === null) {
+      const exact = this.exact;
+      let entry = exact.find(hashParts[HASH_HIGH], hashParts[HASH_LOW]);
+      if (entry >= 0) {
+        exact.counts[entry]++;
+        pattern = exact.patterns[entry];
+        length = exact.lengths[entry];
+      } else {
+        pattern = classifyText(bytes, start, end);
+        length = textLength;
+        entry = this.insertDistinct(shownText(bytes, start, end));
+        if (entry >= 0) {
+          exact.patterns[entry] = pattern;
+          exact.lengths[entry] = length;
+        }
+      }
+    } else {
+      hllAdd(this.registers, hashParts[HASH_HIGH], hashParts[HASH_LOW]);
+      pattern = classifyText(bytes, start, end);
+      length = textLength;
     }
-    counts.set(key, 1);
-    this.values!.set(key, bytes === null ? (number === 0 ? 0 : number!) : shownText(bytes, start, end));
-    if (counts.size > EXACT_DISTINCT_LIMIT) {
-      const registers = new Uint8Array(HLL_REGISTERS);
-      for (const k of counts.keys()) hllAddKey(registers, k);
-      this.registers = registers;
-      this.counts = null;
-      this.values = null;
-    }
+    this.patterns[pattern]++;
+    this.textCount++;
+    this.totalLength += length;
+    if (length < this.minLength) this.minLength = length;
+    if (length > this.maxLength) this.maxLength = length;
+  }
+
+  /** A new distinct value (hash in hashParts); its entry, or -1 once the table overflowed into HyperLogLog. */
+  private insertDistinct(value: SketchValue): number {
+    const exact = this.exact;
+    const entry = exact.insert(hashParts[HASH_HIGH], hashParts[HASH_LOW], value);
+    if (exact.size <= EXACT_DISTINCT_LIMIT) return entry;
+    const registers = new Uint8Array(HLL_REGISTERS);
+    for (let e = 0; e < exact.size; e++) hllAdd(registers, exact.highs[e], exact.lows[e]);
+    this.registers = registers;
+    return -1;
   }
 
   toState(): ColumnSketchState {
     let distinct: DistinctState;
-    if (this.counts !== null) {
+    if (this.registers === null) {
       const exact: Array<[number, number, SketchValue]> = [];
-      for (const [key, count] of this.counts) exact.push([key, count, this.values!.get(key)!]);
+      const table = this.exact;
+      for (let e = 0; e < table.size; e++) exact.push([table.highs[e] * 2 ** 21 + table.lows[e], table.counts[e], table.values[e]]);
       exact.sort((a, b) => a[0] - b[0]);
       distinct = { exact };
-    } else distinct = { registers: Buffer.from(this.registers!).toString('base64') };
+    } else distinct = { registers: Buffer.from(this.registers).toString('base64') };
     return {
       rows: this.rows,
       nulls: this.nulls,
@@ -195,6 +281,29 @@ export class ColumnSketch {
       },
       distinct,
     };
+  }
+
+  /** Empties the sketch for the next chunk, keeping its arrays. */
+  reset(): void {
+    this.rows = 0;
+    this.nulls = 0;
+    this.invalid = 0;
+    this.numberCount = 0;
+    this.nan = 0;
+    this.positiveInfinity = 0;
+    this.negativeInfinity = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
+    this.sum.reset();
+    this.moments.reset();
+    this.quantiles.reset();
+    this.textCount = 0;
+    this.minLength = Infinity;
+    this.maxLength = -Infinity;
+    this.totalLength = 0;
+    this.patterns.fill(0);
+    this.exact.reset();
+    this.registers = null;
   }
 }
 

@@ -81,11 +81,52 @@ export class ExactSum {
     this.used = kept;
   }
 
+  /**
+   * Adds values[0, count) (finite), overwriting them. Rump, Ogita and Oishi's error-free extraction
+   * ("Accurate floating-point summation part I", 2008, Lemma 3.3): with σ a power of two at least
+   * 2^⌈log2 count⌉ times every |value|, q = (σ + x) − σ and x − q split each value exactly, the q
+   * are multiples of 2^-53 σ whose sum cannot leave 53 bits, so one plain float loop sums them
+   * exactly. A few such levels take a column's bits from the top down; what is left (values too
+   * large or too small for the bounds, rarely anything) goes through add().
+   */
+  addAll(values: Float64Array, count: number): void {
+    if (count < 16) {
+      for (let i = 0; i < count; i++) this.add(values[i]);
+      return;
+    }
+    let bound = 0;
+    for (let i = 0; i < count; i++) bound = Math.max(bound, Math.abs(values[i]));
+    const spread = Math.ceil(Math.log2(count + 1));
+    for (let level = 0; level < 4 && bound !== 0; level++) {
+      // floor(log2) may be off by one at a power of two: +2 keeps σ ≥ 2^spread · bound.
+      const k = Math.floor(Math.log2(bound)) + 2 + spread;
+      if (k > 1000 || k < -960) break;
+      const sigma = 2 ** k;
+      let sum = 0;
+      bound = 0;
+      for (let i = 0; i < count; i++) {
+        const x = values[i];
+        const q = sigma + x - sigma;
+        const rest = x - q;
+        values[i] = rest;
+        sum += q;
+        bound = Math.max(bound, Math.abs(rest));
+      }
+      this.add(sum);
+    }
+    if (bound !== 0) for (let i = 0; i < count; i++) if (values[i] !== 0) this.add(values[i]);
+  }
+
   /** The exact total, canonical: see the file comment. */
   toScaled(): bigint {
     let total = this.overflow;
     for (let j = 0; j < this.used; j++) total += doubleToScaled(this.partials[j]);
     return total;
+  }
+
+  reset(): void {
+    this.used = 0;
+    this.overflow = 0n;
   }
 
   private flush(): void {

@@ -26,6 +26,12 @@ export class Moments {
   toState(): MomentsState {
     return { n: this.n, mean: this.mean, m2: this.m2 };
   }
+
+  reset(): void {
+    this.n = 0;
+    this.mean = 0;
+    this.m2 = 0;
+  }
 }
 
 export function mergeMoments(a: MomentsState, b: MomentsState): MomentsState {

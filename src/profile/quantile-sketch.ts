@@ -1,13 +1,16 @@
 /**
  * Quantiles with DDSketch (@datadog/sketches-js, logarithmic mapping, relative accuracy 1 %): every
- * returned quantile is within 1 % (relative) of the value at that rank. A worker feeds the
- * library's sketch; the state that crosses threads is the bucket counts (integers), and merging
- * adds counts key by key — exact, so any merge order gives the same buckets. The library's own
- * merge() is not used: in 2.1.1 it drops the other sketch's negative values.
+ * returned quantile is within 1 % (relative) of the value at that rank. The state that crosses
+ * threads is the bucket counts (integers), and merging adds counts key by key — exact, so any merge
+ * order gives the same buckets. A worker counts buckets itself, with the library's keys
+ * (quantile-key.ts) in a dense typed array: the library's sketch per value costs a logarithm, a
+ * method call and a JS array per store. The library answers the quantiles of a finished state. Its
+ * own merge() is not used: in 2.1.1 it drops the other sketch's negative values.
  */
 import { DDSketch } from '@datadog/sketches-js';
+import { QUANTILE_RELATIVE_ACCURACY, ZERO_BELOW, quantileKey } from './quantile-key.js';
 
-export const QUANTILE_RELATIVE_ACCURACY = 0.01;
+export { QUANTILE_RELATIVE_ACCURACY } from './quantile-key.js';
 export const QUANTILE_KEYS = ['0.01', '0.05', '0.25', '0.5', '0.75', '0.95', '0.99'] as const;
 export type QuantileKey = (typeof QUANTILE_KEYS)[number];
 
@@ -24,44 +27,71 @@ export interface QuantileState {
 }
 
 interface DenseStoreLike {
-  bins: number[];
   count: number;
-  minKey: number;
-  maxKey: number;
-  offset: number;
   add(key: number, weight?: number): void;
 }
 
-function storeToBuckets(store: DenseStoreLike): BucketsState {
-  if (store.count === 0) return { minKey: 0, counts: [] };
-  const counts: number[] = [];
-  for (let key = store.minKey; key <= store.maxKey; key++) counts.push(store.bins[key - store.offset] ?? 0);
-  return trimBuckets({ minKey: store.minKey, counts });
-}
+/** Counts by key in a typed array that grows to cover the keys seen (a column spans a few hundred). */
+class BucketCounts {
+  private counts = new Float64Array(256);
+  /** The key of counts[0]. */
+  private offset = 0;
+  minKey = Infinity;
+  maxKey = -Infinity;
 
-function trimBuckets(buckets: BucketsState): BucketsState {
-  let first = 0;
-  let last = buckets.counts.length - 1;
-  while (first <= last && buckets.counts[first] === 0) first++;
-  while (last >= first && buckets.counts[last] === 0) last--;
-  if (first > last) return { minKey: 0, counts: [] };
-  return { minKey: buckets.minKey + first, counts: buckets.counts.slice(first, last + 1) };
+  add(key: number): void {
+    if (key < this.minKey || key > this.maxKey) this.extend(key);
+    this.counts[key - this.offset]++;
+  }
+
+  private extend(key: number): void {
+    const minKey = Math.min(this.minKey, key);
+    const maxKey = Math.max(this.maxKey, key);
+    if (this.minKey === Infinity) this.offset = key - (this.counts.length >> 1);
+    if (minKey < this.offset || maxKey >= this.offset + this.counts.length) {
+      const length = Math.max(this.counts.length * 2, maxKey - minKey + 1 + 256);
+      const counts = new Float64Array(length);
+      const offset = minKey - ((length - (maxKey - minKey + 1)) >> 1);
+      if (this.minKey !== Infinity) counts.set(this.counts.subarray(this.minKey - this.offset, this.maxKey - this.offset + 1), this.minKey - offset);
+      this.counts = counts;
+      this.offset = offset;
+    }
+    this.minKey = minKey;
+    this.maxKey = maxKey;
+  }
+
+  toState(): BucketsState {
+    if (this.minKey === Infinity) return { minKey: 0, counts: [] };
+    return { minKey: this.minKey, counts: Array.from(this.counts.subarray(this.minKey - this.offset, this.maxKey - this.offset + 1)) };
+  }
+
+  reset(): void {
+    if (this.minKey !== Infinity) this.counts.fill(0, this.minKey - this.offset, this.maxKey - this.offset + 1);
+    this.minKey = Infinity;
+    this.maxKey = -Infinity;
+  }
 }
 
 export class QuantileSketch {
-  private readonly sketch = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
+  private zeros = 0;
+  private readonly positive = new BucketCounts();
+  private readonly negative = new BucketCounts();
 
   /** Finite values only. */
   add(x: number): void {
-    this.sketch.accept(x);
+    if (x > ZERO_BELOW) this.positive.add(quantileKey(x));
+    else if (x < -ZERO_BELOW) this.negative.add(quantileKey(-x));
+    else this.zeros++;
   }
 
   toState(): QuantileState {
-    return {
-      zeros: this.sketch.zeroCount,
-      positive: storeToBuckets(this.sketch.store as unknown as DenseStoreLike),
-      negative: storeToBuckets(this.sketch.negativeStore as unknown as DenseStoreLike),
-    };
+    return { zeros: this.zeros, positive: this.positive.toState(), negative: this.negative.toState() };
+  }
+
+  reset(): void {
+    this.zeros = 0;
+    this.positive.reset();
+    this.negative.reset();
   }
 }
 

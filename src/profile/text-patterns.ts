@@ -65,28 +65,49 @@ function startsWithAscii(bytes: Uint8Array, start: number, end: number, prefix: 
   return true;
 }
 
-/** Returns the PATTERN_* index of bytes[start, end) and leaves its character count in textLength. */
-export function classifyText(bytes: Uint8Array, start: number, end: number): number {
-  let characters = 0;
-  let digits = 0;
-  let letters = 0;
-  let others = 0;
-  let at = -1;
-  let ats = 0;
-  let spaces = 0;
+// Per byte, what the main loop counts: bit 0 starts a character (not a UTF-8 continuation byte),
+// bit 1 an ASCII digit, bit 2 a letter (ASCII letter or any non-ASCII byte), bit 3 an '@'.
+const STARTS = 1;
+const DIGIT = 2;
+const LETTER = 4;
+const AT = 8;
+const BYTE_CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  let bits = (c & 0xc0) !== 0x80 ? STARTS : 0;
+  if (isDigit(c)) bits |= DIGIT;
+  else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c >= 0x80) bits |= LETTER;
+  else if (c === 0x40) bits |= AT;
+  BYTE_CLASS[c] = bits;
+}
+
+/** The one '@' at `at`: a '.' after it with text on both sides, no space or control character, no final '.'. */
+function isEmail(bytes: Uint8Array, start: number, end: number, at: number): boolean {
+  if (at === start || bytes[end - 1] === 0x2e) return false;
   let dotAfterAt = false;
   for (let i = start; i < end; i++) {
     const c = bytes[i];
-    if ((c & 0xc0) !== 0x80) characters++;
-    if (isDigit(c)) digits++;
-    else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c >= 0x80) letters++;
-    else {
-      others++;
-      if (c === 0x40) {
-        ats++;
-        at = i;
-      } else if (c === 0x2e && at >= 0 && i > at + 1 && i < end - 1) dotAfterAt = true;
-      else if (c <= 0x20) spaces++;
+    if (c <= 0x20) return false;
+    if (c === 0x2e && i > at + 1 && i < end - 1) dotAfterAt = true;
+  }
+  return dotAfterAt;
+}
+
+/** Returns the PATTERN_* index of bytes[start, end) and leaves its character count in textLength. */
+export function classifyText(bytes: Uint8Array, start: number, end: number): number {
+  // One table load per byte and no branch on it; the rarer shapes are checked after, on their own.
+  let characters = 0;
+  let digits = 0;
+  let letters = 0;
+  let ats = 0;
+  let at = -1;
+  for (let i = start; i < end; i++) {
+    const bits = BYTE_CLASS[bytes[i]];
+    characters += bits & STARTS;
+    digits += (bits >> 1) & 1;
+    letters += (bits >> 2) & 1;
+    if (bits >= AT) {
+      ats++;
+      at = i;
     }
   }
   textLength = characters;
@@ -97,8 +118,8 @@ export function classifyText(bytes: Uint8Array, start: number, end: number): num
   if ((startsWithAscii(bytes, start, end, 'http://') && length > 7) || (startsWithAscii(bytes, start, end, 'https://') && length > 8)) {
     return PATTERN_URL;
   }
-  if (ats === 1 && at > start && dotAfterAt && spaces === 0 && bytes[end - 1] !== 0x2e) return PATTERN_EMAIL;
-  if (others > 0) return PATTERN_OTHER;
+  if (ats === 1 && isEmail(bytes, start, end, at)) return PATTERN_EMAIL;
+  if (digits + letters < length) return PATTERN_OTHER;
   if (letters === 0) return PATTERN_DIGITS;
   if (digits === 0) return PATTERN_LETTERS;
   return PATTERN_ALPHANUMERIC;

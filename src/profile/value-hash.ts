@@ -12,10 +12,14 @@ const C2 = 0x1b873593;
 const SEED_HIGH = 0x9747b28c;
 const SEED_LOW = 0x5bd1e995;
 
-/** High 32 bits of the last hash (unsigned). Read right after hashBytes / hashNumber. */
-export let hashHigh = 0;
-/** Low 21 bits of the last hash. */
-export let hashLow = 0;
+/**
+ * The last hash's halves, read right after hashBytes / hashNumber (or their *Parts forms): [HASH_HIGH]
+ * the high 32 bits, [HASH_LOW] the low 21. A typed array rather than exported variables: an
+ * unsigned 32-bit number in a variable is boxed on the heap, an allocation per value.
+ */
+export const hashParts = new Uint32Array(2);
+export const HASH_HIGH = 0;
+export const HASH_LOW = 1;
 
 function mixBlock(k: number): number {
   k = Math.imul(k, C1);
@@ -39,8 +43,14 @@ function finalMix(h: number, length: number): number {
   return h >>> 0;
 }
 
-/** Hashes bytes[start, end); returns the 53-bit key and leaves its halves in hashHigh / hashLow. */
+/** Hashes bytes[start, end); returns the 53-bit key and leaves its halves in hashParts. */
 export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  hashBytesParts(bytes, start, end);
+  return hashKey();
+}
+
+/** Hashes bytes[start, end) into hashParts only (no key: the hot path needs the halves). */
+export function hashBytesParts(bytes: Uint8Array, start: number, end: number): void {
   let a = SEED_HIGH;
   let b = SEED_LOW;
   const length = end - start;
@@ -60,31 +70,46 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number): number
     a ^= k;
     b ^= k;
   }
-  return finish(a, b, length);
+  finish(a, b, length);
 }
 
-const numberView = new DataView(new ArrayBuffer(8));
+// A float's two 32-bit halves through aliased typed arrays (cheaper than a DataView per value);
+// which index holds the low half depends on the platform's byte order.
+const numberBits = new Float64Array(1);
+const numberWords = new Int32Array(numberBits.buffer);
+const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HIGH_WORD = 1 - LOW_WORD;
 
 /**
  * Hashes a float64 by its bits. -0 hashes as 0 and every NaN as the one canonical NaN, because
  * PostgreSQL counts them as one value (`count(DISTINCT x)`).
  */
 export function hashNumber(x: number): number {
+  hashNumberParts(x);
+  return hashKey();
+}
+
+/** Hashes a float64 (as hashNumber) into hashParts only. */
+export function hashNumberParts(x: number): void {
   if (x === 0) x = 0;
   else if (x !== x) x = NaN;
-  numberView.setFloat64(0, x, true);
-  const lo = mixBlock(numberView.getInt32(0, true));
-  const hi = mixBlock(numberView.getInt32(4, true));
+  numberBits[0] = x;
+  const lo = mixBlock(numberWords[LOW_WORD]);
+  const hi = mixBlock(numberWords[HIGH_WORD]);
   let a = step(step(SEED_HIGH, lo), hi);
   let b = step(step(SEED_LOW, lo), hi);
   // A number never hashes like the same 8 bytes as text: the tag separates the two domains.
   a = step(a, 0x4e554d42);
   b = step(b, 0x4e554d42);
-  return finish(a, b, 8);
+  finish(a, b, 8);
 }
 
-function finish(a: number, b: number, length: number): number {
-  hashHigh = finalMix(a, length);
-  hashLow = finalMix(b, length) >>> 11;
-  return hashHigh * 2 ** 21 + hashLow;
+function finish(a: number, b: number, length: number): void {
+  hashParts[HASH_HIGH] = finalMix(a, length);
+  hashParts[HASH_LOW] = finalMix(b, length) >>> 11;
+}
+
+/** The 53-bit key of the last hash: its high half, then its low 21 bits. */
+export function hashKey(): number {
+  return hashParts[HASH_HIGH] * 2 ** 21 + hashParts[HASH_LOW];
 }

@@ -25,6 +25,18 @@ describe('ExactSum', () => {
     assert.equal(scaledToDouble(doubleToScaled(Number.MAX_VALUE)), Number.MAX_VALUE);
   });
 
+  test('addAll over an array (the extraction levels) gives the exact BigInt sum too', () => {
+    const similar = fc.array(fc.integer({ min: -1e6, max: 1e6 }).map((k) => k / 100), { maxLength: 3000 });
+    const wide = fc.array(fc.oneof(finite, fc.constantFrom(Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 2 ** -1022, 2 ** 960, 0, -0)), { maxLength: 300 });
+    fc.assert(fc.property(fc.oneof(similar, wide), fc.nat({ max: 2 ** 40 }), (values, start) => {
+      const exact = values.reduce((total, v) => total + doubleToScaled(v), 0n);
+      const sum = new ExactSum();
+      sum.add(start / 7);
+      sum.addAll(Float64Array.from(values), values.length);
+      assert.equal(sum.toScaled(), exact + doubleToScaled(start / 7));
+    }), { numRuns: 500 });
+  });
+
   test('the total equals the exact BigInt sum of the values, in any order', () => {
     fc.assert(fc.property(fc.array(finite, { maxLength: 200 }), fc.integer(), (values, seed) => {
       const exact = values.reduce((total, v) => total + doubleToScaled(v), 0n);

@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HLL_REGISTERS, HLL_STANDARD_ERROR, hllAdd, hllEstimate, hllMergeInto } from '../../src/profile/hyperloglog.js';
-import { hashBytes, hashHigh, hashLow, hashNumber } from '../../src/profile/value-hash.js';
+import { HASH_HIGH, HASH_LOW, hashBytes, hashNumber, hashParts } from '../../src/profile/value-hash.js';
 import { mulberry32 } from '../helpers/random.js';
 
 function addText(registers: Uint8Array, value: string): void {
   const bytes = Buffer.from(value, 'utf8');
   hashBytes(bytes, 0, bytes.length);
-  hllAdd(registers, hashHigh, hashLow);
+  hllAdd(registers, hashParts[HASH_HIGH], hashParts[HASH_LOW]);
 }
 
 describe('HyperLogLog', () => {
@@ -36,7 +36,7 @@ describe('HyperLogLog', () => {
       const registers = new Uint8Array(HLL_REGISTERS);
       for (let i = 1; i <= n; i++) {
         hashNumber(i);
-        hllAdd(registers, hashHigh, hashLow);
+        hllAdd(registers, hashParts[HASH_HIGH], hashParts[HASH_LOW]);
       }
       const estimate = hllEstimate(registers);
       assert.ok(Math.abs(estimate - n) <= 3 * HLL_STANDARD_ERROR * n, `estimated ${estimate} for ${n}`);

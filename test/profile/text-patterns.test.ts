@@ -1,7 +1,21 @@
 /** Pattern classes and character lengths read from UTF-8 bytes. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { PATTERN_CLASSES, classifyText, textLength } from '../../src/profile/text-patterns.js';
+
+/** The classes as the file comment states them, with regular expressions over the decoded string. */
+function referenceClass(value: string): string {
+  if (value === '') return 'empty';
+  if (/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(value)) return 'uuid';
+  if (/^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][^]*)?$/.test(value)) return 'date';
+  if (/^https?:\/\/[^]+$/.test(value)) return 'url';
+  if (/^[^@]+@[^@]+[.][^@]+$/.test(value) && !/[\x00-\x20]/.test(value) && !value.endsWith('.')) return 'email';
+  if (/[^0-9A-Za-z\u0080-\u{10ffff}]/u.test(value)) return 'other';
+  if (/^[0-9]+$/.test(value)) return 'digits';
+  if (!/[0-9]/.test(value)) return 'letters';
+  return 'alphanumeric';
+}
 
 function classOf(value: string): string {
   const bytes = Buffer.from(value, 'utf8');
@@ -37,6 +51,16 @@ describe('classifyText', () => {
   for (const [value, expected] of cases) {
     test(`${JSON.stringify(value)} is ${expected}`, () => assert.equal(classOf(value), expected));
   }
+
+  test('random text of every shape gets the class and length the stated rules give', () => {
+    const piece = fc.constantFrom('a', 'Z', '0', '9', '@', '.', ' ', '-', '\t', 'ë', '日', '😀', 'http://', 'https://', 'x.y', '2024-02-29', 'T');
+    const value = fc.oneof(fc.array(piece, { maxLength: 12 }).map((p) => p.join('')), fc.string({ maxLength: 10 }), fc.emailAddress(), fc.uuid());
+    fc.assert(fc.property(value, (v) => {
+      const bytes = Buffer.from(`<${v}>`, 'utf8');
+      assert.equal(PATTERN_CLASSES[classifyText(bytes, 1, bytes.length - 1)], referenceClass(v), JSON.stringify(v));
+      assert.equal(textLength, [...v].length);
+    }), { numRuns: 3000 });
+  });
 
   test('length counts characters, not bytes', () => {
     for (const value of ['', 'abc', 'Zoë', '日本語', '😀x']) {

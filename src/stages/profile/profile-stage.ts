@@ -57,16 +57,21 @@ class ProfileStage implements Stage<ProfileReport> {
   readonly name = 'profile' as const;
   private sketches = new Map<string, ColumnSketch>();
   private types = new Map<string, ColumnTypeCode>();
+  /** Sketches of earlier chunks, emptied, to be reused by the next ones. */
+  private spare = new Map<string, ColumnSketch>();
+  private readonly wanted: Set<string> | null;
 
-  constructor(private readonly options: ProfileOptions) {}
+  constructor(private readonly options: ProfileOptions) {
+    this.wanted = options.columns === undefined ? null : new Set(options.columns);
+  }
 
   process(batch: ColumnBatch, _context: unknown): void {
-    const wanted = this.options.columns === undefined ? null : new Set(this.options.columns);
     for (const column of batch.columns) {
-      if (column.dropped || (wanted !== null && !wanted.has(column.name))) continue;
+      if (column.dropped || (this.wanted !== null && !this.wanted.has(column.name))) continue;
       let sketch = this.sketches.get(column.name);
       if (sketch === undefined) {
-        sketch = new ColumnSketch();
+        sketch = this.spare.get(column.name) ?? new ColumnSketch();
+        this.spare.delete(column.name);
         this.sketches.set(column.name, sketch);
         this.types.set(column.name, column.type);
       }
@@ -78,45 +83,27 @@ class ProfileStage implements Stage<ProfileReport> {
     const report: ProfileReport = {};
     for (const [name, sketch] of this.sketches) {
       report[name] = { type: this.types.get(name)!, origin: this.options.origins[name] ?? 0, state: sketch.toState() };
+      sketch.reset();
+      this.spare.set(name, sketch);
     }
-    this.sketches = new Map();
-    this.types = new Map();
+    this.sketches.clear();
+    this.types.clear();
     return report;
   }
 }
 
-/** One column of one batch into its sketch: an indexed loop per feed kind, so the branch is taken once per column. */
+/** One column of one batch into its sketch, a column at a time (the sketch loops over the typed arrays). */
 function profileColumn(batch: ColumnBatch, column: ColumnVector, sketch: ColumnSketch, origin: number): void {
-  const { nulls, numbers } = column;
-  const rowCount = batch.rowCount;
-  const rejected = batch.rejected;
-  const skipRejected = batch.rejectedCount > 0;
+  const rejected = batch.rejectedCount > 0 ? batch.rejected : null;
   switch (feedOf(column.type)) {
     case FEED_NUMBER:
-      for (let r = 0; r < rowCount; r++) {
-        if (skipRejected && rejected[r] === 1) continue;
-        if (nulls[r] === 1) sketch.addNull();
-        else sketch.addNumber(numbers[r] - origin);
-      }
+      sketch.addNumberColumn(column.numbers, null, column.nulls, rejected, batch.rowCount, origin);
       return;
-    case FEED_TIMESTAMP: {
-      const micros = column.micros;
-      for (let r = 0; r < rowCount; r++) {
-        if (skipRejected && rejected[r] === 1) continue;
-        if (nulls[r] === 1) sketch.addNull();
-        else sketch.addNumber(numbers[r] - origin + micros[r] / 1000);
-      }
+    case FEED_TIMESTAMP:
+      sketch.addNumberColumn(column.numbers, column.micros, column.nulls, rejected, batch.rowCount, origin);
       return;
-    }
-    default: {
-      const { starts, ends } = column;
-      const bytes = batch.bytes;
-      for (let r = 0; r < rowCount; r++) {
-        if (skipRejected && rejected[r] === 1) continue;
-        if (nulls[r] === 1) sketch.addNull();
-        else sketch.addText(bytes, starts[r], ends[r]);
-      }
-    }
+    default:
+      sketch.addTextColumn(batch.bytes, column.starts, column.ends, column.nulls, rejected, batch.rowCount);
   }
 }
 
