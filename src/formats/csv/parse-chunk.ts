@@ -163,7 +163,13 @@ export function parseCsvChunk(bytes: Uint8Array, start: number, end: number, pla
     const rowLine = line;
     // Blank lines carry no data: skipped, but counted for line numbers.
     if (bytes[i] === newline) { i++; line++; continue; }
-    if (crlf && bytes[i] === CR && (i + 1 === end || bytes[i + 1] === LF)) { i += i + 1 === end ? 1 : 2; line++; continue; }
+    if (crlf && bytes[i] === CR && (i + 1 === end || bytes[i + 1] === LF)) {
+      // A CR that ends the data is a blank line's end but not a line break (no LF): lines count LF bytes.
+      if (i + 1 === end) { i++; continue; }
+      i += 2;
+      line++;
+      continue;
+    }
     if (bytes[i] === comment) {
       const lineEnd = bytes.indexOf(newline, i);
       if (lineEnd === -1 || lineEnd >= end) break;

@@ -307,6 +307,12 @@ describe('parseCsvChunk on well-formed CSV (property)', () => {
     assert.deepEqual(reference.map((r) => r.values), [['x\ry', '', 'q"z'], ['ab"c"', '', ''], ['ab"c"', ''], ['', '', '']]);
   });
 
+  test('example: a lone CR that ends the file is a blank line, not a line break', () => {
+    // Found by the malformed-CSV property (seed -671505029): the chunk's line count is its LF bytes.
+    const encoded = encodeFile(Buffer.from('h0,h1\n\r'), 6, DIALECT_LF, textTypes(2), 'reject', { chunkSize: 25, sinkRegion: 0, padding: 0, fileId: 1 });
+    assert.equal(encoded.rows + encoded.rejected, 0);
+  });
+
   test('example: a CR-only file with a blank line counts every line', () => {
     const bytes = Buffer.from('a,b\r"x\ny",2\r\r3,4\r5,"');
     const encoded = encodeFile(bytes, 4, DIALECT_CR, textTypes(2), 'reject', { chunkSize: 1 << 20, sinkRegion: 64, padding: 3, fileId: 7 });
