@@ -10,7 +10,8 @@
  *   7. binary vs CSV COPY of the same parsed rows, server side (BENCH_BINARY=0 skips)  bench/binary-vs-csv-copy.ts
  *   8. the stages end to end: default, stages off, CSV COPY, five rules + two transforms, each vs psql \copy
  *      (BENCH_STAGES=0 skips)  bench/stage-variants-vs-psql-copy.ts
- *   9. the stages per value (tinybench): typed values, profile, detect  bench/typed-values.ts, profile-stage.ts, detect-stage.ts
+ *   9. the stages per value (tinybench): typed values, transform, validate, profile, detect
+ *      bench/typed-values.ts, transform-stage.ts, validate-stage.ts, profile-stage.ts, detect-stage.ts
  * then a summary and one machine-readable JSON line. A watchdog ends the run if it ever takes
  * longer than BENCH_TIMEOUT_S (default 570 s), so it always stops by itself.
  */
@@ -27,7 +28,9 @@ import { runRowEndScanBench } from './row-end-scan.js';
 import { runDetectStageBench } from './detect-stage.js';
 import { runProfileStageBench } from './profile-stage.js';
 import { runStageVariantsBench } from './stage-variants-vs-psql-copy.js';
+import { runTransformStageBench } from './transform-stage.js';
 import { runTypedValuesBench } from './typed-values.js';
+import { runValidateStageBench } from './validate-stage.js';
 import { envInteger, fmtInt } from './support.js';
 
 function loadAverage(): string {
@@ -98,6 +101,8 @@ if (process.env.BENCH_STAGES !== '0') {
 
 section('9. the worker stages per value (tinybench)');
 await runTypedValuesBench();
+await runTransformStageBench();
+await runValidateStageBench();
 await runProfileStageBench();
 await runDetectStageBench();
 
