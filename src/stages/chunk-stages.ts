@@ -25,8 +25,6 @@ export interface ChunkStagesPlan {
   /** Identifies the stage configuration (file id and configuration version): stages are reused while it is the same. */
   stagesKey?: string;
   stages?: StagePlan;
-  /** The columns as the parser fills the batch. */
-  columns?: readonly StageColumn[];
   /** What the encoder writes (default csv). */
   copyFormat?: CopyFormat;
   /** COPY CSV delimiter and quote of the output (csv format). */

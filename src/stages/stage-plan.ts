@@ -7,12 +7,12 @@ import type { StageLoad } from './stage.js';
  * says whether it runs for this file and with what options (StageSpec.planFor). The key lets a
  * worker build the stages once per file and reuse them for every chunk.
  */
-export function stagesPlanFor(fileId: number, load: StageLoad): Pick<ChunkStagesPlan, 'dataset' | 'stagesKey' | 'stages' | 'columns'> {
+export function stagesPlanFor(fileId: number, load: StageLoad): Pick<ChunkStagesPlan, 'dataset' | 'stagesKey' | 'stages'> {
   const stages: StagePlan = {};
   for (const spec of stageSpecs()) {
     const options = spec.planFor?.(load);
     if (options !== undefined) stages[spec.name] = options;
   }
   const digest = createHash('sha1').update(JSON.stringify([load.columns, stages])).digest('hex').slice(0, 16);
-  return { dataset: load.dataset, stagesKey: `${fileId}:${digest}`, stages, columns: load.columns };
+  return { dataset: load.dataset, stagesKey: `${fileId}:${digest}`, stages };
 }

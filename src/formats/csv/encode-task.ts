@@ -49,7 +49,7 @@ export function runEncodeTask(task: EncodeTask): EncodeResult {
   }
   const output = finishChunk(batch, {
     dataset: plan.dataset, fileId: plan.fileId, chunkNo: plan.chunkNo, stagesKey: plan.stagesKey, stages: plan.stages,
-    columns: plan.columns, copyFormat: plan.copyFormat, copyDelimiter: plan.dialect.delimiter, copyQuote: copyQuoteOf(plan.dialect),
+    copyFormat: plan.copyFormat, copyDelimiter: plan.dialect.delimiter, copyQuote: copyQuoteOf(plan.dialect),
   }, data, rejects);
   // Stages may refuse rows the parser kept (they wrote their reject rows already).
   stats.rows = output.rows;

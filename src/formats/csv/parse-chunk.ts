@@ -38,9 +38,9 @@ export type RejectReason = 'TOO_FEW_FIELDS' | 'TOO_MANY_FIELDS' | 'CAST' | 'CONS
 
 /**
  * What a worker needs to parse a file's chunks. The stage fields (`dataset`, `stagesKey`, `stages`,
- * `columns`, `copyFormat`) are not read here: the encode task hands them to the stages after parsing.
+ * `copyFormat`) are not read here: the encode task hands them to the stages after parsing.
  */
-export interface EncodePlan extends Pick<ChunkStagesPlan, 'dataset' | 'stagesKey' | 'stages' | 'columns' | 'copyFormat'> {
+export interface EncodePlan extends Pick<ChunkStagesPlan, 'dataset' | 'stagesKey' | 'stages' | 'copyFormat'> {
   dialect: CsvDialect;
   columnTypes: readonly ColumnTypeCode[];
   columnNames: readonly string[];

@@ -1,6 +1,5 @@
 import { ColumnBatch } from '../../batch/column-batch.js';
 import { type ChunkReports, type CopyFormat, finishChunk, type StagePlan } from '../../stages/chunk-stages.js';
-import type { StageColumn } from '../../stages/stage.js';
 import { closeSlot, type EncodedSlot, openSlot, type SlotTask } from '../encode-slot.js';
 import { COMMA, QUOTE } from './json-scanner.js';
 import { type JsonParsePlan, type JsonParseStats, parseJsonChunk } from './parse-chunk.js';
@@ -17,8 +16,6 @@ export interface JsonEncodePlan extends JsonParsePlan {
   dataset?: string;
   stagesKey?: string;
   stages?: StagePlan;
-  /** The columns the stages are built for; the parsed columns when absent. */
-  columns?: readonly StageColumn[];
   copyFormat?: CopyFormat;
 }
 
@@ -44,7 +41,6 @@ export function runJsonEncodeTask(task: JsonEncodeTask): JsonEncodeResult {
   const stats = parseJsonChunk(slot.input, 0, task.length, plan, batch, slot.rejects);
   const output = finishChunk(batch, {
     dataset: plan.dataset, fileId: plan.fileId, chunkNo: plan.chunkNo, stagesKey: plan.stagesKey, stages: plan.stages,
-    columns: plan.columns ?? (plan.stages === undefined ? undefined : batch.columns.map(({ name, type }) => ({ name, type }))),
     copyFormat: plan.copyFormat,
     // What prepare-json.ts declares as the COPY dialect of this format.
     copyDelimiter: COMMA, copyQuote: QUOTE,
