@@ -6,7 +6,7 @@
  * feeds it). Also the cost of one merge of two finished states.
  * `node dist/bench/profile-sketches.js` (BENCH_SKETCH_VALUES, BENCH_SKETCH_ROUNDS; --json).
  */
-import { Bench } from 'tinybench';
+import { nsPerValue } from './stage-bench.js';
 import { ColumnSketch, mergeColumnStates } from '../src/profile/column-sketch.js';
 import { ExactSum } from '../src/profile/exact-sum.js';
 import { HLL_REGISTERS, hllAdd } from '../src/profile/hyperloglog.js';
@@ -15,7 +15,7 @@ import { QUANTILE_KEYS, QuantileSketch, quantilesOf } from '../src/profile/quant
 import { classifyText } from '../src/profile/text-patterns.js';
 import { HASH_HIGH, HASH_LOW, hashBytes, hashNumber, hashParts } from '../src/profile/value-hash.js';
 import { mulberry32 } from '../test/helpers/random.js';
-import { envInteger, isMain, median } from './support.js';
+import { envInteger, isMain } from './support.js';
 
 export interface SketchFigure {
   task: string;
@@ -76,15 +76,8 @@ export async function runProfileSketchesBench(options: { log?: (line: string) =>
     'mergeColumnStates (two number states)': { perRun: 1, run: () => { sink += mergeColumnStates(states[0], states[1]).rows; } },
   };
 
-  const perRound: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]));
-  for (let round = 0; round < rounds; round++) {
-    const bench = new Bench({ time: 400, iterations: 5, warmupTime: 100, warmupIterations: 2, throws: true });
-    for (const [name, task] of Object.entries(tasks)) bench.add(name, task.run);
-    await bench.run();
-    for (const task of bench.tasks) perRound[task.name].push(((task.result!.latency.p50 ?? task.result!.latency.mean) * 1e6) / tasks[task.name].perRun);
-  }
+  const figures = await nsPerValue(tasks, rounds);
   if (sink === 0) throw new Error('profile-sketches: no work done');
-  const figures = Object.entries(perRound).map(([task, ns]) => ({ task, nsPerValue: median(ns) }));
   log(`  profile sketches, ${n.toLocaleString('en-US')} values per run (ns per value; toState and merge: ns per call)`);
   for (const figure of figures) log(`  ${figure.task.padEnd(44)} ${figure.nsPerValue.toFixed(1).padStart(10)}`);
   return figures;

@@ -4,14 +4,14 @@
  * Each run refills the parser's batch first; `batch refill only` is that cost alone, to subtract.
  * `node dist/bench/transform-stage.js` (BENCH_STAGE_ROWS, BENCH_STAGE_ROUNDS; --json).
  */
-import { Bench } from 'tinybench';
+import { nsPerValue } from './stage-bench.js';
 import { ColumnBatch } from '../src/batch/column-batch.js';
 import { validateConfig } from '../src/configuration/read-config.js';
 import { ByteSink } from '../src/formats/byte-sink.js';
 import { ColumnType } from '../src/schema/column-type.js';
 import { transformOptions, transformStage } from '../src/stages/transform/transform-stage.js';
 import { refill, stageChunk } from './stage-batch.js';
-import { envInteger, isMain, median } from './support.js';
+import { envInteger, isMain } from './support.js';
 
 export interface StageFigure {
   task: string;
@@ -65,15 +65,8 @@ export async function runTransformStageBench(options: { log?: (line: string) => 
     'scale/offset (parse, multiply, append text)': staged([{ column: 'price', scale: 1.1, offset: 2 }]),
     'derive price * qty (expression from text)': staged([{ derive: 'total', expr: 'price * qty' }]),
   };
-  const perRound: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]));
-  for (let round = 0; round < rounds; round++) {
-    const bench = new Bench({ time: 400, iterations: 5, warmupTime: 100, warmupIterations: 2, throws: true });
-    for (const [name, run] of Object.entries(tasks)) bench.add(name, run);
-    await bench.run();
-    for (const task of bench.tasks) perRound[task.name].push(((task.result!.latency.p50 ?? task.result!.latency.mean) * 1e6) / rows);
-  }
+  const figures = await nsPerValue(Object.fromEntries(Object.entries(tasks).map(([task, run]) => [task, { perRun: rows, run }])), rounds);
   if (sink === 0) throw new Error('transform-stage: no work done');
-  const figures = Object.entries(perRound).map(([task, ns]) => ({ task, nsPerValue: median(ns) }));
   log(`  transform stage, ${rows.toLocaleString('en-US')} rows per run (ns per value of the column a step touches, batch refill included)`);
   for (const figure of figures) log(`  ${figure.task.padEnd(46)} ${figure.nsPerValue.toFixed(1).padStart(10)}`);
   return figures;

@@ -1,6 +1,6 @@
 import { daysInMonth, DOT, isDigit, lower, MINUS, PLUS, SPACE, ZERO } from '../schema/ascii.js';
 import { ColumnType, type ColumnTypeCode } from '../schema/column-type.js';
-import { fitsType, PHONE_DIGITS } from '../schema/value-checks.js';
+import { fitsType, PHONE_DIGITS, trimEnd, trimStart } from '../schema/value-checks.js';
 import { daysFromCivil, fractionMicros, parseFloat8 } from './typed-values.js';
 
 /**
@@ -47,16 +47,6 @@ export function checkedValue(type: ColumnTypeCode, bytes: Uint8Array, start: num
     case ColumnType.bool: return checkedBool(bytes, start, end);
     default: return fitsType(type, bytes, start, end) ? 0 : Number.NaN;
   }
-}
-
-function trimStart(bytes: Uint8Array, start: number, end: number): number {
-  while (start < end && bytes[start] === SPACE) start++;
-  return start;
-}
-
-function trimEnd(bytes: Uint8Array, start: number, end: number): number {
-  while (end > start && bytes[end - 1] === SPACE) end--;
-  return end;
 }
 
 function checkedBool(bytes: Uint8Array, start: number, end: number): number {

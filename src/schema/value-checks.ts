@@ -8,12 +8,12 @@ import { ColumnType, type ColumnTypeCode } from './column-type.js';
  * Surrounding spaces are allowed because PostgreSQL's input functions allow them.
  */
 
-function trimStart(bytes: Uint8Array, start: number, end: number): number {
+export function trimStart(bytes: Uint8Array, start: number, end: number): number {
   while (start < end && bytes[start] === SPACE) start++;
   return start;
 }
 
-function trimEnd(bytes: Uint8Array, start: number, end: number): number {
+export function trimEnd(bytes: Uint8Array, start: number, end: number): number {
   while (end > start && bytes[end - 1] === SPACE) end--;
   return end;
 }
