@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Piscina } from 'piscina';
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from './config.js';
@@ -5,6 +6,7 @@ import type { SluiceConfig } from './configuration/config-schema.js';
 import { loadConfiguration } from './configuration/locate-config.js';
 import { type Database, openDatabase } from './database/database.js';
 import { SluiceError } from './errors.js';
+import { PipelineEvents } from './events/pipeline-events.js';
 import { loadInput, type LoadRequest } from './schedule/file-loader.js';
 import { CopyWriter } from './sink/copy-writer.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -47,10 +49,16 @@ export class Engine extends EventEmitter<EngineEvents> {
   private starting: Promise<void> | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /**
+   * Pipeline events (file.started, chunk.committed, file.loaded | skipped | failed, …): what the
+   * API, metrics, lineage and an embedding service subscribe to.
+   */
+  readonly events: PipelineEvents;
 
   constructor(options: EngineOptions = {}) {
     super();
     this.options = resolveOptions(options);
+    this.events = new PipelineEvents((error) => this.options.log(`event listener failed: ${(error as Error).message ?? String(error)}`));
     // Read here, so a bad file fails createEngine before anything starts.
     const { config, source } = loadConfiguration({ config: options.config });
     this.configuration = config;
@@ -97,12 +105,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.closed) return Promise.reject(new SluiceError('SLUICE_ERR_ENGINE_CLOSED', 'the engine is closed'));
     const run = this.tail.then(async () => {
       await this.start();
+      const runId = randomUUID();
+      this.events.emit('file.started', { runId, path, dataset: options.dataset ?? null });
       const request: LoadRequest = {
         ...options,
         onProgress: (doneBytes, totalBytes) => this.emit('progress', { file: path, doneBytes, totalBytes }),
+        onChunk: (chunk) => this.events.emit('chunk.committed', { path, ...chunk }),
       };
       const summaries = await loadInput({ pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options, configuration: this.configuration }, path, request);
-      for (const summary of summaries) this.emit('file', summary);
+      for (const summary of summaries) {
+        this.emit('file', summary);
+        this.events.emit(`file.${summary.status}`, { runId, path, summary });
+      }
       return summaries;
     });
     this.tail = run.catch(() => undefined);

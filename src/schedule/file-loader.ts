@@ -25,7 +25,7 @@ import { claimContent } from './claim-content.js';
 import { type ColumnShape, columnShape } from './column-shape.js';
 import { completeLoad } from './complete-load.js';
 import { failFile, releaseFile, reserveFileId } from './ledger.js';
-import type { PipelineResult } from './load-pipeline.js';
+import type { CommittedChunkReport, PipelineResult } from './load-pipeline.js';
 import { type OpenFile, startPipeline } from './start-pipeline.js';
 import { loadWorkbook } from './workbook-loader.js';
 
@@ -67,6 +67,8 @@ export interface LoadRequest {
   /** Write the lines before the table (preamble) to ingest.rejects with reason PREAMBLE; by default they are only counted. */
   keepPreamble?: boolean;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Called as each chunk of this load commits. */
+  onChunk?: (chunk: CommittedChunkReport) => void;
   /**
    * Summary fields that describe what the user loaded when the file is a stand-in for part of it
    * (a workbook sheet spooled as CSV: format, sheet, the workbook's sha256); they win over the

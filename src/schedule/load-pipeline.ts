@@ -64,7 +64,18 @@ export interface PipelineOptions {
   /** Resolves with the attempt number when writes may begin, or false to drop everything. */
   gate: Promise<number | false>;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Called when a chunk committed here (not for chunks found committed). */
+  onChunk?: (chunk: CommittedChunkReport) => void;
   phase: (name: string) => void;
+}
+
+/** A chunk this run committed: its rows, rejects, bytes and how long its write took. */
+export interface CommittedChunkReport {
+  chunkNo: number;
+  rows: number;
+  rejected: number;
+  bytes: number;
+  ms: number;
 }
 
 export interface PipelineResult {
@@ -187,6 +198,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   const writeChunk = async (writer: CopyWriter, attempt: number, { chunk, result: first, columnTypes, nullTokens: nulls, widened }: EncodedChunk): Promise<void> => {
     await ensureTable(columnTypes);
+    const writeStarted = performance.now();
     let job = jobFor(attempt, chunk, first, columnTypes, widened);
     let outcome: CopyOutcome;
     for (let round = 0; ; round++) {
@@ -209,8 +221,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       }
     }
     if (result.chunksLoaded === 0 && result.chunksSkipped === 0) phase(`first chunk committed (${isBinaryCopy(job.data) ? 'binary' : 'csv'} COPY)`);
-    if (outcome === 'committed') result.chunksLoaded++;
-    else result.chunksSkipped++;
+    if (outcome === 'committed') {
+      result.chunksLoaded++;
+      options.onChunk?.({ chunkNo: chunk.chunkNo, rows: job.rows, rejected: job.rejected, bytes: chunk.byteEnd - chunk.byteStart, ms: performance.now() - writeStarted });
+    } else {
+      result.chunksSkipped++;
+    }
     doneBytes += chunk.byteEnd - chunk.byteStart;
     options.onProgress?.(doneBytes + planner.skippedBytes, totalBytes);
   };

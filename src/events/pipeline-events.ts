@@ -1,0 +1,57 @@
+import { EventEmitter } from 'node:events';
+import type { FileSummary } from '../summary.js';
+
+/**
+ * What happens in a pipeline, as events: the one vocabulary the API's Server-Sent Events, the
+ * Redis channel, the metrics, the lineage writer and an embedding service all read. Names are
+ * `<subject>.<verb>`; payloads are plain JSON (no class instances), so an event can be sent as it is.
+ */
+export interface PipelineEventMap {
+  /** A file was seen (by the watcher, an upload, a CLI argument) and queued for loading. */
+  'file.discovered': { path: string; source: 'watch' | 'upload' | 'cli' | 'api' };
+  /** A load began: `runId` names this attempt (OpenLineage's run id) in every later event of it. */
+  'file.started': { runId: string; path: string; dataset: string | null };
+  /** A chunk's rows and rejects committed in one transaction. */
+  'chunk.committed': { path: string; chunkNo: number; rows: number; rejected: number; bytes: number; ms: number };
+  /** A load ended; one event per dataset (a workbook's sheets each give one). */
+  'file.loaded': { runId: string; path: string; summary: FileSummary };
+  'file.skipped': { runId: string; path: string; summary: FileSummary };
+  'file.failed': { runId: string; path: string; summary: FileSummary };
+  /** A circuit breaker around a dependency changed state. */
+  'breaker.changed': { name: string; state: 'closed' | 'open' | 'half-open' | 'isolated' };
+}
+
+export type PipelineEventType = keyof PipelineEventMap;
+
+/** One event as it is delivered: its type, when (ISO 8601) and its payload. */
+export type PipelineEvent = { [K in PipelineEventType]: { type: K; time: string; data: PipelineEventMap[K] } }[PipelineEventType];
+
+/**
+ * An in-process bus. `emit` never throws: a listener that fails is logged by the bus's owner
+ * (`onListenerError`) and the pipeline goes on.
+ */
+export class PipelineEvents {
+  private readonly emitter = new EventEmitter();
+
+  constructor(private readonly onListenerError: (error: unknown) => void = () => undefined) {
+    // Many subscribers (SSE clients, metrics, Redis, lineage) are normal.
+    this.emitter.setMaxListeners(0);
+  }
+
+  emit<K extends PipelineEventType>(type: K, data: PipelineEventMap[K]): void {
+    const event = { type, time: new Date().toISOString(), data } as PipelineEvent;
+    for (const listener of this.emitter.listeners('event') as ((event: PipelineEvent) => void)[]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
+  }
+
+  /** Calls `listener` for every event; returns the function that unsubscribes it. */
+  subscribe(listener: (event: PipelineEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+}
