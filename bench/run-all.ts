@@ -29,6 +29,7 @@ import { runDetectStageBench } from './detect-stage.js';
 import { runProfileStageBench } from './profile-stage.js';
 import { runStageVariantsBench } from './stage-variants-vs-psql-copy.js';
 import { runTransformStageBench } from './transform-stage.js';
+import { runCopyWritersBench } from './copy-writers.js';
 import { runTypedValuesBench } from './typed-values.js';
 import { runValidateStageBench } from './validate-stage.js';
 import { envInteger, fmtInt } from './support.js';
@@ -101,6 +102,7 @@ if (process.env.BENCH_STAGES !== '0') {
 
 section('9. the worker stages per value (tinybench)');
 await runTypedValuesBench();
+await runCopyWritersBench();
 await runTransformStageBench();
 await runValidateStageBench();
 await runProfileStageBench();

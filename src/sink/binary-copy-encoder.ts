@@ -2,11 +2,21 @@ import type { ColumnBatch, ColumnVector } from '../batch/column-batch.js';
 import { isExactInteger } from '../batch/typed-values.js';
 import type { ByteSink } from '../formats/byte-sink.js';
 import { ColumnType } from '../schema/column-type.js';
-import { BinaryCopyEncoder, putBool, putDate, putFloat8, putInt4, putInt8, putJsonb, putNull, putText, putTimestamptz } from './binary-copy.js';
+import { encodeBinaryCopyByColumn, writableByColumn } from './binary-copy-by-column.js';
+import { BinaryCopyEncoder, FIELD_BYTES, putBool, putDate, putFloat8, putInt4, putInt8, putJsonb, putNull, putText, putTimestamptz } from './binary-copy.js';
 
 /**
  * A ColumnBatch as binary COPY (`FORMAT binary`): the header, per row kept a tuple of
  * `_file bigint, _offset bigint` (staging-table.ts) then each column not dropped, and the trailer.
+ * Written a column at a time (binary-copy-by-column.ts) unless a column needs the row writer below.
+ */
+export function encodeBinaryCopy(batch: ColumnBatch, fileId: number, sink: ByteSink): number {
+  const columns = batch.columns.filter((c) => !c.dropped);
+  return writableByColumn(batch, columns) ? encodeBinaryCopyByColumn(batch, columns, fileId, sink) : encodeBinaryCopyByRow(batch, fileId, sink);
+}
+
+/**
+ * The reference writer, a row at a time: every type, numeric and bigints beyond 2^53 included.
  * Typed columns are written from `numbers` (the CSV parser or batch/typed-values.ts fills them),
  * so PostgreSQL parses nothing; text, jsonb and numeric from their text. Loads the same table as
  * the CSV reference encoder (csv-copy-encoder.ts; test/sink/copy-format-differential.test.ts).
@@ -16,7 +26,7 @@ import { BinaryCopyEncoder, putBool, putDate, putFloat8, putInt4, putInt8, putJs
  * field is written at a local index with no bounds check or length update per value. Only numeric
  * and bigints beyond 2^53 (rare) go through the BinaryCopyEncoder methods, which reserve their own.
  */
-export function encodeBinaryCopy(batch: ColumnBatch, fileId: number, sink: ByteSink): number {
+export function encodeBinaryCopyByRow(batch: ColumnBatch, fileId: number, sink: ByteSink): number {
   const copy = new BinaryCopyEncoder(sink);
   const columns = batch.columns.filter((c) => !c.dropped);
   const count = columns.length;
@@ -76,16 +86,6 @@ export function encodeBinaryCopy(batch: ColumnBatch, fileId: number, sink: ByteS
   copy.trailer();
   return rows;
 }
-
-/** Bytes of a non-NULL field (length word and value) of each fixed-width type; absent: as long as its text. */
-const FIELD_BYTES: Partial<Record<number, number>> = {
-  [ColumnType.bool]: 5,
-  [ColumnType.int]: 8,
-  [ColumnType.bigint]: 12,
-  [ColumnType.float]: 12,
-  [ColumnType.date]: 8,
-  [ColumnType.timestamptz]: 12,
-};
 
 function textOf(bytes: Uint8Array, column: ColumnVector, r: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset + column.starts[r], column.ends[r] - column.starts[r]).toString('latin1').trim();

@@ -1,4 +1,5 @@
 import type { ByteSink } from '../formats/byte-sink.js';
+import { ColumnType } from '../schema/column-type.js';
 
 /**
  * PostgreSQL's binary COPY format (`COPY … FROM STDIN WITH (FORMAT binary)`), written value by
@@ -20,10 +21,10 @@ import type { ByteSink } from '../formats/byte-sink.js';
  * input.
  */
 
-const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
+export const BINARY_COPY_SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
 /** 2000-01-01, PostgreSQL's epoch, in days and milliseconds since 1970-01-01. */
-const PG_EPOCH_DAYS = 10_957;
-const PG_EPOCH_MS = PG_EPOCH_DAYS * 86_400_000;
+export const PG_EPOCH_DAYS = 10_957;
+export const PG_EPOCH_MS = PG_EPOCH_DAYS * 86_400_000;
 const TWO_32 = 2 ** 32;
 const TWO_24 = 2 ** 24;
 
@@ -38,7 +39,7 @@ export class BinaryCopyEncoder {
   header(): void {
     const bytes = this.sink.reserve(19);
     let at = this.sink.length;
-    for (let k = 0; k < SIGNATURE.length; k++) bytes[at++] = SIGNATURE[k];
+    for (let k = 0; k < BINARY_COPY_SIGNATURE.length; k++) bytes[at++] = BINARY_COPY_SIGNATURE[k];
     for (let k = 0; k < 8; k++) bytes[at++] = 0;
     this.sink.length = at;
   }
@@ -211,6 +212,16 @@ export class BinaryCopyEncoder {
     this.sink.length += 4;
   }
 }
+
+/** Bytes of a non-NULL field (length word and value) of each fixed-width type; absent: as long as its text. */
+export const FIELD_BYTES: Partial<Record<number, number>> = {
+  [ColumnType.bool]: 5,
+  [ColumnType.int]: 8,
+  [ColumnType.bigint]: 12,
+  [ColumnType.float]: 12,
+  [ColumnType.date]: 8,
+  [ColumnType.timestamptz]: 12,
+};
 
 /** Texts up to this many bytes are copied by a loop, longer ones natively. */
 export const SHORT_TEXT = 32;

@@ -1,0 +1,206 @@
+import type { ColumnBatch, ColumnVector } from '../batch/column-batch.js';
+import { isExactInteger } from '../batch/typed-values.js';
+import type { ByteSink } from '../formats/byte-sink.js';
+import { ColumnType } from '../schema/column-type.js';
+import { BINARY_COPY_SIGNATURE, FIELD_BYTES, PG_EPOCH_DAYS, PG_EPOCH_MS, SHORT_TEXT } from './binary-copy.js';
+
+/**
+ * The binary COPY of a batch written a column at a time: the fast path of encodeBinaryCopy
+ * (binary-copy-encoder.ts), which keeps the row-at-a-time writer as the reference and for what
+ * this one does not write (numeric, bigints beyond 2^53). Both give the same bytes
+ * (test/sink/binary-copy-by-column.test.ts).
+ *
+ * Every field's size is known from the batch before anything is written (fixed widths per type,
+ * text lengths), so each kept row's start is computed first and the output reserved once; then
+ * one tight loop per column writes its values at their rows' cursors, with DataView's big-endian
+ * stores (one store per integer instead of four byte stores, measured 2× faster) and no switch
+ * on the type per value. The cursor array is reused from chunk to chunk.
+ */
+
+const TWO_32 = 2 ** 32;
+const TWO_24 = 2 ** 24;
+
+/** Where each kept row's next field goes, indexed by row. */
+let cursors = new Int32Array(4096);
+
+/** False when a column needs the reference writer: numeric, or a bigint whose number is not exact. */
+export function writableByColumn(batch: ColumnBatch, columns: readonly ColumnVector[]): boolean {
+  for (const column of columns) {
+    if (column.type === ColumnType.numeric) return false;
+    if (column.type !== ColumnType.bigint) continue;
+    const { nulls, numbers } = column;
+    for (let r = 0; r < batch.rowCount; r++) if (nulls[r] === 0 && !isExactInteger(numbers[r])) return false;
+  }
+  return true;
+}
+
+/** Writes the batch's kept rows as binary COPY (header to trailer); returns the rows written. `columns`: the batch's columns not dropped. */
+export function encodeBinaryCopyByColumn(batch: ColumnBatch, columns: readonly ColumnVector[], fileId: number, sink: ByteSink): number {
+  const rowCount = batch.rowCount;
+  const rejected = batch.rejected;
+  if (cursors.length < rowCount) cursors = new Int32Array(Math.max(rowCount, 2 * cursors.length));
+  const at = cursors;
+
+  // Row sizes (exact: a NULL is a 4-byte length of -1), then their starts: a kept row's fields
+  // follow its 2-byte count and provenance.
+  for (let r = 0; r < rowCount; r++) at[r] = 2 + 12 + 12;
+  for (const column of columns) {
+    const { nulls, starts, ends } = column;
+    const width = FIELD_BYTES[column.type];
+    if (width !== undefined) {
+      for (let r = 0; r < rowCount; r++) at[r] += nulls[r] === 1 ? 4 : width;
+    } else {
+      const extra = column.type === ColumnType.json ? 5 : 4;
+      for (let r = 0; r < rowCount; r++) at[r] += nulls[r] === 1 ? 4 : ends[r] - starts[r] + extra;
+    }
+  }
+  const headerAt = sink.length;
+  let total = 19;
+  let rows = 0;
+  for (let r = 0; r < rowCount; r++) {
+    if (rejected[r] === 1) continue;
+    const size = at[r];
+    at[r] = headerAt + total;
+    total += size;
+    rows++;
+  }
+  total += 2;
+  const bytes = sink.reserve(total);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+  for (let k = 0; k < BINARY_COPY_SIGNATURE.length; k++) bytes[headerAt + k] = BINARY_COPY_SIGNATURE[k];
+  view.setInt32(headerAt + 11, 0);
+  view.setInt32(headerAt + 15, 0);
+
+  const fields = columns.length + 2;
+  const fileHigh = Math.floor(fileId / TWO_32);
+  const fileLow = fileId - fileHigh * TWO_32;
+  const offsets = batch.rowOffset;
+  for (let r = 0; r < rowCount; r++) {
+    if (rejected[r] === 1) continue;
+    const p = at[r];
+    view.setInt16(p, fields);
+    view.setInt32(p + 2, 8);
+    view.setInt32(p + 6, fileHigh);
+    view.setUint32(p + 10, fileLow);
+    const offset = offsets[r];
+    const high = Math.floor(offset / TWO_32);
+    view.setInt32(p + 14, 8);
+    view.setInt32(p + 18, high);
+    view.setUint32(p + 22, offset - high * TWO_32);
+    at[r] = p + 26;
+  }
+
+  for (const column of columns) {
+    switch (column.type) {
+      case ColumnType.timestamptz: writeTimestamptz(view, at, rejected, rowCount, column); break;
+      case ColumnType.float: writeFloat8(view, at, rejected, rowCount, column); break;
+      case ColumnType.int: writeInt4(view, at, rejected, rowCount, column, 0); break;
+      case ColumnType.date: writeInt4(view, at, rejected, rowCount, column, PG_EPOCH_DAYS); break;
+      case ColumnType.bigint: writeInt8(view, at, rejected, rowCount, column); break;
+      case ColumnType.bool: writeBool(view, bytes, at, rejected, rowCount, column); break;
+      case ColumnType.json: writeText(view, bytes, batch.bytes, at, rejected, rowCount, column, true); break;
+      default: writeText(view, bytes, batch.bytes, at, rejected, rowCount, column, false);
+    }
+  }
+  view.setInt16(headerAt + total - 2, -1);
+  sink.length = headerAt + total;
+  return rows;
+}
+
+function writeInt4(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, column: ColumnVector, minus: number): void {
+  const { nulls, numbers } = column;
+  for (let r = 0; r < rowCount; r++) {
+    if (rejected[r] === 1) continue;
+    const p = at[r];
+    if (nulls[r] === 1) { view.setInt32(p, -1); at[r] = p + 4; continue; }
+    view.setInt32(p, 4);
+    view.setInt32(p + 4, numbers[r] - minus);
+    at[r] = p + 8;
+  }
+}
+
+/** Integers within ±2^53 (writableByColumn checked). */
+function writeInt8(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, column: ColumnVector): void {
+  const { nulls, numbers } = column;
+  for (let r = 0; r < rowCount; r++) {
+    if (rejected[r] === 1) continue;
+    const p = at[r];
+    if (nulls[r] === 1) { view.setInt32(p, -1); at[r] = p + 4; continue; }
+    const value = numbers[r];
+    const high = Math.floor(value / TWO_32);
+    view.setInt32(p, 8);
+    view.setInt32(p + 4, high);
+    view.setUint32(p + 8, value - high * TWO_32);
+    at[r] = p + 12;
+  }
+}
+
+function writeFloat8(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, column: ColumnVector): void {
+  const { nulls, numbers } = column;
+  for (let r = 0; r < rowCount; r++) {
+    if (rejected[r] === 1) continue;
+    const p = at[r];
+    if (nulls[r] === 1) { view.setInt32(p, -1); at[r] = p + 4; continue; }
+    view.setInt32(p, 8);
+    view.setFloat64(p + 4, numbers[r]);
+    at[r] = p + 12;
+  }
+}
+
+function writeBool(view: DataView, bytes: Uint8Array, at: Int32Array, rejected: Uint8Array, rowCount: number, column: ColumnVector): void {
+  const { nulls, numbers } = column;
+  for (let r = 0; r < rowCount; r++) {
+    if (rejected[r] === 1) continue;
+    const p = at[r];
+    if (nulls[r] === 1) { view.setInt32(p, -1); at[r] = p + 4; continue; }
+    view.setInt32(p, 1);
+    bytes[p + 4] = numbers[r] !== 0 ? 1 : 0;
+    at[r] = p + 5;
+  }
+}
+
+/** Microseconds since 2000 as an int64 built from exact parts of a double (see putTimestamptz). */
+function writeTimestamptz(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, column: ColumnVector): void {
+  const { nulls, numbers, micros } = column;
+  for (let r = 0; r < rowCount; r++) {
+    if (rejected[r] === 1) continue;
+    const p = at[r];
+    if (nulls[r] === 1) { view.setInt32(p, -1); at[r] = p + 4; continue; }
+    const x = numbers[r] - PG_EPOCH_MS;
+    const xh = Math.floor(x / TWO_24);
+    const xl = x - xh * TWO_24;
+    const a = xh * 1000;
+    const a1 = Math.floor(a / 256);
+    const c = (a - a1 * 256) * TWO_24 + xl * 1000 + micros[r];
+    const carry = Math.floor(c / TWO_32);
+    view.setInt32(p, 8);
+    view.setInt32(p + 4, a1 + carry);
+    view.setUint32(p + 8, c - carry * TWO_32);
+    at[r] = p + 12;
+  }
+}
+
+/** Text (UTF-8, checked) or jsonb (a version byte, then the JSON text) from the batch's bytes. */
+function writeText(view: DataView, bytes: Uint8Array, source: Uint8Array, at: Int32Array, rejected: Uint8Array, rowCount: number,
+  column: ColumnVector, jsonb: boolean): void {
+  const { nulls, starts, ends } = column;
+  const sourceView = new DataView(source.buffer, source.byteOffset, source.byteLength);
+  for (let r = 0; r < rowCount; r++) {
+    if (rejected[r] === 1) continue;
+    let p = at[r];
+    if (nulls[r] === 1) { view.setInt32(p, -1); at[r] = p + 4; continue; }
+    const start = starts[r];
+    const length = ends[r] - start;
+    if (jsonb) { view.setInt32(p, length + 1); bytes[p + 4] = 1; p += 5; } else { view.setInt32(p, length); p += 4; }
+    if (length > SHORT_TEXT) {
+      bytes.set(source.subarray(start, start + length), p);
+    } else {
+      // Four bytes per load and store (DataView reads and writes unaligned), then the last few.
+      let k = 0;
+      for (; k + 4 <= length; k += 4) view.setUint32(p + k, sourceView.getUint32(start + k, true), true);
+      for (; k < length; k++) bytes[p + k] = source[start + k];
+    }
+    at[r] = p + length;
+  }
+}
