@@ -18,6 +18,7 @@ import type { FileSummary } from './summary.js';
 import { createWorkerPool } from './worker-pool.js';
 import { prepareFile } from './schedule/file-loader.js';
 import { findRejectedRows, formatRejectedRows } from './schedule/rejected-rows.js';
+import { formatSchemaVersions, readSchemaVersions } from './datasets/schema-versions.js';
 import { formatStoredAnomalies, readStoredAnomalies } from './stages/detect/stored-anomalies.js';
 import { formatStoredProfile, readStoredProfile } from './stages/profile/stored-profile.js';
 import { isRemoteInput } from './sources/remote-file.js';
@@ -30,6 +31,7 @@ const USAGE = `Usage:
   sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
   sluice profile <dataset> [--file PATH|ID] [--json]   the latest load's column profiles and quality scores (or that file's)
   sluice anomalies <dataset> [--limit N] [--json]      the value anomalies found, newest load first (default limit 100)
+  sluice schema <dataset> [--json]                     the dataset's schema versions, oldest first, and what changed in each
 
 Inputs: local paths, http(s) URLs (downloaded first) and gzip files (.gz, decompressed first).
 
@@ -269,6 +271,15 @@ async function anomaliesCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function schemaCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw new UsageError('sluice schema needs exactly one dataset');
+  const versions = await withClient((client) => readSchemaVersions(client, positionals[0]));
+  if (values.json === true) process.stdout.write(`${JSON.stringify(versions)}\n`);
+  else process.stdout.write(formatSchemaVersions(positionals[0], versions));
+  return versions.length === 0 ? 1 : 0;
+}
+
 /** The benchmark suite of bench/ (what `make bench` runs), as a child process with this terminal. */
 function benchCommand(): Promise<number> {
   const suite = new URL('../bench/run-all.js', import.meta.url);
@@ -295,6 +306,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'rejects': return await rejects(rest);
       case 'profile': return await profileCommand(rest);
       case 'anomalies': return await anomaliesCommand(rest);
+      case 'schema': return await schemaCommand(rest);
       case 'migrate': return await migrateCommand();
       case 'bench': return await benchCommand();
       case undefined: case '-h': case '--help': case 'help':

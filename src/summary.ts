@@ -1,3 +1,4 @@
+import type { SchemaChange } from './datasets/schema-versions.js';
 import type { RejectReason } from './formats/csv/parse-chunk.js';
 
 /** One loaded (or skipped, or failed) file, as the CLI prints it, the API returns it and events carry it. */
@@ -43,6 +44,9 @@ export interface FileSummary {
   anomalies: Record<string, number> | null;
   /** Per validation rule, in the configuration's order: how many rows (or, for a per-load rule, loads) failed it. */
   validation?: SummaryValidation[];
+  /** The dataset's schema version this load recorded (ingest.schema_versions) and what changed from the version before it. */
+  schema_version?: number;
+  schema_changes?: SchemaChange[];
   /** Time-series findings (filled by the time-series stage). */
   timeseries: null;
   duration_ms: number;

@@ -9,6 +9,8 @@ import type { ResolvedOptions } from '../config.js';
 import type { CopyFormat } from '../stages/chunk-stages.js';
 import type { DatasetConfig, SluiceConfig } from '../configuration/config-schema.js';
 import { datasetIdentity } from '../configuration/dataset-identity.js';
+import { frozenShape } from '../datasets/schema-policy.js';
+import { standardTypeOverrides } from '../datasets/standard-columns.js';
 import { SluiceError, toPlainError } from '../errors.js';
 import { prepareCsv } from '../formats/csv/prepare-csv.js';
 import { detectFormat } from '../formats/detect-format.js';
@@ -136,7 +138,12 @@ export async function loadInput(context: LoadContext, path: string, request: Loa
   // A dataset chosen by the configuration's `match` globs is treated as if named with --dataset
   // (a workbook's sheets become <name>_<sheet>); a file matched by none keeps its stem.
   const identity = datasetIdentity(context.configuration ?? EMPTY_CONFIGURATION, path, basename(input.localPath), request.dataset);
-  const routed: LoadRequest = { ...request, dataset: identity.by === 'stem' ? undefined : identity.name, datasetConfig: request.datasetConfig ?? identity.config };
+  const datasetConfig = request.datasetConfig ?? identity.config;
+  const routed: LoadRequest = {
+    ...request, dataset: identity.by === 'stem' ? undefined : identity.name, datasetConfig,
+    // Standard columns' declared types are the sniffer's to apply (the user's --types win).
+    overrides: standardTypeOverrides(datasetConfig?.columns, request.overrides),
+  };
   try {
     if (await detectFormat(input.localPath).catch(() => null) === 'xlsx') {
       return await loadWorkbook(context, {
@@ -193,9 +200,13 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     const openFile = (prepared: PreparedFile, shape: ColumnShape): OpenFile => ({ handle: handle!, size, prepared, shape, control });
     // The columns the transforms leave (a step that does not fit the file fails it, after the claim).
     let shaping: Settled<ColumnShape> | undefined;
+    let frozen = false;
     if (preparedOutcome.ok) {
       try {
-        shaping = { ok: true, value: columnShape(preparedOutcome.value, request.datasetConfig, requestedDataset) };
+        const policy = await frozenShape(control, requestedDataset, preparedOutcome.value, request.datasetConfig,
+          columnShape(preparedOutcome.value, request.datasetConfig, requestedDataset));
+        shaping = { ok: true, value: policy.shape };
+        frozen = policy.frozen;
       } catch (error) {
         shaping = { ok: false, error };
       }
@@ -211,9 +222,9 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     };
     if (preparedOutcome.ok && shaping?.ok === true) {
       const columns = await plannedColumns(control, requestedDataset, shaping.value.table);
-      const widens = await stagingTableWidens(control, requestedDataset);
+      const widens = !frozen && await stagingTableWidens(control, requestedDataset);
       const gate = new Promise<number | false>((resolveGate) => { openGate = resolveGate; });
-      const setup = { fileId: reservedId, dataset: requestedDataset, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, columns, widens, committed: new Map(), gate };
+      const setup = { fileId: reservedId, dataset: requestedDataset, frozen, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, columns, widens, committed: new Map(), gate };
       speculative = { pipeline: settle(startPipeline(context, request, setup, openFile(preparedOutcome.value, shaping.value), phase)), columns, widens };
     }
 
@@ -243,7 +254,7 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       if (shaping?.ok !== true) throw shaping?.error;
       const shape = shaping.value;
       const columns = await ensureStagingTable(control, claim.dataset, shape.table);
-      const widens = await stagingTableWidens(control, claim.dataset);
+      const widens = !frozen && await stagingTableWidens(control, claim.dataset);
       phase('staging table ready');
       const reusable = speculative !== undefined && claim.fileId === reservedId && claim.committed.size === 0
         && claim.dataset === requestedDataset && claim.chunkSize === options.chunkSize && claim.maxRowBytes === options.maxRowBytes
@@ -256,7 +267,7 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
         // A resume (another id, chunks already committed) or a table that changed meanwhile.
         await dropSpeculative();
         const setup = {
-          fileId: claim.fileId, dataset: claim.dataset, chunkSize: claim.chunkSize, maxRowBytes: claim.maxRowBytes, columns, widens, committed: claim.committed,
+          fileId: claim.fileId, dataset: claim.dataset, frozen, chunkSize: claim.chunkSize, maxRowBytes: claim.maxRowBytes, columns, widens, committed: claim.committed,
           gate: Promise.resolve(claim.attempt),
         };
         outcome = await settle(startPipeline(context, request, setup, openFile(prepared, shape), phase));

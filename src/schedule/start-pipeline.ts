@@ -16,6 +16,8 @@ import { type PipelineResult, runPipeline } from './load-pipeline.js';
 export interface PipelineSetup {
   fileId: number;
   dataset: string;
+  /** The dataset's schema is frozen (schema.policy freeze, table exists): no column widens or is added. */
+  frozen: boolean;
   chunkSize: number;
   maxRowBytes: number;
   columns: StagingColumn[];
@@ -81,9 +83,12 @@ export async function startPipeline(context: LoadContext, request: LoadRequest, 
       ...prepared.encodePlan({ fileId: setup.fileId, columnTypes: parser.map((c) => c.type), columnNames: parser.map((c) => c.name), invalidUtf8: options.invalidUtf8, widenable }),
       ...stagesPlanFor(setup.fileId, {
         dataset: setup.dataset, datasetConfig: request.datasetConfig, columns: shape.reshaped ? shape.sniffed : setup.columns, sampleValues: prepared.sampleValues,
+        steps: shape.steps, frozenOut: shape.frozenOut,
       }),
       fileId: setup.fileId,
       copyFormat,
+      // A frozen schema never widens: a value that does not fit is a SCHEMA reject, not a CAST one.
+      ...(setup.frozen ? { misfitReason: 'SCHEMA' } : {}),
     },
     columnTypes, columnNames,
     widenPlan: prepared.widenPlan === undefined || shape.reshaped ? undefined : (plan, types, nulls) => ({ ...prepared.widenPlan!(plan, types, nulls), fileId: setup.fileId }),

@@ -3,9 +3,12 @@
  * finisher (registerFinisher): the worker entry and the loader import this once.
  */
 import './transform/transform-stage.js';
+import './conform/conform-stage.js';
 import './validate/validate-stage.js';
 import './validate/load-rules.js';
 import './profile/profile-stage.js';
 import './detect/detect-stage.js';
 // Last: it reads the validation finisher's rule outcomes.
 import './quality-finish.js';
+// After the stages' finishers: the schema the load leaves (src/datasets/schema-versions.ts).
+import '../datasets/schema-versions.js';

@@ -22,6 +22,8 @@ export interface FinishedLoad {
   table: string;
   /** The table's columns as loaded (after transforms), provenance columns excluded. */
   columns: ReadonlyArray<{ name: string; type: ColumnTypeCode }>;
+  /** Per column of this file (by table name): the header text or JSON key it was read from; absent for derived columns. */
+  sources: ReadonlyMap<string, string>;
   /** Every chunk's reports folded in chunk order, per stage (absent: the stage did not run). */
   reports: ChunkReports;
   /** Rows loaded and rejected so far (ingest.chunks), before the finishers. */

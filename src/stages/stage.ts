@@ -15,7 +15,7 @@ import type { ByteSink } from '../formats/byte-sink.js';
  * ingest.chunks), gives the same result as one clean pass.
  */
 
-export type StageName = 'transform' | 'validate' | 'profile' | 'detect';
+export type StageName = 'transform' | 'conform' | 'validate' | 'profile' | 'detect';
 
 /** Where a stage's rows go; every sink holds COPY text rows for its table. */
 export interface StageContext {
@@ -49,6 +49,15 @@ export interface StageLoad {
   columns: readonly StageColumn[];
   /** Sampled values per column as written in the file (null for empty), when the format keeps a sample. */
   sampleValues: ReadonlyArray<ReadonlyArray<string | null>> | undefined;
+  /**
+   * The load's transform steps: the standard columns' renames and unit conversions, the dataset's
+   * own steps, and under a frozen schema the drop of columns the table does not have
+   * (schedule/column-shape.ts decides them once for the loader and the stages). Absent: the
+   * dataset's `transforms` alone.
+   */
+  steps?: readonly import('../configuration/config-schema.js').TransformStepConfig[];
+  /** Under a frozen schema: the file's columns the table does not have (a row with a value in one is rejected as SCHEMA). */
+  frozenOut?: readonly string[];
 }
 
 export interface StageSpec<Options, Report> {
@@ -66,4 +75,9 @@ export interface StageSpec<Options, Report> {
   planFor?(load: StageLoad): Options | undefined;
   /** Folds two chunk reports (a before b); associative, so the main thread can fold in chunk order. */
   merge(a: Report, b: Report): Report;
+}
+
+/** The transform steps a load runs (StageLoad.steps, else the dataset's own). */
+export function loadSteps(load: StageLoad): readonly import('../configuration/config-schema.js').TransformStepConfig[] {
+  return load.steps ?? load.datasetConfig?.transforms ?? [];
 }

@@ -119,7 +119,7 @@ describe('quality finisher: planted data gives the documented dimensions', () =>
     stages = runStages(plantedRows());
     await copyIn(client, ANOMALIES_COPY, stages.anomalies);
     const load: FinishedLoad = {
-      client, fileId, dataset: 'sales', table: 'staging.sales', columns: COLUMNS, reports: stages.reports, rows: 100, rejected: 8,
+      client, fileId, dataset: 'sales', table: 'staging.sales', columns: COLUMNS, sources: new Map(), reports: stages.reports, rows: 100, rejected: 8,
       datasetConfig: CONFIG, summary: { validation: VALIDATION } as FinishedLoad['summary'],
     };
     finished = await finishQuality(load);
@@ -179,13 +179,13 @@ describe('quality finisher: planted data gives the documented dimensions', () =>
 
   test('a dimension nothing assessed is null, never 1, and stays out of the score', async () => {
     const bare = await finishQuality({
-      client, fileId, dataset: 'sales', table: 'staging.sales', columns: COLUMNS, reports: {}, rows: 0, rejected: 0, datasetConfig: undefined, summary: {},
+      client, fileId, dataset: 'sales', table: 'staging.sales', columns: COLUMNS, sources: new Map(), reports: {}, rows: 0, rejected: 0, datasetConfig: undefined, summary: {},
     });
     assert.deepEqual(bare.summary.quality, { completeness: null, uniqueness: null, validity: null, consistency: null, timeliness: null, accuracy: null, score: null });
     assert.equal(bare.summary.anomalies, null);
     // Put the planted load's rows back for the CLI tests (timeliness moves with the clock).
     finished = await finishQuality({
-      client, fileId, dataset: 'sales', table: 'staging.sales', columns: COLUMNS, reports: stages.reports, rows: 100, rejected: 8,
+      client, fileId, dataset: 'sales', table: 'staging.sales', columns: COLUMNS, sources: new Map(), reports: stages.reports, rows: 100, rejected: 8,
       datasetConfig: CONFIG, summary: { validation: VALIDATION } as FinishedLoad['summary'],
     });
   });

@@ -34,7 +34,7 @@ import { DEFAULT_MAX_QUOTED_LINES, nextRowEnd, RecordKind } from './row-boundary
  * for ingest.rejects: file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw
  */
 
-export type RejectReason = 'TOO_FEW_FIELDS' | 'TOO_MANY_FIELDS' | 'CAST' | 'CONSTRAINT' | 'UNCLOSED_QUOTE' | 'ENCODING' | 'NUL_BYTE' | 'LINE_TOO_LONG';
+export type RejectReason = 'TOO_FEW_FIELDS' | 'TOO_MANY_FIELDS' | 'CAST' | 'SCHEMA' | 'CONSTRAINT' | 'UNCLOSED_QUOTE' | 'ENCODING' | 'NUL_BYTE' | 'LINE_TOO_LONG';
 
 /**
  * What a worker needs to parse a file's chunks. The stage fields (`dataset`, `stagesKey`, `stages`,
@@ -64,6 +64,8 @@ export interface EncodePlan extends Pick<ChunkStagesPlan, 'dataset' | 'stagesKey
    * then widens the column and parses the chunk again, so this chunk's batch is not used.
    */
   widening?: readonly (WideningBase | null)[];
+  /** The reason a value that does not fit its column is rejected with: CAST, or SCHEMA under a frozen schema. */
+  misfitReason?: 'CAST' | 'SCHEMA';
   /** The header is one name wider than the rows (see the sniffer): a row one field short gets NULL for the last column. */
   padMissing?: boolean;
   /** The header's last name is empty after a trailing delimiter: a row's empty field after a trailing delimiter is dropped. */
@@ -303,7 +305,7 @@ export function parseCsvChunk(bytes: Uint8Array, start: number, end: number, pla
       if (misfit >= 0) {
         const value = parseRecord(bytes, rowStart, contentEnd, plan.dialect)[misfit] ?? '';
         noteMisfit(context, misfit, value, rowStart, rowLine);
-        reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, misfit, value));
+        reject(context, rowStart, contentEnd, rowLine, plan.misfitReason ?? 'CAST', castDetail(plan, misfit, value));
         continue;
       }
       // Invalid UTF-8, loaded with U+FFFD.
@@ -454,7 +456,7 @@ function addParsedRow(context: ChunkContext, values: readonly string[], rowStart
     batch.dropLastRow();
     batch.byteLength = byteMark;
     noteMisfit(context, f, value, rowStart, rowLine);
-    reject(context, rowStart, contentEnd, rowLine, 'CAST', castDetail(plan, f, value));
+    reject(context, rowStart, contentEnd, rowLine, plan.misfitReason ?? 'CAST', castDetail(plan, f, value));
     return;
   }
   context.stats.rows++;

@@ -33,7 +33,7 @@ import type { JsonLayout } from './row-boundary.js';
  * left out of the batch. Keys outside the sniffed schema are skipped and counted.
  */
 
-export type JsonRejectReason = 'JSON_SYNTAX' | 'JSON_DEPTH' | 'JSON_NOT_OBJECT' | 'CAST' | 'ENCODING' | 'NUL_BYTE';
+export type JsonRejectReason = 'JSON_SYNTAX' | 'JSON_DEPTH' | 'JSON_NOT_OBJECT' | 'CAST' | 'SCHEMA' | 'ENCODING' | 'NUL_BYTE';
 
 export interface JsonParsePlan {
   layout: JsonLayout;
@@ -53,6 +53,8 @@ export interface JsonParsePlan {
   invalidUtf8: 'reject' | 'replace';
   /** When set, a BigInt64Array over it: slot 0 counts keys outside the schema, summed across workers. */
   counters?: SharedArrayBuffer;
+  /** The reason a value that does not fit its column is rejected with: CAST, or SCHEMA under a frozen schema. */
+  misfitReason?: 'CAST' | 'SCHEMA';
 }
 
 export interface JsonRejectSample {
@@ -468,7 +470,7 @@ class JsonChunkParser implements RecordVisitor {
         const text = this.src.toString('utf8', from, Math.min(to, from + 4 * MAX_DETAIL_VALUE));
         shown = JSON.stringify(text.length > MAX_DETAIL_VALUE ? `${text.slice(0, MAX_DETAIL_VALUE)}…` : text);
       }
-      this.reject(start, end, 'CAST', `column ${name} (${columnTypeName(plan.columnTypes[column])}): ${shown}`);
+      this.reject(start, end, plan.misfitReason ?? 'CAST', `column ${name} (${columnTypeName(plan.columnTypes[column])}): ${shown}`);
     }
   }
 

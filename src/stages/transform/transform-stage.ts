@@ -4,7 +4,7 @@ import type { TransformStepConfig } from '../../configuration/config-schema.js';
 import { ColumnType, type ColumnTypeName } from '../../schema/column-type.js';
 import { registerStage } from '../chunk-stages.js';
 import { inDataset } from '../dataset-config-error.js';
-import type { Stage, StageColumn, StageContext, StageSpec } from '../stage.js';
+import { loadSteps, type Stage, type StageColumn, type StageContext, type StageSpec } from '../stage.js';
 import { planTransforms } from './plan-transforms.js';
 import { compileTransforms, type TransformProgram } from './transform-program.js';
 
@@ -68,7 +68,7 @@ export const transformStage: StageSpec<TransformOptions, TransformReport> = {
   create: (options, columns) => new TransformStage(transformProgram(options, columns)),
   columnsAfter: (options, columns) => transformProgram(options, columns).columns,
   planFor: (load) => {
-    const steps = load.datasetConfig?.transforms ?? [];
+    const steps = loadSteps(load);
     return steps.length === 0 ? undefined : inDataset(load.dataset, () => planTransforms(load.columns, steps, load.sampleValues).options);
   },
   merge: (a, b) => ({ rejected: a.rejected + b.rejected }),

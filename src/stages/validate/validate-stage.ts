@@ -5,7 +5,7 @@ import type { RuleConfig } from '../../configuration/config-schema.js';
 import type { SummaryValidation } from '../../summary.js';
 import { rejectBatchRow } from '../batch-reject.js';
 import { registerStage } from '../chunk-stages.js';
-import type { Stage, StageColumn, StageContext, StageSpec } from '../stage.js';
+import { loadSteps, type Stage, type StageColumn, type StageContext, type StageSpec } from '../stage.js';
 import { inDataset } from '../dataset-config-error.js';
 import { planTransforms } from '../transform/plan-transforms.js';
 import { type BoundRule, bindRules } from './row-rules.js';
@@ -77,7 +77,7 @@ export const validateStage: StageSpec<ValidateOptions, ValidateReport> = {
     const rules = load.datasetConfig?.rules ?? [];
     if (rules.length === 0) return undefined;
     // Rules name the columns the transforms leave: a rule on a column that is not there fails here, at start.
-    const steps = load.datasetConfig?.transforms ?? [];
+    const steps = loadSteps(load);
     return inDataset(load.dataset, () => {
       const columns = steps.length === 0 ? load.columns : planTransforms(load.columns, steps, load.sampleValues).batchColumns;
       return bindRules(rules, columns).length === 0 ? undefined : { rules };

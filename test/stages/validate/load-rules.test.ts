@@ -56,7 +56,7 @@ async function finish(fileId: number, rules: unknown[], rows: number, reports: F
   await client.query('BEGIN');
   try {
     const result = await loadRules.finish({
-      client, fileId, dataset: table, table: `staging.${table}`, columns: COLUMNS, reports, rows, rejected: 0, datasetConfig: datasetWith(rules), summary: {},
+      client, fileId, dataset: table, table: `staging.${table}`, columns: COLUMNS, sources: new Map(), reports, rows, rejected: 0, datasetConfig: datasetWith(rules), summary: {},
     });
     await client.query('COMMIT');
     return { ...result.summary, moved: result.rejected ?? 0 };

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { ColumnBatch } from '../../batch/column-batch.js';
+import { rejectBatchRow } from '../batch-reject.js';
+import { registerStage } from '../chunk-stages.js';
+import type { Stage, StageColumn, StageContext, StageSpec } from '../stage.js';
+
+/**
+ * A frozen schema (`datasets.<name>.schema.policy: freeze`) keeps the staging table as it is: a
+ * column of the file the table does not have is dropped by the load's last transform step, and a
+ * row holding a value in such a column is rejected here as SCHEMA — its value would otherwise be
+ * lost without a trace. Rows where the column is empty load without it.
+ */
+
+export const conformOptions = z.strictObject({
+  dataset: z.string().describe('the dataset whose schema is frozen (for the reject detail)'),
+  columns: z.array(z.string()).min(1).describe('the file\'s columns the frozen table does not have'),
+});
+
+export type ConformOptions = z.output<typeof conformOptions>;
+export interface ConformReport { rejected: number }
+
+class ConformStage implements Stage<ConformReport> {
+  readonly name = 'conform' as const;
+  private rejected = 0;
+
+  constructor(private readonly options: ConformOptions) {}
+
+  process(batch: ColumnBatch, context: StageContext): void {
+    const columns = batch.columns.filter((c) => this.options.columns.includes(c.name));
+    for (let r = 0; r < batch.rowCount; r++) {
+      if (batch.rejected[r] === 1) continue;
+      const holding = columns.find((c) => c.nulls[r] === 0);
+      if (holding === undefined) continue;
+      rejectBatchRow(batch, r, context, 'SCHEMA',
+        `column ${holding.name} is not in the frozen schema of dataset ${this.options.dataset} (schema.policy: freeze)`);
+      this.rejected++;
+    }
+  }
+
+  report(): ConformReport {
+    const report = { rejected: this.rejected };
+    this.rejected = 0;
+    return report;
+  }
+}
+
+export const conformStage: StageSpec<ConformOptions, ConformReport> = {
+  name: 'conform',
+  description: 'under a frozen schema, rejects rows with a value in a column the table does not have (SCHEMA)',
+  options: conformOptions,
+  create: (options, _columns: readonly StageColumn[]) => new ConformStage(options),
+  planFor: (load) => load.frozenOut === undefined || load.frozenOut.length === 0 ? undefined : { dataset: load.dataset, columns: [...load.frozenOut] },
+  merge: (a, b) => ({ rejected: a.rejected + b.rejected }),
+};
+
+registerStage(conformStage);
