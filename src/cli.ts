@@ -40,6 +40,7 @@ Overrides (instead of detection): --delimiter C  --quote C|none  --escape C|none
   --types name=type,...  (types: bool, int, bigint, float, date, timestamptz, text)
   --date-order mdy|dmy   (when day and month cannot be told apart; default mdy)
   --sheet NAME|N         (a workbook: load only this sheet, by name or 1-based position; default all)
+  --json-path KEYS       (JSON: the records are the array at these dotted keys of the top-level object, e.g. results.items; default: found)
   sluice migrate               apply the migrations in sql/ and exit
 
 Configuration file: --config FILE, else SLUICE_CONFIG, else ./sluice.yaml, ./sluice.yml or ./sluice.json when present.
@@ -53,10 +54,10 @@ class UsageError extends Error {}
 const OVERRIDE_OPTIONS = {
   delimiter: { type: 'string' }, quote: { type: 'string' }, escape: { type: 'string' }, comment: { type: 'string' }, encoding: { type: 'string' },
   header: { type: 'boolean' }, 'no-header': { type: 'boolean' }, types: { type: 'string' }, sheet: { type: 'string' },
-  'date-order': { type: 'string' },
+  'date-order': { type: 'string' }, 'json-path': { type: 'string' },
 } as const;
 
-function overridesFrom(values: { delimiter?: string; quote?: string; escape?: string; comment?: string; encoding?: string; header?: boolean; 'no-header'?: boolean; types?: string; sheet?: string; 'date-order'?: string }): FormatOverrides {
+function overridesFrom(values: { delimiter?: string; quote?: string; escape?: string; comment?: string; encoding?: string; header?: boolean; 'no-header'?: boolean; types?: string; sheet?: string; 'date-order'?: string; 'json-path'?: string }): FormatOverrides {
   if (values.header === true && values['no-header'] === true) throw new UsageError('--header and --no-header contradict each other');
   const overrides: FormatOverrides = {};
   if (values.delimiter !== undefined) { overrideByte('delimiter', values.delimiter); overrides.delimiter = values.delimiter; }
@@ -68,6 +69,7 @@ function overridesFrom(values: { delimiter?: string; quote?: string; escape?: st
   if (values['no-header'] === true) overrides.header = false;
   if (values.types !== undefined) overrides.types = parseTypesOption(values.types);
   if (values.sheet !== undefined) overrides.sheet = values.sheet;
+  if (values['json-path'] !== undefined) overrides.jsonPath = values['json-path'];
   const dateOrder = values['date-order'];
   if (dateOrder !== undefined) {
     if (dateOrder !== 'mdy' && dateOrder !== 'dmy') throw new UsageError(`--date-order must be mdy or dmy, got ${JSON.stringify(dateOrder)}`);

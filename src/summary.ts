@@ -35,6 +35,8 @@ export interface FileSummary {
   confidence: Record<string, number> | null;
   /** JSON: occurrences of keys outside the sniffed columns, whose values were not loaded (this run's chunks). */
   ignored_keys?: number;
+  /** JSON: the records were the array at this path inside an envelope object (`data`, `results.items`). */
+  json_path?: string;
   /** The first few rejected rows: where and why. */
   reject_samples: { line: number | null; byte_offset: number; reason: RejectReason | string; detail: string }[];
   chunks: { total: number; loaded: number; skipped: number } | null;

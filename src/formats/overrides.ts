@@ -26,6 +26,8 @@ export interface FormatOverrides {
   sheet?: string;
   /** JSON: nested objects become columns down to this many levels of path (default 3); deeper ones are jsonb. */
   flattenDepth?: number;
+  /** JSON: the dotted keys of the records array inside an envelope object (`data`, `results.items`); default: found. */
+  jsonPath?: string;
 }
 
 /** Parses `--types name=int,other=text`; names the bad part when it cannot. */

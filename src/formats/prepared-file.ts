@@ -88,5 +88,7 @@ export interface PreparedFile {
     confidence: Record<string, number> | null;
     /** JSON: occurrences of keys outside the sniffed schema, not loaded (read when the load ends). */
     ignored_keys?: number;
+    /** JSON: the keys down to the array the records were read from, inside an envelope object (`data.items`). */
+    json_path?: string;
   };
 }

@@ -9,39 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { createEngine, type Engine } from '../../src/index.js';
 import { readSchemaVersions } from '../../src/datasets/schema-versions.js';
 import { sluice as runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { engineFixture } from '../helpers/engine-fixture.js';
 
 describe('datasets over time: schema versions and evolution', () => {
-  let db: TestDatabase;
-  let engine: Engine;
-  let client: pg.Client;
-  let dir: string;
-
-  before(async () => {
-    db = await createTestDatabase();
-    dir = await mkdtemp(join(tmpdir(), 'sluice-schema-'));
-    engine = createEngine({
-      databaseUrl: db.url, workers: 1, writers: 2, chunkSize: 256,
-      config: { datasets: { orders: { match: '**/orders_*.csv', columns: { amount: { from: ['amount', 'Amount (EUR)'] }, region: { from: ['region', 'Area'] } } } } },
-    });
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-  });
-
-  after(async () => {
-    await client.end();
-    await engine.close();
-    await db.drop();
-    await rm(dir, { recursive: true, force: true });
+  const fixture = engineFixture('schema', {
+    workers: 1, writers: 2, chunkSize: 256,
+    config: { datasets: { orders: { match: '**/orders_*.csv', columns: { amount: { from: ['amount', 'Amount (EUR)'] }, region: { from: ['region', 'Area'] } } } } },
   });
 
   const load = async (name: string, text: string) => {
-    const path = join(dir, name);
+    const path = join(fixture.dir, name);
     await writeFile(path, text);
-    const summary = await engine.ingest(path);
+    const summary = await fixture.engine.ingest(path);
     assert.equal(summary.status, 'loaded', JSON.stringify(summary.error));
     assert.equal(summary.dataset, 'orders');
     return summary;
@@ -77,12 +59,12 @@ describe('datasets over time: schema versions and evolution', () => {
     assert.equal(again.schema_version, 4);
     assert.deepEqual(again.schema_changes?.map((c) => c.change), ['source', 'missing']);
 
-    const columns = await client.query<{ name: string; type: string }>(
+    const columns = await fixture.client.query<{ name: string; type: string }>(
       `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
         WHERE attrelid = 'staging.orders'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`);
     assert.deepEqual(columns.rows.map((c) => `${c.name} ${c.type}`),
       ['_file bigint', '_offset bigint', 'id integer', 'name text', 'amount double precision', 'region text']);
-    const rows = await client.query('SELECT id, name, amount, region FROM staging.orders ORDER BY id');
+    const rows = await fixture.client.query('SELECT id, name, amount, region FROM staging.orders ORDER BY id');
     assert.deepEqual(rows.rows, [
       { id: 1, name: 'ann', amount: 10, region: null },
       { id: 2, name: 'bob', amount: 20, region: null },
@@ -93,7 +75,7 @@ describe('datasets over time: schema versions and evolution', () => {
       { id: 7, name: 'gus', amount: 70, region: null },
     ]);
 
-    const versions = await readSchemaVersions(client, 'orders');
+    const versions = await readSchemaVersions(fixture.client, 'orders');
     assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4, 5]);
     assert.ok(versions.every((v, i) => v.file?.endsWith(`orders_${i + 1}.csv`)));
     assert.deepEqual(versions[4].columns, [
@@ -102,16 +84,16 @@ describe('datasets over time: schema versions and evolution', () => {
       { name: 'amount', type: 'double precision', nullable: true, source: 'Amount (EUR)' },
       { name: 'region', type: 'text', nullable: true, source: 'Area' },
     ]);
-    const recorded = await client.query<{ path: string; schema_version: number }>('SELECT path, schema_version FROM ingest.files ORDER BY id');
+    const recorded = await fixture.client.query<{ path: string; schema_version: number }>('SELECT path, schema_version FROM ingest.files ORDER BY id');
     assert.deepEqual(recorded.rows.map((r) => r.schema_version), [1, 2, 3, 4, 5, 4]);
 
-    const text = await runCli(['schema', 'orders'], { DATABASE_URL: db.url });
+    const text = await runCli(['schema', 'orders'], { DATABASE_URL: fixture.db.url });
     assert.equal(text.code, 0);
     assert.match(text.stdout, /^version 1 .*orders_1\.csv$/m);
     assert.match(text.stdout, /changes: source amount \(amount → Amount \(EUR\)\); returned region \(— → Area\)/);
-    const json = await runCli(['schema', 'orders', '--json'], { DATABASE_URL: db.url });
+    const json = await runCli(['schema', 'orders', '--json'], { DATABASE_URL: fixture.db.url });
     assert.deepEqual((JSON.parse(json.stdout) as { version: number }[]).map((v) => v.version), [1, 2, 3, 4, 5]);
-    assert.equal((await runCli(['schema', 'nothing_here'], { DATABASE_URL: db.url })).code, 1);
+    assert.equal((await runCli(['schema', 'nothing_here'], { DATABASE_URL: fixture.db.url })).code, 1);
   });
 });
 

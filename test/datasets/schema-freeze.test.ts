@@ -4,49 +4,28 @@
  * with reason SCHEMA, and the table keeps its columns and types. Exactly those rows.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
-import { createEngine, type Engine } from '../../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { describe, test } from 'node:test';
+import { engineFixture } from '../helpers/engine-fixture.js';
 
 describe('datasets over time: a frozen schema', () => {
-  let db: TestDatabase;
-  let engine: Engine;
-  let client: pg.Client;
-  let dir: string;
-
-  before(async () => {
-    db = await createTestDatabase();
-    dir = await mkdtemp(join(tmpdir(), 'sluice-freeze-'));
-    engine = createEngine({
-      databaseUrl: db.url, workers: 1, writers: 1,
-      config: { datasets: { frozen: { match: '**/frozen_*', schema: { policy: 'freeze' }, columns: { qty: { from: ['qty', 'Quantity'] } } } } },
-    });
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
+  const fixture = engineFixture('freeze', {
+    workers: 1, writers: 1,
+    config: { datasets: { frozen: { match: '**/frozen_*', schema: { policy: 'freeze' }, columns: { qty: { from: ['qty', 'Quantity'] } } } } },
   });
 
-  after(async () => {
-    await client.end();
-    await engine.close();
-    await db.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const tableColumns = async () => (await client.query<{ c: string }>(
+  const tableColumns = async () => (await fixture.client.query<{ c: string }>(
     `SELECT attname || ' ' || format_type(atttypid, atttypmod) AS c FROM pg_attribute
       WHERE attrelid = 'staging.frozen'::regclass AND attnum > 2 AND NOT attisdropped ORDER BY attnum`)).rows.map((r) => r.c);
 
   test('the first file makes the table; later rows that do not fit are SCHEMA rejects, exactly those', async () => {
-    const first = join(dir, 'frozen_1.csv');
+    const first = join(fixture.dir, 'frozen_1.csv');
     await writeFile(first, 'id,name,qty\n1,ann,10\n2,bob,20\n');
-    assert.equal((await engine.ingest(first)).status, 'loaded');
+    assert.equal((await fixture.engine.ingest(first)).status, 'loaded');
     assert.deepEqual(await tableColumns(), ['id integer', 'name text', 'qty integer']);
 
-    const second = join(dir, 'frozen_2.csv');
+    const second = join(fixture.dir, 'frozen_2.csv');
     await writeFile(second, [
       'id,name,Quantity,extra',
       '3,cy,30,',          // fits: the extra column is empty
@@ -55,16 +34,16 @@ describe('datasets over time: a frozen schema', () => {
       '6,fay,60,',
       'x7,gus,70,',        // id does not fit integer
     ].join('\n') + '\n');
-    const summary = await engine.ingest(second);
+    const summary = await fixture.engine.ingest(second);
     assert.equal(summary.status, 'loaded', JSON.stringify(summary.error));
     assert.equal(summary.rows, 2);
     assert.equal(summary.rejected, 3);
     assert.deepEqual(await tableColumns(), ['id integer', 'name text', 'qty integer'], 'nothing added, nothing widened');
-    const rows = await client.query('SELECT id, name, qty FROM staging.frozen ORDER BY id');
+    const rows = await fixture.client.query('SELECT id, name, qty FROM staging.frozen ORDER BY id');
     assert.deepEqual(rows.rows, [
       { id: 1, name: 'ann', qty: 10 }, { id: 2, name: 'bob', qty: 20 }, { id: 3, name: 'cy', qty: 30 }, { id: 6, name: 'fay', qty: 60 },
     ]);
-    const rejects = await client.query<{ line: number; reason: string; detail: string }>(
+    const rejects = await fixture.client.query<{ line: number; reason: string; detail: string }>(
       `SELECT r.line::int AS line, r.reason, r.detail FROM ingest.rejects r JOIN ingest.files f ON f.id = r.file_id WHERE f.path = $1 ORDER BY r.line`, [second]);
     assert.deepEqual(rejects.rows.map((r) => [r.line, r.reason]), [[3, 'SCHEMA'], [4, 'SCHEMA'], [6, 'SCHEMA']]);
     assert.match(rejects.rows[1].detail, /column extra is not in the frozen schema of dataset frozen/);

@@ -34,7 +34,8 @@ export async function prepareJson(
   piscina: Piscina, path: string, size: number, detected: 'json' | 'ndjson', overrides: FormatOverrides = {}, label = path,
 ): Promise<PreparedFile> {
   const extension = extname(path).toLowerCase();
-  const sniff = await sniffJsonFile(piscina, path, size, extension === '.ndjson' || extension === '.jsonl', flattenDepthFrom(overrides), label);
+  const jsonPath = overrides.jsonPath === undefined ? undefined : overrides.jsonPath.split('.').filter((key) => key !== '');
+  const sniff = await sniffJsonFile(piscina, path, size, extension === '.ndjson' || extension === '.jsonl', flattenDepthFrom(overrides), label, jsonPath);
   const types = overrides.types ?? {};
   const columns = sniff.result.columns.map((column) => {
     const forced = types[column.name] ?? types[column.source];
@@ -49,6 +50,7 @@ export async function prepareJson(
   let counters: SharedArrayBuffer | undefined;
   const describe: PreparedFile['describe'] = {
     delimiter: null, quote: null, line_ending: null, header: null, confidence: { schema: sniff.result.schemaConfidence },
+    ...(sniff.envelope === null ? {} : { json_path: sniff.envelope.join('.') }),
   };
   Object.defineProperty(describe, 'ignored_keys', {
     enumerable: true,

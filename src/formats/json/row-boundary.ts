@@ -39,7 +39,7 @@ STRUCTURAL[COMMA] = 4;
  * Inside a string from `i`: the index after its closing quote, or -1 if it does not close before
  * `to`. A byte loop, not indexOf: strings are short, and a native call per string costs more.
  */
-function stringEnd(bytes: Uint8Array, i: number, to: number): number {
+export function stringEnd(bytes: Uint8Array, i: number, to: number): number {
   while (i < to) {
     const c = bytes[i];
     if (c === QUOTE) return i + 1;

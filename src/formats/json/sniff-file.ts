@@ -5,6 +5,7 @@ import { isWhitespace, LBRACE, LBRACKET, LF, RBRACKET, skipWhitespace } from './
 import { brokenRecordEnd, type JsonLayout, lastRowEndFor } from './row-boundary.js';
 import type { JsonSniffTask, JsonSniffTaskResult } from './sniff-task.js';
 import type { JsonSniffResult } from './sniffer.js';
+import { findRecordsArray, recordsArrayEnd } from './records-array.js';
 
 /**
  * The main-thread side of sniffing JSON: decide the layout from the first bytes, read a sample
@@ -15,6 +16,8 @@ import type { JsonSniffResult } from './sniffer.js';
  *                               dataEnd at the closing `]` (found from the end of the file)
  *   `{` first, ends on line 1   ndjson (a .json file of one object per line)
  *   `{` first, spans lines      sequence: one pretty-printed object, or several one after another
+ *   `{` holding the whole file  array, when it holds an array of objects (an envelope such as
+ *                               `{"data": [...]}`, or the array `--json-path` names): its elements
  *
  * The sample is the head of the file (1 MiB) and, for NDJSON, stretches spread through it — a
  * newline is always a record boundary there. An array's elements cannot be found from an arbitrary
@@ -33,6 +36,8 @@ const TAIL_BYTES = 4096;
 
 export interface JsonFileSniff {
   layout: JsonLayout;
+  /** The keys down to the records array when the records sit in an envelope object (records-array.ts). */
+  envelope: string[] | null;
   dataStart: number;
   dataEnd: number;
   /** 1-based line of dataStart. */
@@ -69,7 +74,8 @@ function fail(code: SluiceErrorCode, message: string): never {
  * `declaredNdjson`: the file's name says NDJSON (.ndjson, .jsonl): one record per line, whatever
  * the content. `label`: the input as messages name it (`path` may be a spooled copy).
  */
-export async function sniffJsonFile(piscina: Piscina, path: string, size: number, declaredNdjson: boolean, flattenDepth: number, label = path): Promise<JsonFileSniff> {
+export async function sniffJsonFile(piscina: Piscina, path: string, size: number, declaredNdjson: boolean, flattenDepth: number, label = path,
+  jsonPath?: readonly string[]): Promise<JsonFileSniff> {
   const file = await open(path, 'r');
   try {
     let headLength = Math.min(size, SNIFF_HEAD_BYTES);
@@ -82,6 +88,7 @@ export async function sniffJsonFile(piscina: Piscina, path: string, size: number
 
     let layout: JsonLayout | undefined;
     let dataStart = bom;
+    let envelope: string[] | null = null;
     for (;;) {
       const first = skipWhitespace(bytes, bom, bytes.length);
       const whole = bytes.length >= size;
@@ -95,7 +102,17 @@ export async function sniffJsonFile(piscina: Piscina, path: string, size: number
         dataStart = first + 1;
       } else if (bytes[first] === LBRACE) {
         const end = brokenRecordEnd(bytes, first, bytes.length, 'sequence');
-        if (end < bytes.length || whole) {
+        // One object holding the whole file (it does not end in the head, or nothing follows it)
+        // may be an envelope around the records; so may any object a --json-path names.
+        const alone = (end >= bytes.length && !whole) || (whole && skipWhitespace(bytes, end, bytes.length) >= bytes.length);
+        const records = jsonPath !== undefined || alone ? findRecordsArray(bytes, first, bytes.length, jsonPath) : null;
+        if (records !== null) {
+          layout = 'array';
+          dataStart = records.dataStart;
+          envelope = records.path;
+        } else if (jsonPath !== undefined && (end < bytes.length || whole)) {
+          fail('SLUICE_ERR_FORMAT_JSON_INVALID', `${label}: no array at JSON path ${jsonPath.join('.')} in the top-level object`);
+        } else if (end < bytes.length || whole) {
           const lf = bytes.indexOf(LF, first);
           layout = lf !== -1 && lf < end ? 'sequence' : 'ndjson';
         }
@@ -113,7 +130,7 @@ export async function sniffJsonFile(piscina: Piscina, path: string, size: number
     }
 
     const headIsWholeFile = bytes.length >= size;
-    const dataEnd = layout === 'array' ? await arrayDataEnd(file, size) : size;
+    const dataEnd = layout !== 'array' ? size : envelope !== null ? await recordsArrayEnd(file, size, dataStart, envelope.length) : await arrayDataEnd(file, size);
     const spots: JsonSniffTask['spots'] = [];
     if (layout === 'ndjson' && size > headLength + 2 * SNIFF_SPOT_BYTES) {
       const positions = Array.from({ length: SNIFF_SPOTS }, (_, k) => Math.floor((size * (k + 1)) / (SNIFF_SPOTS + 1)));
@@ -129,7 +146,7 @@ export async function sniffJsonFile(piscina: Piscina, path: string, size: number
     const task: JsonSniffTask = { head: head.buffer, headLength: head.length, headIsWholeFile, layout, dataStart, dataEnd, spots, flattenDepth };
     const outcome = await piscina.run(task, { name: 'sniffJson' }) as JsonSniffTaskResult;
     if (!outcome.ok) throw new SluiceError(outcome.error.code as SluiceErrorCode, `${label}: ${outcome.error.message}`);
-    return { layout, dataStart, dataEnd, firstDataLine, result: outcome.result };
+    return { layout, envelope, dataStart, dataEnd, firstDataLine, result: outcome.result };
   } finally {
     await file.close();
   }
