@@ -17,6 +17,11 @@ export interface PipelineEventMap {
   'file.loaded': { runId: string; path: string; summary: FileSummary };
   'file.skipped': { runId: string; path: string; summary: FileSummary };
   'file.failed': { runId: string; path: string; summary: FileSummary };
+  /**
+   * A run ended, after its file.* events (one, or one per workbook sheet): OpenLineage's COMPLETE
+   * or FAIL. `error` when the load threw before any summary (the database went away, …).
+   */
+  'run.finished': { runId: string; path: string; error: { code: string; message: string } | null };
   /** A circuit breaker around a dependency changed state. */
   'breaker.changed': { name: string; state: 'closed' | 'open' | 'half-open' | 'isolated' };
 }
