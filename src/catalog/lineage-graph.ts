@@ -63,7 +63,9 @@ export async function lineageGraph(pool: pg.Pool, root: string, direction: Linea
   for (const [sql, sign] of walks) {
     const found = await pool.query<{ name: string; distance: number; edges: number[] }>(sql, [root, depth]);
     for (const row of found.rows) {
-      if (row.distance > 0) distances.set(row.name, sign * row.distance);
+      // In a cycle an entry is both upstream and downstream: it is shown once, at the nearer side.
+      const known = distances.get(row.name);
+      if (known === undefined || row.distance < Math.abs(known)) distances.set(row.name, sign * row.distance);
       for (const id of row.edges) edgeIds.add(id);
     }
   }
