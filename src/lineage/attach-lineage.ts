@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { PlainError } from '../errors.js';
 import type { PipelineEvent, PipelineEvents } from '../events/pipeline-events.js';
 import { datasetNameFor } from '../schema/identifiers.js';
+import { displayTable } from '../sink/staging-table.js';
 import type { ColumnFigures } from '../stages/profile/column-profile.js';
 import type { FileSummary } from '../summary.js';
 import type { DeliveryOptions, DeliveryStats, LineageDelivery } from './lineage-delivery.js';
@@ -89,8 +90,12 @@ export function attachLineage(host: LineageHost, options: LineageOptions = {}): 
   const write = (run: OpenRun, pool: pg.Pool, build: () => Promise<RunEvent>): void => {
     run.chain = track(run.chain.then(async () => {
       const event = await build();
-      deliver(event, pool);
-      await storeEvent(pool, event, datasetsOf(event, run));
+      // Stored first, so the row is there to be marked delivered; sent even when it cannot be stored.
+      try {
+        await storeEvent(pool, event, datasetsOf(event, run));
+      } finally {
+        deliver(event, pool);
+      }
     }));
   };
 
@@ -154,7 +159,7 @@ async function markDelivered(pool: pg.Pool, event: RunEvent): Promise<void> {
 
 /** The names a run's events are found by: Sluice's datasets and tables, OpenLineage's dataset names. */
 function datasetsOf(event: RunEvent, run: OpenRun): string[] {
-  const names = new Set<string>([run.start.dataset]);
+  const names = new Set<string>([run.start.dataset, displayTable(run.start.dataset)]);
   for (const summary of run.summaries) {
     if (summary.dataset !== null) names.add(summary.dataset);
     if (summary.table !== null) names.add(summary.table);
