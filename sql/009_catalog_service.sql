@@ -28,6 +28,9 @@ UPDATE metadata_datasets SET columns = schema -> 'columns' WHERE jsonb_typeof(sc
 UPDATE metadata_datasets SET tables = ARRAY[name] WHERE kind IN ('staging', 'timeseries', 'features');
 CREATE INDEX metadata_datasets_tags ON metadata_datasets USING gin (tags);
 
+-- Each load sums its dataset's completed loads for the catalog's row count.
+CREATE INDEX files_loaded_dataset ON ingest.files (dataset) WHERE status = 'loaded';
+
 ALTER TABLE metadata_lineage ADD COLUMN run_id uuid;
 CREATE INDEX metadata_lineage_target ON metadata_lineage (target);
 CREATE INDEX metadata_lineage_run ON metadata_lineage (run_id);
