@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type pg from 'pg';
-import type { PlainError } from '../errors.js';
+import { type PlainError, SluiceError } from '../errors.js';
 import type { PipelineEvent, PipelineEvents } from '../events/pipeline-events.js';
 import { datasetNameFor } from '../schema/identifiers.js';
 import { displayTable } from '../sink/staging-table.js';
@@ -57,6 +57,7 @@ interface OpenRun {
 }
 
 export function attachLineage(host: LineageHost, options: LineageOptions = {}): Lineage {
+  if (options.url !== undefined) checkEndpoint(options.url);
   const runs = new Map<string, OpenRun>();
   const pending = new Set<Promise<void>>();
   const producer = options.producer ?? DEFAULT_PRODUCER;
@@ -144,6 +145,19 @@ export function attachLineage(host: LineageHost, options: LineageOptions = {}): 
       await recorded();
     },
   };
+}
+
+/** A bad OPENLINEAGE_URL fails the engine at once, not every event later. */
+function checkEndpoint(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `OPENLINEAGE_URL (openLineage.url) must be an http(s) URL, got ${JSON.stringify(url)}`);
+  }
 }
 
 async function storeEvent(pool: pg.Pool, event: RunEvent, datasets: string[]): Promise<void> {

@@ -142,6 +142,12 @@ describe('OpenLineage delivery', () => {
     }
   });
 
+  test('an OPENLINEAGE_URL that is not an http(s) URL fails createEngine with SLUICE_ERR_CONFIG_INVALID', () => {
+    for (const url of ['marquez:5000', 'ftp://example.org', 'not a url']) {
+      assert.throws(() => createEngine({ databaseUrl: db.url, openLineage: { url } }), (error: Error & { code?: string }) => error.code === 'SLUICE_ERR_CONFIG_INVALID', url);
+    }
+  });
+
   test('a full queue drops events and counts them; close drops what is still waiting', async () => {
     const { server } = await lineageServer(() => null);
     try {
