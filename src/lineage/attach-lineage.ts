@@ -123,7 +123,14 @@ export function attachLineage(host: LineageHost, options: LineageOptions = {}): 
         const time = new Date(event.time);
         const error: PlainError | null = event.data.error;
         const builder = builderFor(database.url);
-        write(run, database.pool, async () => builder.end(run.start, { summaries: run.summaries, profiles: await loadProfiles(database.pool, run), error, time }));
+        write(run, database.pool, async () => {
+          // Without its metrics the run still ends: the profile is a detail of the COMPLETE.
+          const profiles = await loadProfiles(database.pool, run).catch((failure: unknown) => {
+            host.log(`lineage: the profile of run ${run.start.runId} could not be read: ${(failure as Error).message}`);
+            return new Map<string, ColumnFigures[]>();
+          });
+          return builder.end(run.start, { summaries: run.summaries, profiles, error, time });
+        });
         break;
       }
       default:
