@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { ConfigInput } from './configuration/config-schema.js';
 import { SluiceError } from './errors.js';
+import type { LineageOptions } from './lineage/attach-lineage.js';
 import type { CopyFormat } from './stages/chunk-stages.js';
 
 /** Everything an engine can be told. Every field has a default that suits the host. */
@@ -53,6 +54,8 @@ export interface EngineOptions {
    * or ./sluice.json when present, else none.
    */
   config?: string | ConfigInput;
+  /** OpenLineage: `url` (default OPENLINEAGE_URL) to also send run events to, `apiKey` (OPENLINEAGE_API_KEY), delivery limits. */
+  openLineage?: LineageOptions;
 }
 
 export interface ResolvedOptions {

@@ -1,12 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { basename } from 'node:path';
 import type { Piscina } from 'piscina';
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from './config.js';
 import type { SluiceConfig } from './configuration/config-schema.js';
+import { datasetIdentity } from './configuration/dataset-identity.js';
 import { loadConfiguration } from './configuration/locate-config.js';
 import { type Database, openDatabase } from './database/database.js';
-import { SluiceError } from './errors.js';
+import { type PlainError, SluiceError, toPlainError } from './errors.js';
 import { PipelineEvents } from './events/pipeline-events.js';
+import { attachLineage, type Lineage } from './lineage/attach-lineage.js';
+import { uuidV7 } from './lineage/uuid-v7.js';
 import { loadInput, type LoadRequest } from './schedule/file-loader.js';
 import { CopyWriter } from './sink/copy-writer.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -54,6 +57,8 @@ export class Engine extends EventEmitter<EngineEvents> {
    * API, metrics, lineage and an embedding service subscribe to.
    */
   readonly events: PipelineEvents;
+  /** OpenLineage run events of every load: in ingest.lineage_events, and sent to OPENLINEAGE_URL when set. */
+  readonly lineage: Lineage;
 
   constructor(options: EngineOptions = {}) {
     super();
@@ -63,6 +68,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const { config, source } = loadConfiguration({ config: options.config });
     this.configuration = config;
     this.configurationSource = source;
+    this.lineage = attachLineage({ events: this.events, database: () => this.database, log: this.options.log }, {
+      ...options.openLineage,
+      url: options.openLineage?.url ?? (process.env.OPENLINEAGE_URL || undefined),
+      apiKey: options.openLineage?.apiKey ?? (process.env.OPENLINEAGE_API_KEY || undefined),
+    });
   }
 
   /** The URL of the database in use (the embedded one's when no URL was given). */
@@ -105,19 +115,29 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.closed) return Promise.reject(new SluiceError('SLUICE_ERR_ENGINE_CLOSED', 'the engine is closed'));
     const run = this.tail.then(async () => {
       await this.start();
-      const runId = randomUUID();
-      this.events.emit('file.started', { runId, path, dataset: options.dataset ?? null });
+      const runId = uuidV7();
+      this.events.emit('file.started', { runId, path, dataset: this.expectedDataset(path, options.dataset) });
       const request: LoadRequest = {
         ...options,
+        runId,
         onProgress: (doneBytes, totalBytes) => this.emit('progress', { file: path, doneBytes, totalBytes }),
         onChunk: (chunk) => this.events.emit('chunk.committed', { path, ...chunk }),
       };
-      const summaries = await loadInput({ pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options, configuration: this.configuration }, path, request);
-      for (const summary of summaries) {
-        this.emit('file', summary);
-        this.events.emit(`file.${summary.status}`, { runId, path, summary });
+      let error: PlainError | null = null;
+      try {
+        const summaries = await loadInput({ pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options, configuration: this.configuration }, path, request);
+        for (const summary of summaries) {
+          this.emit('file', summary);
+          this.events.emit(`file.${summary.status}`, { runId, path, summary });
+        }
+        return summaries;
+      } catch (thrown) {
+        error = toPlainError(thrown);
+        throw thrown;
+      } finally {
+        this.events.emit('run.finished', { runId, path, error });
+        await this.lineage.recorded();
       }
-      return summaries;
     });
     this.tail = run.catch(() => undefined);
     return run;
@@ -129,9 +149,26 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.closed = true;
     await this.tail;
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
+    // Lineage rows first (they need the database), and a time limit for OPENLINEAGE_URL.
+    await this.lineage.close();
     await Promise.all(this.writers.map((w) => w.close()));
     await this.piscina?.destroy();
     await this.database?.close();
+  }
+
+  /**
+   * The dataset a load is expected to go to, before the file is read: the one asked for, else the
+   * configuration's `match`, else the file's stem (a `.gz` and a URL's query left out). The load
+   * itself decides (file-loader); this names the run's job and is null when no name can be made.
+   */
+  private expectedDataset(path: string, requested: string | undefined): string | null {
+    try {
+      const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
+      const name = basename(remote ? new URL(path).pathname : path).replace(/\.gz$/i, '');
+      return datasetIdentity(this.configuration, path, name, requested).name;
+    } catch {
+      return null;
+    }
   }
 }
 

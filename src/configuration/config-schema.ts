@@ -195,6 +195,12 @@ const timeseriesSpec = z.strictObject({
   }).optional(),
 });
 
+const catalogSpec = z.strictObject({
+  tags: z.array(z.string().trim().min(1).max(100)).max(50).optional().describe('tags added to the dataset in the catalog at each load (tags set through the API are kept)'),
+  description: z.string().max(10_000).optional().describe('the dataset\'s description in the catalog, written at each load'),
+  owner: z.string().max(200).optional().describe('the dataset\'s owner in the catalog, written at each load'),
+});
+
 const datasetSpec = z.strictObject({
   match: z.union([z.string().min(1).transform((s) => [s]), z.array(z.string().min(1)).min(1)]).optional()
     .describe('globs (picomatch) of the files that belong to this dataset, tried against the path as given and as absolute; the first dataset that matches wins; --dataset wins over all'),
@@ -210,6 +216,7 @@ const datasetSpec = z.strictObject({
   quality: qualitySpec.optional(),
   anomalies: anomalySpec.optional(),
   timeseries: timeseriesSpec.optional(),
+  catalog: catalogSpec.optional(),
 }).superRefine((dataset, ctx) => {
   const seen = new Map<string, number>();
   dataset.rules?.forEach((rule, index) => {

@@ -9,7 +9,11 @@ import type { FileSummary } from '../summary.js';
 export interface PipelineEventMap {
   /** A file was seen (by the watcher, an upload, a CLI argument) and queued for loading. */
   'file.discovered': { path: string; source: 'watch' | 'upload' | 'cli' | 'api' };
-  /** A load began: `runId` names this attempt (OpenLineage's run id) in every later event of it. */
+  /**
+   * A load began: `runId` (a UUID v7) names this attempt (OpenLineage's run id) in every later
+   * event of it; `dataset` is where it is expected to go (the one asked for, the configuration's
+   * match, else the file's stem), null when no name can be made of the path.
+   */
   'file.started': { runId: string; path: string; dataset: string | null };
   /** A chunk's rows and rejects committed in one transaction. */
   'chunk.committed': { path: string; chunkNo: number; rows: number; rejected: number; bytes: number; ms: number };
@@ -17,6 +21,11 @@ export interface PipelineEventMap {
   'file.loaded': { runId: string; path: string; summary: FileSummary };
   'file.skipped': { runId: string; path: string; summary: FileSummary };
   'file.failed': { runId: string; path: string; summary: FileSummary };
+  /**
+   * A run ended, after its file.* events (one, or one per workbook sheet): OpenLineage's COMPLETE
+   * or FAIL. `error` when the load threw before any summary (the database went away, …).
+   */
+  'run.finished': { runId: string; path: string; error: { code: string; message: string } | null };
   /** A circuit breaker around a dependency changed state. */
   'breaker.changed': { name: string; state: 'closed' | 'open' | 'half-open' | 'isolated' };
 }

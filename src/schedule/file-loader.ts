@@ -56,6 +56,8 @@ export interface LoadContext {
 
 export interface LoadRequest {
   dataset?: string;
+  /** The engine's run id of this load (its file.started event): kept with the catalog entry and lineage edge. */
+  runId?: string;
   /**
    * The configuration of the file's dataset, for the worker stages; decided with the dataset by
    * loadInput (configuration/dataset-identity.ts), so callers leave it unset.
@@ -277,7 +279,9 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       const summary = await completeLoad(openFile(prepared, shape), request, {
         fileId: claim.fileId, attempt: claim.attempt, dataset: claim.dataset, columns, pipeline: outcome.value, describe,
       });
-      await registerStagingLoad(control, { fileId: claim.fileId, summary });
+      // The rows are committed and the file is loaded: a catalog that cannot be written is logged, not a failed load.
+      await registerStagingLoad(control, { fileId: claim.fileId, runId: request.runId ?? null, summary, datasetConfig: request.datasetConfig })
+        .catch((error: unknown) => options.log(`${input.label}: catalog registration failed: ${(error as Error).message}`));
       return summary;
     } catch (error) {
       await dropSpeculative();

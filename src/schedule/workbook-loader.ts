@@ -141,7 +141,7 @@ export async function loadWorkbook(context: LoadContext, load: WorkbookLoad): Pr
       };
       try {
         summaries.push(await load.loadSheet(sheetInput, {
-          dataset: datasets[i], datasetConfig: request.datasetConfig, force: request.force, onProgress: request.onProgress, onChunk: request.onChunk,
+          dataset: datasets[i], runId: request.runId, datasetConfig: request.datasetConfig, force: request.force, onProgress: request.onProgress, onChunk: request.onChunk,
           // Excel said what every cell is: nothing is left for the sniffer to guess. A type the
           // user forced (`--types`, by column name or header text) still wins.
           overrides: {

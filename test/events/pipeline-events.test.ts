@@ -64,9 +64,11 @@ describe('pipeline events', () => {
         rowsInChunks += event.data.rows;
       }
       assert.equal(rowsInChunks, 200);
-      assert.deepEqual(types.slice(loadedAt), ['file.loaded', 'file.started', 'file.skipped']);
+      assert.deepEqual(types.slice(loadedAt), ['file.loaded', 'run.finished', 'file.started', 'file.skipped', 'run.finished']);
       const started = events.filter((e) => e.type === 'file.started').map((e) => e.type === 'file.started' ? e.data.runId : '');
       assert.notEqual(started[0], started[1], 'each load has its own run id');
+      const finished = events.filter((e) => e.type === 'run.finished').map((e) => e.type === 'run.finished' ? [e.data.runId, e.data.error] : []);
+      assert.deepEqual(finished, [[started[0], null], [started[1], null]], 'each run ends once, after its file event');
       const loaded = events[loadedAt];
       assert.ok(loaded.type === 'file.loaded' && loaded.data.runId === started[0] && loaded.data.summary.rows === 200);
       for (const event of events) assert.ok(!Number.isNaN(Date.parse(event.time)));
