@@ -22,8 +22,8 @@ export interface MetricsSources {
   breakers?: BreakerSource;
   /** Per-second counters, for the throughput gauges. */
   realtime?: SecondBuckets;
-  /** Whether Redis is connected: true or false, null when no Redis is configured. */
-  redisConnected?: () => boolean | null;
+  /** Whether Redis is connected; absent when no Redis is configured (and so is the gauge). */
+  redisConnected?: () => boolean;
 }
 
 export const MAX_DATASET_LABELS = 100;
@@ -146,13 +146,12 @@ export class SluiceMetrics {
       },
     });
     const redisConnected = sources.redisConnected;
-    new Gauge({
-      name: 'sluice_redis_connected', help: 'Whether the Redis telemetry connection is up (absent without REDIS_URL)', registers,
-      collect() {
-        const connected = redisConnected?.();
-        if (connected !== undefined && connected !== null) this.set(connected ? 1 : 0);
-      },
-    });
+    if (redisConnected !== undefined) {
+      new Gauge({
+        name: 'sluice_redis_connected', help: 'Whether the Redis telemetry connection is up (1) or not (0)', registers,
+        collect() { this.set(redisConnected() ? 1 : 0); },
+      });
+    }
     new Gauge({ name: 'sluice_process_start_time_seconds', help: 'When this process started, in seconds since the epoch', registers })
       .set(Math.round((Date.now() - process.uptime() * 1000) / 1000));
   }

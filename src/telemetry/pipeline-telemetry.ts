@@ -46,7 +46,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const realtime = new SecondBuckets();
   const redis = options.redisUrl === undefined ? null : new RedisTelemetry({ url: options.redisUrl, prefix: options.redisPrefix, log: options.log });
   const metrics = new SluiceMetrics({
-    engine: options.engine, breakers: options.breakers, realtime, redisConnected: () => (redis === null ? null : redis.connected),
+    engine: options.engine, breakers: options.breakers, realtime, redisConnected: redis === null ? undefined : () => redis.connected,
   });
   const unsubscribe = options.events.subscribe((event) => {
     metrics.record(event);

@@ -58,12 +58,15 @@ export class RedisTelemetry {
       retryStrategy: (attempt) => (this.closed ? null : reconnectDelay(attempt)),
       lazyConnect: false,
     });
-    // One line when Redis goes away and one when it is back, not one per reconnect attempt.
-    this.client.on('error', (error: Error) => {
-      if (this.down) return;
+    // One line when Redis goes away and one when it is back, not one per reconnect attempt. A
+    // server that shuts down cleanly closes the connection without an error.
+    const lost = (why: string): void => {
+      if (this.down || this.closed) return;
       this.down = true;
-      this.log(`redis at ${where} unavailable (${error.message}); real-time counters kept in process, retrying`);
-    });
+      this.log(`redis at ${where} unavailable (${why}); real-time counters kept in process, retrying`);
+    };
+    this.client.on('error', (error: Error) => lost(error.message));
+    this.client.on('close', () => lost('connection closed'));
     this.client.on('ready', () => {
       if (this.down) this.log(`redis at ${where} is back`);
       this.down = false;
