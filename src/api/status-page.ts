@@ -106,7 +106,7 @@ export function statusPage(deps: ApiDeps): Hono {
     const list = await readIfUp(deps, (pool) => datasetOverview(pool, DATASETS_SHOWN));
     return c.html(html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${PAGE_REFRESH_SECONDS}">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Sluice status</title><style>${raw(STYLE)}</style></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Sluice status</title><link rel="icon" href="data:,"><style>${raw(STYLE)}</style></head>
 <body>
 <h1>Sluice <span class="muted">${status.version}</span></h1>
 <p>health ${html`<span data-testid="health">${badge(health.status)}</span>`} · engine ${html`<span data-testid="engine-state">${badge(status.state)}</span>`} · up ${count(status.uptime_seconds)} s · Redis ${badge(status.redis.status)}</p>

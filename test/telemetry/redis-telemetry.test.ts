@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import type { ServiceStatus } from '../../src/api/status-routes.js';
@@ -12,16 +11,9 @@ import { RedisTelemetry } from '../../src/telemetry/redis-telemetry.js';
 import { type ApiFixture, csvRows, json, startApiFixture } from '../helpers/api.js';
 import { unusedPort } from '../helpers/ports.js';
 import { parsePrometheus } from '../helpers/prometheus.js';
+import { until } from '../helpers/until.js';
 
 const REDIS_URL = process.env.SLUICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 async function sumKeys(redis: Redis, pattern: string): Promise<{ total: number; keys: string[] }> {
   const keys = await redis.keys(pattern);
