@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { ApiError } from './api-error.js';
 import { type ApiDeps, poolOf } from './app.js';
-import { LEDGER_STATUSES, type LedgerStatus, listFiles, readFile } from './ledger-reads.js';
+import { LEDGER_STATUSES, type LedgerStatus, listFiles, readLedgerFile } from './ledger-reads.js';
 import { pageOf, readPage } from './pagination.js';
 
 /**
@@ -29,7 +29,7 @@ export function fileRoutes(deps: ApiDeps): Hono {
     if (/^\d{1,15}$/.test(id)) key = { id: Number(id) };
     else if (/^[0-9a-f]{64}$/i.test(id)) key = { sha256: id };
     else throw new ApiError(400, 'SLUICE_ERR_BAD_REQUEST', `a file is named by its ledger id or its sha256, got ${JSON.stringify(id)}`);
-    const detail = await readFile(poolOf(deps), key);
+    const detail = await readLedgerFile(poolOf(deps), key);
     if (detail === null) throw new ApiError(404, 'SLUICE_ERR_NOT_FOUND', `no file ${id} in the ledger`);
     return c.json(detail);
   });

@@ -74,7 +74,7 @@ export interface FileDetail {
 export const FIRST_REJECTS = 20;
 
 /** A ledger row by id, or by sha256 (its latest generation); null when there is none. */
-export async function readFile(db: pg.Pool, key: { id: number } | { sha256: string }): Promise<FileDetail | null> {
+export async function readLedgerFile(db: pg.Pool, key: { id: number } | { sha256: string }): Promise<FileDetail | null> {
   const found = 'id' in key
     ? await db.query<FileRow & { summary: FileSummary | null }>(`SELECT ${FILE_COLUMNS}, f.summary FROM ingest.files f WHERE f.id = $1`, [key.id])
     : await db.query<FileRow & { summary: FileSummary | null }>(`SELECT ${FILE_COLUMNS}, f.summary FROM ingest.files f WHERE f.sha256 = $1 ORDER BY f.generation DESC LIMIT 1`, [key.sha256.toLowerCase()]);
