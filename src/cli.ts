@@ -23,6 +23,7 @@ import { formatStoredAnomalies, readStoredAnomalies } from './stages/detect/stor
 import { formatStoredProfile, readStoredProfile } from './stages/profile/stored-profile.js';
 import { isRemoteInput } from './sources/remote-file.js';
 import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
   sluice load <file|dir|url>... [--config FILE] [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [--copy-format csv|binary] [overrides]
@@ -42,14 +43,14 @@ Overrides (instead of detection): --delimiter C  --quote C|none  --escape C|none
   --sheet NAME|N         (a workbook: load only this sheet, by name or 1-based position; default all)
   --json-path KEYS       (JSON: the records are the array at these dotted keys of the top-level object, e.g. results.items; default: found)
   sluice migrate               apply the migrations in sql/ and exit
+  sluice serve [--port N] [--host H] [--config FILE]   the HTTP API and status page (no watcher); default port SLUICE_PORT or 8080
 
 Configuration file: --config FILE, else SLUICE_CONFIG, else ./sluice.yaml, ./sluice.yml or ./sluice.json when present.
 
-Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLUICE_HOME, SLUICE_CONFIG.`;
+Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLUICE_HOME, SLUICE_CONFIG,
+  SLUICE_API_TOKEN (without it the API listens on 127.0.0.1 only), SLUICE_PORT, REDIS_URL, SLUICE_LOG_LEVEL.`;
 
 const LOADABLE = /\.(csv|tsv|txt|psv|dat|json|ndjson|jsonl|xlsx)$/i;
-
-class UsageError extends Error {}
 
 const OVERRIDE_OPTIONS = {
   delimiter: { type: 'string' }, quote: { type: 'string' }, escape: { type: 'string' }, comment: { type: 'string' }, encoding: { type: 'string' },
@@ -310,6 +311,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'anomalies': return await anomaliesCommand(rest);
       case 'schema': return await schemaCommand(rest);
       case 'migrate': return await migrateCommand();
+      // Imported when used: the API's modules (hono, prom-client, ioredis, pino) cost a load nothing.
+      case 'serve': return await (await import('./api/serve-command.js')).serveCommand(rest);
       case 'bench': return await benchCommand();
       case undefined: case '-h': case '--help': case 'help':
         process.stdout.write(`${USAGE}\n`);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { basename } from 'node:path';
+import type pg from 'pg';
 import type { Piscina } from 'piscina';
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from './config.js';
 import type { SluiceConfig } from './configuration/config-schema.js';
@@ -15,6 +16,7 @@ import { CopyWriter } from './sink/copy-writer.js';
 import { createWorkerPool } from './worker-pool.js';
 import type { FileSummary } from './summary.js';
 import type { FormatOverrides } from './formats/overrides.js';
+import type { QueueDepth } from './schedule/load-pipeline.js';
 
 /** Events an engine emits. */
 export interface EngineEvents {
@@ -35,6 +37,33 @@ export interface IngestOptions {
   keepPreamble?: boolean;
 }
 
+/** Where an engine is in its life: `new` until start(), `failed` when start() failed. */
+export type EngineState = 'new' | 'starting' | 'idle' | 'loading' | 'closing' | 'closed' | 'failed';
+
+/** A file being loaded now. */
+export interface InFlightFile {
+  run_id: string;
+  path: string;
+  dataset: string | null;
+  started_at: string;
+}
+
+/** What an engine is doing, read on demand (the API's /api/status and the metrics' gauges). */
+export interface EngineStatus {
+  state: EngineState;
+  /** Worker pool: threads, busy share of its lifetime (0..1), tasks waiting for a thread, tasks done; null before start. */
+  workers: { threads: number; utilization: number; queue_size: number; completed: number } | null;
+  /** Control connections to PostgreSQL: open, idle, callers waiting for one; null before start. */
+  database_pool: { total: number; idle: number; waiting: number } | null;
+  queues: {
+    /** Files accepted by ingest() that have not started. */
+    files: number;
+    /** Encoded chunks waiting for a COPY writer, and the bound. */
+    writer: { depth: number; capacity: number };
+  };
+  in_flight: InFlightFile[];
+}
+
 /**
  * The ingestion engine: one database, one worker pool, N COPY writers. Files are loaded one after
  * another, each split across all workers and writers, so one big file uses the whole machine and
@@ -52,6 +81,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   private starting: Promise<void> | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private state: EngineState = 'new';
+  private waitingFiles = 0;
+  private readonly inFlight = new Map<string, InFlightFile>();
+  private writerQueue: QueueDepth | undefined;
   /**
    * Pipeline events (file.started, chunk.committed, file.loaded | skipped | failed, …): what the
    * API, metrics, lineage and an embedding service subscribe to.
@@ -82,8 +115,31 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Opens the database (starting the embedded one if needed), applies migrations, starts the pool. */
   start(): Promise<void> {
-    this.starting ??= this.open();
+    if (this.starting === undefined) {
+      this.state = 'starting';
+      this.starting = this.open().then(() => { if (this.state === 'starting') this.state = 'idle'; }, (error: unknown) => {
+        if (this.state === 'starting') this.state = 'failed';
+        throw error;
+      });
+    }
     return this.starting;
+  }
+
+  /** The database's control pool (ledger, catalog, API reads); undefined until start() has finished. */
+  get databasePool(): pg.Pool | undefined {
+    return this.database?.pool;
+  }
+
+  status(): EngineStatus {
+    const piscina = this.piscina;
+    const pool = this.database?.pool;
+    return {
+      state: this.state,
+      workers: piscina === undefined ? null : { threads: piscina.threads.length, utilization: piscina.utilization, queue_size: piscina.queueSize, completed: piscina.completed },
+      database_pool: pool === undefined ? null : { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+      queues: { files: this.waitingFiles, writer: { depth: this.writerQueue?.size ?? 0, capacity: this.writerQueue?.capacity ?? this.options.workers + this.options.queueBound } },
+      in_flight: [...this.inFlight.values()],
+    };
   }
 
   private async open(): Promise<void> {
@@ -113,40 +169,59 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Loads one file and resolves with one summary per dataset in it: one, or one per workbook sheet. */
   ingestAll(path: string, options: IngestOptions = {}): Promise<FileSummary[]> {
     if (this.closed) return Promise.reject(new SluiceError('SLUICE_ERR_ENGINE_CLOSED', 'the engine is closed'));
+    this.waitingFiles++;
     const run = this.tail.then(async () => {
+      this.waitingFiles--;
       await this.start();
       const runId = uuidV7();
-      this.events.emit('file.started', { runId, path, dataset: this.expectedDataset(path, options.dataset) });
-      const request: LoadRequest = {
-        ...options,
-        runId,
-        onProgress: (doneBytes, totalBytes) => this.emit('progress', { file: path, doneBytes, totalBytes }),
-        onChunk: (chunk) => this.events.emit('chunk.committed', { path, ...chunk }),
-      };
-      let error: PlainError | null = null;
+      this.inFlight.set(runId, { run_id: runId, path, dataset: options.dataset ?? null, started_at: new Date().toISOString() });
+      if (this.state === 'idle') this.state = 'loading';
       try {
-        const summaries = await loadInput({ pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options, configuration: this.configuration }, path, request);
-        for (const summary of summaries) {
-          this.emit('file', summary);
-          this.events.emit(`file.${summary.status}`, { runId, path, summary });
-        }
-        return summaries;
-      } catch (thrown) {
-        error = toPlainError(thrown);
-        throw thrown;
+        return await this.load(runId, path, options);
       } finally {
-        this.events.emit('run.finished', { runId, path, error });
-        await this.lineage.recorded();
+        this.inFlight.delete(runId);
+        this.writerQueue = undefined;
+        if (this.state === 'loading' && this.inFlight.size === 0) this.state = 'idle';
       }
     });
     this.tail = run.catch(() => undefined);
     return run;
   }
 
+  private async load(runId: string, path: string, options: IngestOptions): Promise<FileSummary[]> {
+    this.events.emit('file.started', { runId, path, dataset: this.expectedDataset(path, options.dataset) });
+    const request: LoadRequest = {
+      ...options,
+      runId,
+      onProgress: (doneBytes, totalBytes) => this.emit('progress', { file: path, doneBytes, totalBytes }),
+      onChunk: (chunk) => this.events.emit('chunk.committed', { path, ...chunk }),
+    };
+    const context = {
+      pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options, configuration: this.configuration,
+      onQueue: (queue: QueueDepth) => { this.writerQueue = queue; },
+    };
+    let error: PlainError | null = null;
+    try {
+      const summaries = await loadInput(context, path, request);
+      for (const summary of summaries) {
+        this.emit('file', summary);
+        this.events.emit(`file.${summary.status}`, { runId, path, summary });
+      }
+      return summaries;
+    } catch (thrown) {
+      error = toPlainError(thrown);
+      throw thrown;
+    } finally {
+      this.events.emit('run.finished', { runId, path, error });
+      await this.lineage.recorded();
+    }
+  }
+
   /** Waits for accepted files to finish, then stops the pool, the writers and the database. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.state = 'closing';
     await this.tail;
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
     // Lineage rows first (they need the database), and a time limit for OPENLINEAGE_URL.
@@ -154,6 +229,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await Promise.all(this.writers.map((w) => w.close()));
     await this.piscina?.destroy();
     await this.database?.close();
+    this.state = 'closed';
   }
 
   /**

@@ -6,3 +6,15 @@ export { PipelineEvents, type PipelineEvent, type PipelineEventMap, type Pipelin
 export type { Lineage, LineageOptions } from './lineage/attach-lineage.js';
 export type { RunEvent } from './lineage/run-event.js';
 export type { CatalogEntry } from './catalog/metadata-store.js';
+export type { EngineState, EngineStatus, InFlightFile } from './engine.js';
+export type { BreakerSource, BreakerState, BreakerStatus } from './events/pipeline-events.js';
+export { createApiApp, type ApiDeps, type ApiEngine } from './api/app.js';
+export { createApiService, type ApiService, type ApiServiceOptions } from './api/api-service.js';
+export { startApiServer, type ApiServer, type ApiServerOptions } from './api/serve.js';
+export { ApiError, apiError, type ApiErrorBody } from './api/api-error.js';
+export { requireToken } from './api/require-token.js';
+export { pageOf, readPage, MAX_PAGE_LIMIT, type Page, type PageOf } from './api/pagination.js';
+export { SluiceMetrics, type MetricsSources, type MetricJson } from './telemetry/metrics.js';
+export { startTelemetry, type Telemetry, type TelemetryOptions } from './telemetry/pipeline-telemetry.js';
+export { createHealthChecks, type HealthChecks, type HealthReport } from './telemetry/health-checks.js';
+export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';

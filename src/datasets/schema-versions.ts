@@ -110,7 +110,7 @@ export async function recordSchemaVersion(load: FinishedLoad): Promise<FinisherR
 registerFinisher({ name: 'schema', finish: recordSchemaVersion });
 
 /** A dataset's versions, oldest first, with the path of the file that introduced each. */
-export async function readSchemaVersions(client: pg.ClientBase, dataset: string): Promise<SchemaVersion[]> {
+export async function readSchemaVersions(client: pg.ClientBase | pg.Pool, dataset: string): Promise<SchemaVersion[]> {
   const { rows } = await client.query<SchemaVersion & { created_at: Date }>(
     `SELECT v.dataset, v.version, v.fingerprint, v.columns, v.changes, v.file_id::int AS file_id, f.path AS file, v.created_at
        FROM ingest.schema_versions v LEFT JOIN ingest.files f ON f.id = v.file_id

@@ -32,6 +32,22 @@ export interface PipelineEventMap {
 
 export type PipelineEventType = keyof PipelineEventMap;
 
+/** A circuit breaker's state, as `breaker.changed` reports it and status, health and metrics show it. */
+export type BreakerState = PipelineEventMap['breaker.changed']['state'];
+
+export interface BreakerStatus {
+  name: string;
+  state: BreakerState;
+}
+
+/** The breakers to show: a list kept up to date by their owner, or a function that reads them now. */
+export type BreakerSource = readonly BreakerStatus[] | (() => readonly BreakerStatus[]);
+
+export function readBreakers(source: BreakerSource | undefined): readonly BreakerStatus[] {
+  if (source === undefined) return [];
+  return typeof source === 'function' ? source() : source;
+}
+
 /** One event as it is delivered: its type, when (ISO 8601) and its payload. */
 export type PipelineEvent = { [K in PipelineEventType]: { type: K; time: string; data: PipelineEventMap[K] } }[PipelineEventType];
 
@@ -59,6 +75,11 @@ export class PipelineEvents {
   }
 
   /** Calls `listener` for every event; returns the function that unsubscribes it. */
+  /** Listeners subscribed now (SSE clients among them). */
+  get subscribers(): number {
+    return this.emitter.listenerCount('event');
+  }
+
   subscribe(listener: (event: PipelineEvent) => void): () => void {
     this.emitter.on('event', listener);
     return () => this.emitter.off('event', listener);

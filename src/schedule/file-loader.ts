@@ -27,7 +27,7 @@ import { claimContent } from './claim-content.js';
 import { type ColumnShape, columnShape } from './column-shape.js';
 import { completeLoad } from './complete-load.js';
 import { failFile, releaseFile, reserveFileId } from './ledger.js';
-import type { CommittedChunkReport, PipelineResult } from './load-pipeline.js';
+import type { CommittedChunkReport, PipelineResult, QueueDepth } from './load-pipeline.js';
 import { type OpenFile, startPipeline } from './start-pipeline.js';
 import { loadWorkbook } from './workbook-loader.js';
 
@@ -52,6 +52,8 @@ export interface LoadContext {
   options: ResolvedOptions;
   /** The validated configuration file (datasets, their match globs and stage options); none: every default. */
   configuration?: SluiceConfig;
+  /** Told of each load's writer queue as it is made, so status and metrics can read its depth. */
+  onQueue?: (queue: QueueDepth) => void;
 }
 
 export interface LoadRequest {

@@ -66,7 +66,15 @@ export interface PipelineOptions {
   onProgress?: (doneBytes: number, totalBytes: number) => void;
   /** Called when a chunk committed here (not for chunks found committed). */
   onChunk?: (chunk: CommittedChunkReport) => void;
+  /** Told of the writer queue once it exists (see LoadContext.onQueue). */
+  onQueue?: (queue: QueueDepth) => void;
   phase: (name: string) => void;
+}
+
+/** How full a bounded queue is, read when someone asks (status, metrics): nothing on the hot path. */
+export interface QueueDepth {
+  readonly size: number;
+  readonly capacity: number;
 }
 
 /** A chunk this run committed: its rows, rejects, bytes and how long its write took. */
@@ -126,6 +134,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     lastRowEnd: options.lastRowEnd, lineTerminator: options.lineTerminator, ring, committed: options.committed,
   });
   const queue = new BoundedQueue<EncodedChunk>(ring.slots);
+  options.onQueue?.(queue);
   const result: PipelineResult = { written: true, chunksLoaded: 0, chunksSkipped: 0, columnTypes: [...options.columnTypes] };
   // Column types only widen, so a chunk encoded under older types is still valid for the table;
   // a chunk whose values need wider ones is encoded again (see encodeChunk). `nullTokens` marks the

@@ -96,6 +96,6 @@ export async function startPipeline(context: LoadContext, request: LoadRequest, 
     table: qualifiedTable(setup.dataset),
     copySqlFor: (types, format) => copySqlFor(setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), prepared, format),
     copyDelimiter: prepared.copyDelimiter, copyQuote: prepared.copyQuote,
-    committed: setup.committed, gate: setup.gate, onProgress: request.onProgress, onChunk: request.onChunk, phase,
+    committed: setup.committed, gate: setup.gate, onProgress: request.onProgress, onChunk: request.onChunk, onQueue: context.onQueue, phase,
   });
 }

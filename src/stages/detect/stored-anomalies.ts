@@ -16,7 +16,7 @@ export interface StoredAnomaly {
   created_at: string;
 }
 
-export async function readStoredAnomalies(client: pg.ClientBase, dataset: string, limit: number): Promise<{ rows: StoredAnomaly[]; total: number }> {
+export async function readStoredAnomalies(client: pg.ClientBase | pg.Pool, dataset: string, limit: number, offset = 0): Promise<{ rows: StoredAnomaly[]; total: number }> {
   const names = [dataset, normaliseIdentifier(dataset, dataset)];
   const result = await client.query<StoredAnomaly>(
     `SELECT a.file_id::float8 AS file_id, coalesce(f.source, f.path) AS file, a.kind, a.byte_offset::float8 AS byte_offset, a.column_name AS column,
@@ -24,7 +24,7 @@ export async function readStoredAnomalies(client: pg.ClientBase, dataset: string
        FROM ingest.anomalies a LEFT JOIN ingest.files f ON f.id = a.file_id
       WHERE a.dataset = ANY($1::text[])
       ORDER BY a.file_id DESC NULLS LAST, a.byte_offset, a.column_name, a.id
-      LIMIT $2`, [names, limit]);
+      LIMIT $2 OFFSET $3`, [names, limit, offset]);
   const total = await client.query<{ count: number }>('SELECT count(*)::float8 AS count FROM ingest.anomalies WHERE dataset = ANY($1::text[])', [names]);
   return { rows: result.rows, total: total.rows[0].count };
 }

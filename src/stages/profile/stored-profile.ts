@@ -22,7 +22,7 @@ export interface StoredProfile {
   quality: QualitySummary;
 }
 
-export async function readStoredProfile(client: pg.ClientBase, dataset: string, file?: string): Promise<StoredProfile | null> {
+export async function readStoredProfile(client: pg.ClientBase | pg.Pool, dataset: string, file?: string): Promise<StoredProfile | null> {
   const params: unknown[] = [dataset, normaliseIdentifier(dataset, dataset)];
   let which = '';
   if (file !== undefined) {
