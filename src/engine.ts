@@ -7,6 +7,9 @@ import { loadConfiguration } from './configuration/locate-config.js';
 import { type Database, openDatabase } from './database/database.js';
 import { SluiceError } from './errors.js';
 import { PipelineEvents } from './events/pipeline-events.js';
+import { RecentAlerts } from './events/recent-alerts.js';
+import { qualityAlert } from './stages/history/quality-alerts.js';
+import { RedisAlertPublisher } from './telemetry/redis-alerts.js';
 import { loadInput, type LoadRequest } from './schedule/file-loader.js';
 import { CopyWriter } from './sink/copy-writer.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -54,11 +57,16 @@ export class Engine extends EventEmitter<EngineEvents> {
    * API, metrics, lineage and an embedding service subscribe to.
    */
   readonly events: PipelineEvents;
+  /** The latest quality.alert events, newest first (`alerts.list()`), for the status API. */
+  readonly alerts: RecentAlerts;
+  /** Publishes quality alerts on Redis (`sluice:alerts`) when `redisUrl` (REDIS_URL) is set. */
+  private redisAlerts: RedisAlertPublisher | undefined;
 
   constructor(options: EngineOptions = {}) {
     super();
     this.options = resolveOptions(options);
     this.events = new PipelineEvents((error) => this.options.log(`event listener failed: ${(error as Error).message ?? String(error)}`));
+    this.alerts = new RecentAlerts(this.events);
     // Read here, so a bad file fails createEngine before anything starts.
     const { config, source } = loadConfiguration({ config: options.config });
     this.configuration = config;
@@ -77,6 +85,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async open(): Promise<void> {
+    if (this.options.redisUrl !== undefined) this.redisAlerts = new RedisAlertPublisher(this.events, { url: this.options.redisUrl, log: this.options.log });
     // Workers start first: their start-up (loading modules) overlaps connecting and migrating.
     this.piscina = createWorkerPool(this.options.workers);
     try {
@@ -116,11 +125,20 @@ export class Engine extends EventEmitter<EngineEvents> {
       for (const summary of summaries) {
         this.emit('file', summary);
         this.events.emit(`file.${summary.status}`, { runId, path, summary });
+        this.emitQualityEvents(runId, path, summary);
       }
       return summaries;
     });
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /** After a load committed: its metric anomalies and its alerts (README, "Alerts"), as events. */
+  private emitQualityEvents(runId: string, path: string, summary: FileSummary): void {
+    // A skipped file's summary is its earlier load's: its alerts were sent then.
+    if (summary.status !== 'loaded') return;
+    for (const anomaly of summary.history?.anomalies ?? []) this.events.emit('metric.anomaly', { runId, path, dataset: summary.dataset, anomaly });
+    for (const alert of summary.alerts ?? []) this.events.emit('quality.alert', qualityAlert(summary, alert, runId));
   }
 
   /** Waits for accepted files to finish, then stops the pool, the writers and the database. */
@@ -132,6 +150,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     await Promise.all(this.writers.map((w) => w.close()));
     await this.piscina?.destroy();
     await this.database?.close();
+    await this.redisAlerts?.close();
+    this.alerts.close();
   }
 }
 

@@ -7,5 +7,8 @@ import './validate/validate-stage.js';
 import './validate/load-rules.js';
 import './profile/profile-stage.js';
 import './detect/detect-stage.js';
-// Last: it reads the validation finisher's rule outcomes.
+// After validation: it reads the validation finisher's rule outcomes.
 import './quality-finish.js';
+// After quality: the history compares the scores too, and alerts read both.
+import './history/history-finish.js';
+import './history/alerts-finish.js';
