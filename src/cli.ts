@@ -20,6 +20,7 @@ import { prepareFile } from './schedule/file-loader.js';
 import { findRejectedRows, formatRejectedRows } from './schedule/rejected-rows.js';
 import { formatStoredAnomalies, readStoredAnomalies } from './stages/detect/stored-anomalies.js';
 import { formatStoredProfile, readStoredProfile } from './stages/profile/stored-profile.js';
+import { formatSuggestedConfig, readColumnLoads, suggestedConfig, suggestRules } from './stages/validate/rule-suggestions.js';
 import { isRemoteInput } from './sources/remote-file.js';
 import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 
@@ -29,7 +30,8 @@ const USAGE = `Usage:
   sluice sniff <file> [--config FILE] [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
   sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
   sluice profile <dataset> [--file PATH|ID] [--json]   the latest load's column profiles and quality scores (or that file's)
-  sluice anomalies <dataset> [--limit N] [--json]      the value anomalies found, newest load first (default limit 100)
+  sluice anomalies <dataset> [--limit N] [--json]      the value and metric anomalies found, newest load first (default limit 100)
+  sluice rules suggest <dataset> [--json]   validation rules from the latest profiles, as configuration (YAML; JSON with --json)
 
 Inputs: local paths, http(s) URLs (downloaded first) and gzip files (.gz, decompressed first).
 
@@ -269,6 +271,23 @@ async function anomaliesCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function rulesCommand(args: string[]): Promise<number> {
+  const [subcommand, ...rest] = args;
+  if (subcommand !== 'suggest') throw new UsageError(`sluice rules: unknown subcommand ${JSON.stringify(subcommand ?? '')} (sluice rules suggest <dataset>)`);
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw new UsageError('sluice rules suggest needs exactly one dataset');
+  const found = await withClient((client) => readColumnLoads(client, positionals[0]));
+  if (found === null) {
+    process.stderr.write(`sluice: no profiled load of dataset ${JSON.stringify(positionals[0])} in the ledger\n`);
+    return 1;
+  }
+  const suggestions = suggestRules(found.columns);
+  process.stdout.write(values.json === true
+    ? `${JSON.stringify(suggestedConfig(found.dataset, suggestions), null, 2)}\n`
+    : formatSuggestedConfig(found.dataset, suggestions, found.loads));
+  return 0;
+}
+
 /** The benchmark suite of bench/ (what `make bench` runs), as a child process with this terminal. */
 function benchCommand(): Promise<number> {
   const suite = new URL('../bench/run-all.js', import.meta.url);
@@ -295,6 +314,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'rejects': return await rejects(rest);
       case 'profile': return await profileCommand(rest);
       case 'anomalies': return await anomaliesCommand(rest);
+      case 'rules': return await rulesCommand(rest);
       case 'migrate': return await migrateCommand();
       case 'bench': return await benchCommand();
       case undefined: case '-h': case '--help': case 'help':
