@@ -27,7 +27,7 @@ describe('quality history and metric anomalies', () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-history-'));
     engine = createEngine({
       databaseUrl: db.url, workers: 1, writers: 1,
-      config: { datasets: { orders: { alerts: { on_metric_anomaly: true } } } },
+      config: { datasets: { orders: { alerts: { on_metric_anomaly: true } }, quiet: { history: { enabled: false } } } },
     });
     engine.events.subscribe((event) => events.push(event));
   });
@@ -127,5 +127,14 @@ describe('quality history and metric anomalies', () => {
     const again = await engine.ingest(join(dir, 'orders_12.csv'), { dataset: 'orders' });
     assert.equal(again.status, 'skipped');
     assert.ok(!events.slice(before).some((e) => e.type === 'metric.anomaly' || e.type === 'quality.alert'));
+  });
+
+  test('with history off a load records and compares nothing', async () => {
+    const path = await writeSeriesFile(dir, 'quiet.csv', 100, 99);
+    const summary = await engine.ingest(path, { dataset: 'quiet' });
+    assert.equal(summary.status, 'loaded');
+    assert.equal(summary.history, null);
+    const recorded = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ingest.quality_history WHERE dataset = 'quiet'`);
+    assert.equal(Number(recorded.rows[0].n), 0);
   });
 });
