@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine, type PipelineEvent } from '../../../src/index.js';
 import type { FileSummary } from '../../../src/summary.js';
+import { sluice } from '../../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { NORMAL_COUNTS, writeSeriesFile } from './load-series.js';
 
@@ -120,6 +121,12 @@ describe('quality history and metric anomalies', () => {
     // Rate of change compares with the last normal load, not the half one (1011 / 500 would be > 2).
     const stored = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ingest.anomalies WHERE kind = 'metric'`);
     assert.equal(Number(stored.rows[0].n), 1);
+    const listed = await sluice(['anomalies', 'orders', '--json'], { ...process.env, DATABASE_URL: db.url });
+    assert.equal(listed.code, 0, listed.stderr);
+    const metric = listed.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((a) => a.kind === 'metric');
+    assert.deepEqual(metric.map((a) => [a.metric, a.column, a.value, a.method]), [['row_count', null, '500', 'online_normal']]);
+    const table = await sluice(['anomalies', 'orders'], { ...process.env, DATABASE_URL: db.url });
+    assert.match(table.stdout, /\brow_count\s+500\s/);
   });
 
   test('a skipped reload raises no event again', async () => {
