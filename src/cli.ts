@@ -21,6 +21,7 @@ import { findRejectedRows, formatRejectedRows } from './schedule/rejected-rows.j
 import { formatSchemaVersions, readSchemaVersions } from './datasets/schema-versions.js';
 import { formatStoredAnomalies, readStoredAnomalies } from './stages/detect/stored-anomalies.js';
 import { formatStoredProfile, readStoredProfile } from './stages/profile/stored-profile.js';
+import { formatSuggestedConfig, readColumnLoads, suggestedConfig, suggestRules } from './stages/validate/rule-suggestions.js';
 import { isRemoteInput } from './sources/remote-file.js';
 import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 import { UsageError } from './usage-error.js';
@@ -33,6 +34,8 @@ const USAGE = `Usage:
   sluice profile <dataset> [--file PATH|ID] [--json]   the latest load's column profiles and quality scores (or that file's)
   sluice anomalies <dataset> [--limit N] [--json]      the value anomalies found, newest load first (default limit 100)
   sluice schema <dataset> [--json]                     the dataset's schema versions, oldest first, and what changed in each
+  sluice anomalies <dataset> [--limit N] [--json]      the value and metric anomalies found, newest load first (default limit 100)
+  sluice rules suggest <dataset> [--json]   validation rules from the latest profiles, as configuration (YAML; JSON with --json)
 
 Inputs: local paths, http(s) URLs (downloaded first) and gzip files (.gz, decompressed first).
 
@@ -283,6 +286,23 @@ async function schemaCommand(args: string[]): Promise<number> {
   return versions.length === 0 ? 1 : 0;
 }
 
+async function rulesCommand(args: string[]): Promise<number> {
+  const [subcommand, ...rest] = args;
+  if (subcommand !== 'suggest') throw new UsageError(`sluice rules: unknown subcommand ${JSON.stringify(subcommand ?? '')} (sluice rules suggest <dataset>)`);
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw new UsageError('sluice rules suggest needs exactly one dataset');
+  const found = await withClient((client) => readColumnLoads(client, positionals[0]));
+  if (found === null) {
+    process.stderr.write(`sluice: no profiled load of dataset ${JSON.stringify(positionals[0])} in the ledger\n`);
+    return 1;
+  }
+  const suggestions = suggestRules(found.columns);
+  process.stdout.write(values.json === true
+    ? `${JSON.stringify(suggestedConfig(found.dataset, suggestions), null, 2)}\n`
+    : formatSuggestedConfig(found.dataset, suggestions, found.loads));
+  return 0;
+}
+
 /** The benchmark suite of bench/ (what `make bench` runs), as a child process with this terminal. */
 function benchCommand(): Promise<number> {
   const suite = new URL('../bench/run-all.js', import.meta.url);
@@ -310,6 +330,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'profile': return await profileCommand(rest);
       case 'anomalies': return await anomaliesCommand(rest);
       case 'schema': return await schemaCommand(rest);
+      case 'rules': return await rulesCommand(rest);
       case 'migrate': return await migrateCommand();
       // Imported when used: the API's modules (hono, prom-client, ioredis, pino) cost a load nothing.
       case 'serve': return await (await import('./api/serve-command.js')).serveCommand(rest);

@@ -46,6 +46,8 @@ export interface EngineOptions {
    * cannot write (a type Sluice does not create, such as smallint or json) loads by csv.
    */
   copyFormat?: CopyFormat;
+  /** Redis for quality alerts (pub/sub channel `sluice:alerts`). Default: `REDIS_URL`; none: alerts stay in process. */
+  redisUrl?: string;
   /** Diagnostic lines (embedded database start, retries). Default: silent. */
   log?: (line: string) => void;
   /**
@@ -72,6 +74,7 @@ export interface ResolvedOptions {
   downloadBackoffMs: number;
   invalidUtf8: 'reject' | 'replace';
   copyFormat: CopyFormat;
+  redisUrl: string | undefined;
   log: (line: string) => void;
 }
 
@@ -108,6 +111,7 @@ export function resolveOptions(options: EngineOptions = {}, env: NodeJS.ProcessE
     databaseUrl,
     home: resolve(options.home ?? env.SLUICE_HOME ?? '.sluice'),
     workers, writers, chunkSize, queueBound, maxRowBytes, invalidUtf8, copyFormat,
+    redisUrl: options.redisUrl ?? (env.REDIS_URL || undefined),
     maxDownloadBytes, downloadTimeoutMs, downloadAttempts, downloadBackoffMs,
     log: options.log ?? (() => undefined),
   };

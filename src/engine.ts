@@ -11,6 +11,9 @@ import { type PlainError, SluiceError, toPlainError } from './errors.js';
 import { PipelineEvents } from './events/pipeline-events.js';
 import { attachLineage, type Lineage } from './lineage/attach-lineage.js';
 import { uuidV7 } from './lineage/uuid-v7.js';
+import { RecentAlerts } from './events/recent-alerts.js';
+import { qualityAlert } from './stages/history/quality-alerts.js';
+import { RedisAlertPublisher } from './telemetry/redis-alerts.js';
 import { loadInput, type LoadRequest } from './schedule/file-loader.js';
 import { CopyWriter } from './sink/copy-writer.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -92,11 +95,16 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly events: PipelineEvents;
   /** OpenLineage run events of every load: in ingest.lineage_events, and sent to OPENLINEAGE_URL when set. */
   readonly lineage: Lineage;
+  /** The latest quality.alert events, newest first (`alerts.list()`), for the status API. */
+  readonly alerts: RecentAlerts;
+  /** Publishes quality alerts on Redis (`sluice:alerts`) when `redisUrl` (REDIS_URL) is set. */
+  private redisAlerts: RedisAlertPublisher | undefined;
 
   constructor(options: EngineOptions = {}) {
     super();
     this.options = resolveOptions(options);
     this.events = new PipelineEvents((error) => this.options.log(`event listener failed: ${(error as Error).message ?? String(error)}`));
+    this.alerts = new RecentAlerts(this.events);
     // Read here, so a bad file fails createEngine before anything starts.
     const { config, source } = loadConfiguration({ config: options.config });
     this.configuration = config;
@@ -143,6 +151,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async open(): Promise<void> {
+    if (this.options.redisUrl !== undefined) this.redisAlerts = new RedisAlertPublisher(this.events, { url: this.options.redisUrl, log: this.options.log });
     // Workers start first: their start-up (loading modules) overlaps connecting and migrating.
     this.piscina = createWorkerPool(this.options.workers);
     try {
@@ -206,6 +215,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       for (const summary of summaries) {
         this.emit('file', summary);
         this.events.emit(`file.${summary.status}`, { runId, path, summary });
+        this.emitQualityEvents(runId, path, summary);
       }
       return summaries;
     } catch (thrown) {
@@ -215,6 +225,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.events.emit('run.finished', { runId, path, error });
       await this.lineage.recorded();
     }
+  }
+
+  /** After a load committed: its metric anomalies and its alerts (README, "Alerts"), as events. */
+  private emitQualityEvents(runId: string, path: string, summary: FileSummary): void {
+    // A skipped file's summary is its earlier load's: its alerts were sent then.
+    if (summary.status !== 'loaded') return;
+    for (const anomaly of summary.history?.anomalies ?? []) this.events.emit('metric.anomaly', { runId, path, dataset: summary.dataset, anomaly });
+    for (const alert of summary.alerts ?? []) this.events.emit('quality.alert', qualityAlert(summary, alert, runId));
   }
 
   /** Waits for accepted files to finish, then stops the pool, the writers and the database. */
@@ -229,6 +247,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     await Promise.all(this.writers.map((w) => w.close()));
     await this.piscina?.destroy();
     await this.database?.close();
+    await this.redisAlerts?.close();
+    this.alerts.close();
     this.state = 'closed';
   }
 

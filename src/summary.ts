@@ -44,6 +44,10 @@ export interface FileSummary {
   quality: QualitySummary | null;
   /** Value anomalies found, per column checked (ingest.anomalies holds the rows); null when detection did not run. */
   anomalies: Record<string, number> | null;
+  /** This load's metrics against the dataset's earlier loads (README, "Quality history and metric anomalies"); null when history is off. */
+  history?: HistorySummary | null;
+  /** The configured alert thresholds this load crossed (README, "Alerts"); [] when none. */
+  alerts?: SummaryAlert[];
   /** Per validation rule, in the configuration's order: how many rows (or, for a per-load rule, loads) failed it. */
   validation?: SummaryValidation[];
   /** The dataset's schema version this load recorded (ingest.schema_versions) and what changed from the version before it. */
@@ -64,6 +68,49 @@ export interface QualitySummary {
   accuracy: number | null;
   /** Weighted mean of the assessed dimensions (weights: configuration quality.weights); null when none was assessed. */
   score: number | null;
+}
+
+export interface HistorySummary {
+  /** `not enough history` while fewer than `min_loads` earlier loads are recorded: nothing was compared (never read as "ok"). */
+  status: 'checked' | 'not enough history';
+  /** Earlier loads of the dataset in the history (at most history.max_loads). */
+  loads: number;
+  min_loads: number;
+  /** Metrics compared (a metric needs min_loads non-anomalous points of its own). */
+  checked: number;
+  /** Departures raised, one per cause; those they explain are in `explains`. */
+  anomalies: MetricAnomaly[];
+}
+
+export interface MetricAnomaly {
+  /** row_count, reject_rate, null_rate, distinct, mean, a quality dimension or score. */
+  metric: string;
+  /** The column of a column metric, else null. */
+  column: string | null;
+  value: number;
+  /** The method that departed most: online_normal, weekday_robust_z or rate_of_change. */
+  method: 'online_normal' | 'rate_of_change' | 'weekday_robust_z';
+  /** z for online_normal and weekday_robust_z, value / previous for rate_of_change. */
+  score: number;
+  /** That method's baseline: centre (mean, median or the previous value) and bounds. */
+  expected: { center: number; lower: number; upper: number };
+  /** Every method that departed. */
+  methods: string[];
+  /** Departures of this load this one explains (folded into it, not raised). */
+  explains: Array<{ metric: string; column: string | null; value: number }>;
+}
+
+/** One alert threshold crossed by a load; the quality.alert event wraps it (README, "Alerts"). */
+export interface SummaryAlert {
+  /** min_score, min_<dimension>, max_reject_rate or metric_anomaly. */
+  rule: string;
+  /** The metric the value is of (score, a dimension, reject_rate, or the anomalous metric). */
+  metric: string;
+  column: string | null;
+  value: number;
+  /** The configured threshold; for metric_anomaly, the bound the value fell outside. */
+  threshold: number;
+  severity: 'warning' | 'critical';
 }
 
 export interface SummaryColumn {

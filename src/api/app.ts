@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type pg from 'pg';
+import type { RecentAlerts } from '../events/recent-alerts.js';
 import type { EngineStatus } from '../engine.js';
 import { type BreakerSource, type BreakerStatus, type PipelineEvents, readBreakers } from '../events/pipeline-events.js';
 import type { HealthChecks } from '../telemetry/health-checks.js';
@@ -39,6 +40,8 @@ export interface ApiEngine {
   /** Undefined until the engine has started. */
   readonly databasePool: pg.Pool | undefined;
   status(): EngineStatus;
+  /** The latest quality alerts (an Engine keeps them: events/recent-alerts.ts). */
+  readonly alerts?: Pick<RecentAlerts, 'list' | 'total'>;
 }
 
 export interface ApiDeps {

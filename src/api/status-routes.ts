@@ -1,3 +1,4 @@
+import type { QualityAlert } from '../stages/history/quality-alerts.js';
 import { Hono } from 'hono';
 import type { EngineStatus } from '../engine.js';
 import type { BreakerStatus } from '../events/pipeline-events.js';
@@ -44,9 +45,13 @@ export interface ServiceStatus extends EngineStatus {
   /** The ledger's latest loads; null when PostgreSQL could not be read (`recent_loads_error` says why). */
   recent_loads: RecentLoad[] | null;
   recent_loads_error?: string;
+  /** quality.alert events since start (`total`) and the latest of them, newest first (README, "Alerts"). */
+  alerts: { total: number; recent: QualityAlert[] };
 }
 
 /** The whole status, as /api/status answers it and the status page shows it. It answers with PostgreSQL down, too. */
+const RECENT_ALERTS = 20;
+
 export async function serviceStatus(deps: ApiDeps): Promise<ServiceStatus> {
   const engine = deps.engine.status();
   const redis = deps.redis ?? null;
@@ -67,6 +72,7 @@ export async function serviceStatus(deps: ApiDeps): Promise<ServiceStatus> {
     },
     recent_loads: loads.value,
     ...(loads.error === undefined ? {} : { recent_loads_error: loads.error }),
+    alerts: { total: deps.engine.alerts?.total ?? 0, recent: deps.engine.alerts?.list(RECENT_ALERTS) ?? [] },
   };
 }
 

@@ -172,7 +172,7 @@ const DIMENSIONS = ['completeness', 'uniqueness', 'validity', 'consistency', 'ti
 const qualitySpec = z.strictObject({
   weights: z.strictObject(Object.fromEntries(DIMENSIONS.map((d) => [d, z.number().finite().nonnegative().optional().describe(`weight of ${d} in score; default 1`)])) as Record<(typeof DIMENSIONS)[number], z.ZodOptional<z.ZodNumber>>)
     .optional().describe('weights of the dimensions in the score (a weighted mean over the assessed ones); default 1 each'),
-  alert_below: z.number().min(0).max(1).optional().describe('a load whose score falls below this is flagged; default: none'),
+  alert_below: z.number().min(0).max(1).optional().describe('a load whose score falls below this raises an alert (alerts.min_score, which wins when both are given); default: none'),
 });
 
 const anomalySpec = z.strictObject({
@@ -180,6 +180,35 @@ const anomalySpec = z.strictObject({
   columns: z.array(columnName).optional().describe('numeric and low-cardinality text columns to check; default: all of them'),
   threshold: z.number().positive().default(3.5).describe('robust z-score (|x − median| / (1.4826 · MAD), with a scale floor) above which a value is anomalous; default 3.5'),
   iqr: z.number().positive().optional().describe('also flag values beyond the IQR fences Q1 − k·IQR, Q3 + k·IQR with this k (1.5 is Tukey\'s); default off'),
+});
+
+/**
+ * A load's metrics against the dataset's earlier loads (src/stages/history/). Deequ's OnlineNormal
+ * defaults: deviation factor 3 below and above, anomalies left out of the running mean and stddev.
+ */
+const historySpec = z.strictObject({
+  enabled: z.boolean().default(true).describe('record every load\'s metrics in ingest.quality_history and compare each load with the earlier ones; on by default'),
+  min_loads: z.number().int().min(2).default(5).describe('earlier loads needed before a load is compared (fewer: "not enough history"); also per metric, counting its non-anomalous points; default 5'),
+  max_loads: z.number().int().min(2).default(100).describe('the latest this many earlier loads form the history; default 100'),
+  k: z.number().positive().default(3).describe('OnlineNormal: a value outside mean ± k · stddev of the history (population stddev, as Deequ) departs; default 3 (Deequ\'s lower and upper deviation factor)'),
+  max_rate_decrease: z.number().positive().default(0.5).describe('relative rate of change of counts (rows, distinct values): value / previous load\'s below this departs; default 0.5'),
+  max_rate_increase: z.number().positive().default(2).describe('relative rate of change of counts: value / previous load\'s above this departs; default 2'),
+  weekday_threshold: z.number().positive().default(3.5).describe('once the history spans 3 weeks with 3 loads on the load\'s weekday: robust z (|x − median| / 1.4826 · MAD) against those loads above this departs; default 3.5'),
+  count_floor: z.number().nonnegative().default(0.01).describe('counts: the stddev (and MAD scale) is at least this share of the mean (and at least 1); default 0.01'),
+  share_floor: z.number().nonnegative().default(0.005).describe('rates and quality dimensions (0..1): the stddev is at least this (and at least the binomial standard error of the load); default 0.005'),
+}).superRefine((h, ctx) => {
+  if (h.max_rate_decrease >= 1) ctx.addIssue({ code: 'custom', path: ['max_rate_decrease'], message: `expected a ratio below 1, got ${h.max_rate_decrease}` });
+  if (h.max_rate_increase <= 1) ctx.addIssue({ code: 'custom', path: ['max_rate_increase'], message: `expected a ratio above 1, got ${h.max_rate_increase}` });
+});
+
+const share = (what: string) => z.number().min(0).max(1).optional().describe(what);
+
+/** Thresholds that raise quality.alert events (src/stages/history/quality-alerts.ts). */
+const alertSpec = z.strictObject({
+  min_score: share('a load whose score is below this raises an alert (rule min_score, severity critical); default: quality.alert_below, else none'),
+  ...Object.fromEntries(DIMENSIONS.map((d) => [`min_${d}`, share(`a load whose ${d} is below this raises an alert (rule min_${d}, severity critical); not assessed (null) raises none; default none`)])) as Record<`min_${(typeof DIMENSIONS)[number]}`, ReturnType<typeof share>>,
+  max_reject_rate: share('a load whose rejected / (rows + rejected) is above this raises an alert (rule max_reject_rate, severity critical); default none'),
+  on_metric_anomaly: z.boolean().default(false).describe('each metric anomaly of the load raises an alert (rule metric_anomaly, severity warning); default false'),
 });
 
 const timeseriesSpec = z.strictObject({
@@ -215,6 +244,8 @@ const datasetSpec = z.strictObject({
   }).optional(),
   quality: qualitySpec.optional(),
   anomalies: anomalySpec.optional(),
+  history: historySpec.optional().describe('quality history and metric anomalies across loads'),
+  alerts: alertSpec.optional().describe('quality.alert thresholds'),
   timeseries: timeseriesSpec.optional(),
   catalog: catalogSpec.optional(),
 }).superRefine((dataset, ctx) => {
@@ -240,4 +271,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type SluiceConfig = z.output<typeof configSchema>;
 export type DatasetConfig = SluiceConfig['datasets'][string];
 export type RuleConfig = NonNullable<DatasetConfig['rules']>[number];
+export type HistoryConfig = z.output<typeof historySpec>;
+export type AlertConfig = z.output<typeof alertSpec>;
+export const historyDefaults: HistoryConfig = historySpec.parse({});
 export type TransformStepConfig = NonNullable<DatasetConfig['transforms']>[number];

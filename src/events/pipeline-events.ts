@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { FileSummary } from '../summary.js';
+import type { QualityAlert } from '../stages/history/quality-alerts.js';
+import type { FileSummary, MetricAnomaly } from '../summary.js';
 
 /**
  * What happens in a pipeline, as events: the one vocabulary the API's Server-Sent Events, the
@@ -26,6 +27,10 @@ export interface PipelineEventMap {
    * or FAIL. `error` when the load threw before any summary (the database went away, …).
    */
   'run.finished': { runId: string; path: string; error: { code: string; message: string } | null };
+  /** A loaded file's metric departed from its dataset's history (summary.history.anomalies; kind metric in ingest.anomalies). */
+  'metric.anomaly': { runId: string; path: string; dataset: string | null; anomaly: MetricAnomaly };
+  /** A loaded file crossed an alert threshold of its dataset: the alert in its versioned format (README, "Alerts"). */
+  'quality.alert': QualityAlert;
   /** A circuit breaker around a dependency changed state. */
   'breaker.changed': { name: string; state: 'closed' | 'open' | 'half-open' | 'isolated' };
 }

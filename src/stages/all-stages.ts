@@ -8,7 +8,10 @@ import './validate/validate-stage.js';
 import './validate/load-rules.js';
 import './profile/profile-stage.js';
 import './detect/detect-stage.js';
-// Last: it reads the validation finisher's rule outcomes.
+// After validation: it reads the validation finisher's rule outcomes.
 import './quality-finish.js';
 // After the stages' finishers: the schema the load leaves (src/datasets/schema-versions.ts).
 import '../datasets/schema-versions.js';
+// After quality: the history compares the scores too, and alerts read both.
+import './history/history-finish.js';
+import './history/alerts-finish.js';
