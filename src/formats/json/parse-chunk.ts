@@ -4,6 +4,7 @@ import type { ByteSink } from '../byte-sink.js';
 import { rejectRow } from '../reject-row.js';
 import { ColumnType, type ColumnTypeCode, columnTypeName } from '../../schema/column-type.js';
 import { fitsType } from '../../schema/value-checks.js';
+import { type ColumnFormat, isPlain, normaliseValue } from '../../schema/value-format.js';
 import { COLON, COMMA, compactJson, decodeStringBody, JsonKind, JsonScanner, LBRACE, LF, QUOTE, RBRACE, ScanError, type ScanErrorCode, skipWhitespace, StringFlag } from './json-scanner.js';
 import { KeyTable, keyTableFor } from './key-table.js';
 import { readRecords, type RecordVisitor } from './record-reader.js';
@@ -55,6 +56,8 @@ export interface JsonParsePlan {
   counters?: SharedArrayBuffer;
   /** The reason a value that does not fit its column is rejected with: CAST, or SCHEMA under a frozen schema. */
   misfitReason?: 'CAST' | 'SCHEMA';
+  /** Per column: how its string values are written (dates, decimal commas, null tokens; string-formats.ts); null or absent: as they are. */
+  columnFormats?: readonly (ColumnFormat | null)[];
 }
 
 export interface JsonRejectSample {
@@ -149,6 +152,8 @@ class JsonChunkParser implements RecordVisitor {
   private rowOf = new Int32Array(0);
   private row = 0;
   private scratch = Buffer.alloc(4096);
+  /** Normalised values of formatted string columns are written here first. */
+  private normalised = Buffer.alloc(256);
   private keyScratch = Buffer.alloc(256);
 
   // The chunk being parsed, and where values are read from (the chunk, or one record re-decoded).
@@ -379,13 +384,13 @@ class JsonChunkParser implements RecordVisitor {
         const from = start + 1;
         const to = end - 1;
         if (type === ColumnType.text) { this.setText(column, row, src, from, to); return OK; }
-        return this.setTyped(column, row, src, from, to);
+        return this.setTyped(column, row, c, src, from, to);
       }
       if ((flags & StringFlag.nul) !== 0) return NUL;
       if ((flags & StringFlag.loneSurrogate) !== 0 && this.plan.invalidUtf8 === 'reject') return ENCODING;
       const length = this.decode(src, start + 1, end - 1);
       if (type === ColumnType.text) { this.batch.appendValue(column, row, this.scratch, 0, length); return OK; }
-      return this.setTyped(column, row, this.scratch, 0, length);
+      return this.setTyped(column, row, c, this.scratch, 0, length);
     }
     if (kind === JsonKind.number || kind === JsonKind.bool) {
       if (type !== ColumnType.text && !fitsType(type, src, start, end)) return CAST;
@@ -402,8 +407,10 @@ class JsonChunkParser implements RecordVisitor {
    * A string's text into a typed column: checked, then without the surrounding spaces PostgreSQL
    * skips, a boolean word as `true` / `false`. An empty string is a missing value, as an empty CSV field is.
    */
-  private setTyped(column: ColumnVector, row: number, bytes: Buffer, from: number, to: number): number {
+  private setTyped(column: ColumnVector, row: number, c: number, bytes: Buffer, from: number, to: number): number {
     if (from === to) { this.batch.setNull(column, row); return OK; }
+    const format = this.plan.columnFormats?.[c];
+    if (!isPlain(format)) return this.setNormalised(column, row, bytes, format!, from, to);
     if (!fitsType(column.type, bytes, from, to)) return CAST;
     while (bytes[from] === SPACE) from++;
     while (bytes[to - 1] === SPACE) to--;
@@ -413,6 +420,16 @@ class JsonChunkParser implements RecordVisitor {
       return OK;
     }
     this.setText(column, row, bytes, from, to);
+    return OK;
+  }
+
+  /** A string in a formatted column (`31/12/2023`, `3,14`, `N/A`), normalised into the batch as the CSV parser does; NULL for a null token. */
+  private setNormalised(column: ColumnVector, row: number, bytes: Buffer, format: ColumnFormat, from: number, to: number): number {
+    if (this.normalised.length < 2 * (to - from) + 64) this.normalised = Buffer.alloc(2 * (to - from) + 64);
+    const length = normaliseValue(column.type, format, bytes, from, to, this.normalised);
+    if (length < 0) return CAST;
+    if (length === 0) { this.batch.setNull(column, row); return OK; }
+    this.batch.appendValue(column, row, this.normalised, 0, length);
     return OK;
   }
 

@@ -5,6 +5,7 @@ import { SluiceError } from '../../errors.js';
 import { ColumnType } from '../../schema/column-type.js';
 import type { FormatOverrides } from '../overrides.js';
 import type { PreparedFile } from '../prepared-file.js';
+import { describeFormat } from '../../schema/value-format.js';
 import { COMMA, QUOTE } from './json-scanner.js';
 import { lastRowEndFor } from './row-boundary.js';
 import { sniffJsonFile } from './sniff-file.js';
@@ -39,9 +40,12 @@ export async function prepareJson(
   const types = overrides.types ?? {};
   const columns = sniff.result.columns.map((column) => {
     const forced = types[column.name] ?? types[column.source];
-    return forced === undefined ? column : { ...column, type: ColumnType[forced], confidence: 1 };
+    if (forced === undefined) return column;
+    // A format read for another type than the one named does not apply: values are read as they are.
+    return { ...column, type: ColumnType[forced], format: ColumnType[forced] === column.type ? column.format : null, confidence: 1 };
   });
   const schemaKey = randomUUID();
+  const columnFormats = columns.map((c) => c.format);
   const paths = columns.map((c) => c.path);
   const { layout, dataStart, dataEnd, firstDataLine } = sniff;
 
@@ -61,13 +65,13 @@ export async function prepareJson(
     format: layout === 'ndjson' && detected === 'ndjson' ? 'ndjson' : 'json',
     encoding: 'utf-8',
     dataStart,
-    columns: columns.map(({ name, source, type, confidence }) => ({ name, source, type, confidence })),
+    columns: columns.map(({ name, source, type, confidence, format }) => ({ name, source, type, confidence, format: format === null ? null : describeFormat(format) })),
     lastRowEnd: lastRowEndFor(layout),
     encodeTask: 'encodeJson',
     sampleValues: columns.map((c) => c.samples),
     encodePlan: (load) => {
       counters = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
-      return { layout, schemaKey, paths, dataEnd, counters, ...load };
+      return { layout, schemaKey, paths, dataEnd, counters, columnFormats, ...load };
     },
     copyDelimiter: COMMA,
     copyQuote: QUOTE,

@@ -2,6 +2,8 @@ import { SluiceError } from '../../errors.js';
 import { ColumnType, type ColumnTypeCode } from '../../schema/column-type.js';
 import { columnNamesFor } from '../../schema/identifiers.js';
 import { fitsType } from '../../schema/value-checks.js';
+import type { ColumnFormat } from '../../schema/value-format.js';
+import { stringColumnFormat } from './string-formats.js';
 import { COLON, COMMA, decodeStringBody, JsonKind, JsonScanner, LBRACE, QUOTE, RBRACE, ScanError, type ScanErrorCode, skipWhitespace, StringFlag } from './json-scanner.js';
 import { readRecords, type RecordVisitor } from './record-reader.js';
 import type { JsonLayout } from './row-boundary.js';
@@ -37,6 +39,8 @@ export interface JsonSniffColumn {
   source: string;
   path: string[];
   type: ColumnTypeCode;
+  /** How a string column's values are written when the workers must normalise them (string-formats.ts); null: as they are. */
+  format: ColumnFormat | null;
   confidence: number;
   /** Sampled scalar values of the column as text (at most SAMPLE_VALUES; JSON null and missing keys left out). */
   samples: string[];
@@ -245,9 +249,14 @@ export function sniffJson(input: JsonSniffInput, maxDepth?: number): JsonSniffRe
   collectLeaves(visitor.root, leaves);
   const names = columnNamesFor(leaves.map((leaf) => leaf.path.join('_')));
   return {
-    columns: leaves.map((leaf, i) => ({
-      name: names[i], source: leaf.path.join('.'), path: leaf.path, type: leafType(leaf), confidence: Math.min(1, leaf.nonNull / 100), samples: leaf.samples,
-    })),
+    columns: leaves.map((leaf, i) => {
+      // Strings only (and nulls): they may be written in one of the CSV value formats.
+      const formatted = (leaf.kinds & ~(1 << JsonKind.null)) === 1 << JsonKind.string && leaf.objects === 0 ? stringColumnFormat(leaf.samples) : null;
+      return {
+        name: names[i], source: leaf.path.join('.'), path: leaf.path, type: formatted?.type ?? leafType(leaf), format: formatted?.format ?? null,
+        confidence: Math.min(1, leaf.nonNull / 100), samples: leaf.samples,
+      };
+    }),
     records: visitor.records,
     broken: visitor.brokenRecords,
     schemaConfidence: schemaConfidence(visitor, input.wholeFile),

@@ -7,6 +7,7 @@ import { type JsonParsePlan, parseJsonChunk } from '../../../src/formats/json/pa
 import { sniffJson } from '../../../src/formats/json/sniffer.js';
 import { ColumnType, type ColumnTypeCode } from '../../../src/schema/column-type.js';
 import { batchRows, parseFile, readRejects } from './support.js';
+import { stringColumnFormat } from '../../../src/formats/json/string-formats.js';
 
 const T = ColumnType;
 
@@ -32,6 +33,16 @@ describe('JSON chunk parser: values', () => {
     const line = '{"i": 42, "b": 9007199254740993, "f": -1.5e-7, "ok": true, "d": "2024-02-29", "t": "2024-01-01T10:00:00.123456Z"}';
     const { rows } = parseLines([line], [['i', T.int], ['b', T.bigint], ['f', T.float], ['ok', T.bool], ['d', T.date], ['t', T.timestamptz]]);
     assert.deepEqual(rows, [{ offset: 1000, line: 1, raw: line, values: ['42', '9007199254740993', '-1.5e-7', 'true', '2024-02-29', '2024-01-01T10:00:00.123456Z'] }]);
+  });
+
+  test('formatted string columns are normalised as in CSV; a null token is NULL; a value the format does not read is a CAST reject', () => {
+    const decimal = stringColumnFormat(['3,14', '1.234,5'])!.format;
+    const dayFirst = stringColumnFormat(['31.12.2023', '01.02.2024', 'N/A'])!.format;
+    const lines = ['{"v": "1.234,5", "d": "31.12.2023"}', '{"v": "0,25", "d": "N/A"}', '{"v": "lots", "d": "01.02.2024"}', '{"v": "2,5\u0020", "d": "01.02.2024"}'];
+    const { rows, rejects } = parseLines(lines, [['v', T.float], ['d', T.date]], { columnFormats: [decimal, dayFirst] });
+    assert.deepEqual(rows.map((r) => r.values), [['1234.5', '2023-12-31'], ['0.25', null], ['2.5', '2024-02-01']]);
+    assert.deepEqual(rejects.map((r) => r.reason), ['CAST']);
+    assert.match(rejects[0].detail, /column v \(float\): "lots"/);
   });
 
   test('strings: escapes are decoded; a comma or newline is kept; "" is not NULL', () => {
