@@ -45,6 +45,12 @@ export interface EngineOptions {
    * cannot write (a type Sluice does not create, such as smallint or json) loads by csv.
    */
   copyFormat?: CopyFormat;
+  /**
+   * How long a load waits for PostgreSQL to come back (a restart, a failover, killed connections)
+   * before the file fails with SLUICE_ERR_DATABASE_UNAVAILABLE. Loading pauses meanwhile and
+   * resumes where it stopped. Default: 60 s.
+   */
+  dbOutageTimeoutMs?: number;
   /** Diagnostic lines (embedded database start, retries). Default: silent. */
   log?: (line: string) => void;
   /**
@@ -69,6 +75,7 @@ export interface ResolvedOptions {
   downloadBackoffMs: number;
   invalidUtf8: 'reject' | 'replace';
   copyFormat: CopyFormat;
+  dbOutageTimeoutMs: number;
   log: (line: string) => void;
 }
 
@@ -100,11 +107,12 @@ export function resolveOptions(options: EngineOptions = {}, env: NodeJS.ProcessE
   if (copyFormat !== 'csv' && copyFormat !== 'binary') {
     throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `option copyFormat must be 'csv' or 'binary', got ${String(copyFormat)}`);
   }
+  const dbOutageTimeoutMs = positiveInteger('dbOutageTimeoutMs', options.dbOutageTimeoutMs, 60_000, 0, 24 * 3_600_000);
   const databaseUrl = options.databaseUrl ?? (env.DATABASE_URL || undefined);
   return {
     databaseUrl,
     home: resolve(options.home ?? env.SLUICE_HOME ?? '.sluice'),
-    workers, writers, chunkSize, queueBound, maxRowBytes, invalidUtf8, copyFormat,
+    workers, writers, chunkSize, queueBound, maxRowBytes, invalidUtf8, copyFormat, dbOutageTimeoutMs,
     maxDownloadBytes, downloadTimeoutMs, downloadAttempts, downloadBackoffMs,
     log: options.log ?? (() => undefined),
   };

@@ -7,6 +7,7 @@ import { loadConfiguration } from './configuration/locate-config.js';
 import { type Database, openDatabase } from './database/database.js';
 import { SluiceError } from './errors.js';
 import { PipelineEvents } from './events/pipeline-events.js';
+import { DependencyBreakers } from './resilience/dependency-breakers.js';
 import { loadInput, type LoadRequest } from './schedule/file-loader.js';
 import { CopyWriter } from './sink/copy-writer.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -54,11 +55,14 @@ export class Engine extends EventEmitter<EngineEvents> {
    * API, metrics, lineage and an embedding service subscribe to.
    */
   readonly events: PipelineEvents;
+  /** The circuit breakers around PostgreSQL and Redis (`breakers.list()`: name and state of each). */
+  readonly breakers: DependencyBreakers;
 
   constructor(options: EngineOptions = {}) {
     super();
     this.options = resolveOptions(options);
     this.events = new PipelineEvents((error) => this.options.log(`event listener failed: ${(error as Error).message ?? String(error)}`));
+    this.breakers = new DependencyBreakers({ events: this.events, outageTimeoutMs: this.options.dbOutageTimeoutMs, log: this.options.log });
     // Read here, so a bad file fails createEngine before anything starts.
     const { config, source } = loadConfiguration({ config: options.config });
     this.configuration = config;
@@ -80,14 +84,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Workers start first: their start-up (loading modules) overlaps connecting and migrating.
     this.piscina = createWorkerPool(this.options.workers);
     try {
-      this.database = await openDatabase(this.options);
+      this.database = await openDatabase(this.options, this.breakers.postgres);
     } catch (error) {
       await this.piscina.destroy();
       this.piscina = undefined;
       throw error;
     }
     const database = this.database;
-    this.writers = Array.from({ length: this.options.writers }, () => new CopyWriter(() => database.connectWriter(), this.options.log));
+    this.writers = Array.from({ length: this.options.writers }, () => new CopyWriter(() => database.connectWriter(), this.options.log, this.breakers.postgres));
   }
 
   /**
@@ -112,7 +116,9 @@ export class Engine extends EventEmitter<EngineEvents> {
         onProgress: (doneBytes, totalBytes) => this.emit('progress', { file: path, doneBytes, totalBytes }),
         onChunk: (chunk) => this.events.emit('chunk.committed', { path, ...chunk }),
       };
-      const summaries = await loadInput({ pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options, configuration: this.configuration }, path, request);
+      const summaries = await loadInput({
+        pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options, configuration: this.configuration, postgres: this.breakers.postgres,
+      }, path, request);
       for (const summary of summaries) {
         this.emit('file', summary);
         this.events.emit(`file.${summary.status}`, { runId, path, summary });

@@ -16,15 +16,17 @@ import { prepareJson } from '../formats/json/prepare-json.js';
 import type { FormatOverrides } from '../formats/overrides.js';
 import type { PreparedFile } from '../formats/prepared-file.js';
 import { datasetNameFor, normaliseIdentifier } from '../schema/identifiers.js';
+import { DependencyGuard } from '../resilience/dependency-guard.js';
 import type { CopyWriter } from '../sink/copy-writer.js';
 import { displayTable, ensureStagingTable, plannedColumns, sameColumns, type StagingColumn, stagingTableWidens } from '../sink/staging-table.js';
 import { inputLabel, inUserTerms, type ResolvedInput, resolveInput, resolveOptionsFrom } from '../sources/resolve-input.js';
 import '../stages/all-stages.js';
 import { emptySummary, type FileSummary } from '../summary.js';
 import { claimContent } from './claim-content.js';
+import { ControlSession } from './control-session.js';
 import { type ColumnShape, columnShape } from './column-shape.js';
 import { completeLoad } from './complete-load.js';
-import { failFile, releaseFile, reserveFileId } from './ledger.js';
+import { failFile, reserveFileId } from './ledger.js';
 import type { CommittedChunkReport, PipelineResult } from './load-pipeline.js';
 import { type OpenFile, startPipeline } from './start-pipeline.js';
 import { loadWorkbook } from './workbook-loader.js';
@@ -50,6 +52,8 @@ export interface LoadContext {
   options: ResolvedOptions;
   /** The validated configuration file (datasets, their match globs and stage options); none: every default. */
   configuration?: SluiceConfig;
+  /** The process's PostgreSQL breaker (the engine's); default: one for this load alone. */
+  postgres?: DependencyGuard;
 }
 
 export interface LoadRequest {
@@ -181,12 +185,10 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
   // A spooled file was hashed while it was written.
   const hashing = settle(input.sha256 !== undefined ? Promise.resolve(input.sha256) : sha256File(absolute));
   const requestedDataset = request.dataset !== undefined ? normaliseIdentifier(request.dataset, 'dataset') : datasetNameFor(basename(absolute));
-  const control = await context.pool.connect();
+  const control = new ControlSession(context.pool, context.postgres ?? new DependencyGuard({ name: 'postgres', unavailableCode: 'SLUICE_ERR_DATABASE_UNAVAILABLE' }), options.log);
   let handle: FileHandle | undefined;
-  /** The content this session holds while loading it (see claimContent). */
-  let held: string | undefined;
   try {
-    const reservedId = await reserveFileId(control);
+    const reservedId = await control.step((client) => reserveFileId(client));
     const preparedOutcome = await preparation;
     phase('prepared');
     handle = await open(absolute, 'r');
@@ -210,8 +212,10 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       speculative = undefined;
     };
     if (preparedOutcome.ok && shaping?.ok === true) {
-      const columns = await plannedColumns(control, requestedDataset, shaping.value.table);
-      const widens = await stagingTableWidens(control, requestedDataset);
+      const table = shaping.value.table;
+      const { columns, widens } = await control.step(async (client) => ({
+        columns: await plannedColumns(client, requestedDataset, table), widens: await stagingTableWidens(client, requestedDataset),
+      }));
       const gate = new Promise<number | false>((resolveGate) => { openGate = resolveGate; });
       const setup = { fileId: reservedId, dataset: requestedDataset, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, columns, widens, committed: new Map(), gate };
       speculative = { pipeline: settle(startPipeline(context, request, setup, openFile(preparedOutcome.value, shaping.value), phase)), columns, widens };
@@ -224,12 +228,12 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       return finish({ status: 'failed', error: inUserTerms({ code: 'SLUICE_ERR_FILE_READ', message: `cannot read ${input.label}: ${(hashed.error as Error).message}` }, input) });
     }
     const sha256 = hashed.value;
-    const claimed = await claimContent(control, {
+    const claimed = await control.step((client) => claimContent(client, {
       sha256, path: absolute, source: input.source, sizeBytes: size, dataset: requestedDataset, tableName: displayTable(requestedDataset),
       chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, force: request.force === true, newId: reservedId,
-    }, dropSpeculative, phase);
+    }, dropSpeculative, phase));
     const { claim } = claimed;
-    held = claimed.held;
+    control.holding(claimed.held);
     phase('claimed');
     if (claim.kind === 'skip') {
       await dropSpeculative();
@@ -242,8 +246,9 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       const prepared = preparedOutcome.value;
       if (shaping?.ok !== true) throw shaping?.error;
       const shape = shaping.value;
-      const columns = await ensureStagingTable(control, claim.dataset, shape.table);
-      const widens = await stagingTableWidens(control, claim.dataset);
+      const { columns, widens } = await control.step(async (client) => ({
+        columns: await ensureStagingTable(client, claim.dataset, shape.table), widens: await stagingTableWidens(client, claim.dataset),
+      }));
       phase('staging table ready');
       const reusable = speculative !== undefined && claim.fileId === reservedId && claim.committed.size === 0
         && claim.dataset === requestedDataset && claim.chunkSize === options.chunkSize && claim.maxRowBytes === options.maxRowBytes
@@ -266,18 +271,17 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       const summary = await completeLoad(openFile(prepared, shape), request, {
         fileId: claim.fileId, attempt: claim.attempt, dataset: claim.dataset, columns, pipeline: outcome.value, describe,
       });
-      await registerStagingLoad(control, { fileId: claim.fileId, summary });
+      await control.step((client) => registerStagingLoad(client, { fileId: claim.fileId, summary }));
       return summary;
     } catch (error) {
       await dropSpeculative();
       // In the user's terms, in the summary and the ledger: never a spool path.
       const plain = inUserTerms(toPlainError(error), input);
-      await failFile(control, claim.fileId, claim.attempt, plain, { loaded: 0, skipped: 0 }).catch(() => undefined);
+      await control.step((client) => failFile(client, claim.fileId, claim.attempt, plain, { loaded: 0, skipped: 0 })).catch(() => undefined);
       return describe({ status: 'failed', error: plain });
     }
   } finally {
     await handle?.close();
-    if (held !== undefined) await releaseFile(control, held).catch(() => undefined);
-    control.release();
+    await control.close();
   }
 }
