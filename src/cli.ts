@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveOptions } from './config.js';
 import { datasetIdentity } from './configuration/dataset-identity.js';
+import { parseDuration } from './configuration/duration.js';
 import { loadConfiguration } from './configuration/locate-config.js';
 import { openDatabase } from './database/database.js';
 import { createEngine } from './engine.js';
@@ -24,7 +25,7 @@ import { isRemoteInput } from './sources/remote-file.js';
 import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 
 const USAGE = `Usage:
-  sluice load <file|dir|url>... [--config FILE] [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [--copy-format csv|binary] [overrides]
+  sluice load <file|dir|url>... [--config FILE] [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [--copy-format csv|binary] [--db-outage-timeout 60s] [overrides]
   sluice bench                 run the benchmark suite (sluice load vs psql \\copy, parsers; needs psql and DATABASE_URL's server)
   sluice sniff <file> [--config FILE] [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
   sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
@@ -81,6 +82,14 @@ function integerOption(name: string, value: string | undefined): number | undefi
   return parsed;
 }
 
+/** A duration with a unit (`90s`, `2m`, `500ms`), as the configuration file writes them. */
+function durationOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--${name} must be a duration with a unit (90s, 2m, 500ms), got ${JSON.stringify(value)}`);
+  return ms;
+}
+
 /** Files named on the command line; directories contribute their loadable files, recursively, sorted. */
 export async function expandInputs(inputs: string[]): Promise<string[]> {
   const files: string[] = [];
@@ -114,6 +123,7 @@ async function load(args: string[]): Promise<number> {
     options: {
       config: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' }, 'keep-preamble': { type: 'boolean' },
       workers: { type: 'string' }, writers: { type: 'string' }, 'chunk-size': { type: 'string' }, 'copy-format': { type: 'string' },
+      'db-outage-timeout': { type: 'string' },
       ...OVERRIDE_OPTIONS,
     },
   });
@@ -128,6 +138,7 @@ async function load(args: string[]): Promise<number> {
     workers: integerOption('workers', values.workers),
     writers: integerOption('writers', values.writers),
     chunkSize: integerOption('chunk-size', values['chunk-size']),
+    dbOutageTimeoutMs: durationOption('db-outage-timeout', values['db-outage-timeout']),
     log: process.env.SLUICE_DEBUG ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
   let bar: ProgressBar | undefined;

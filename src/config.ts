@@ -51,6 +51,8 @@ export interface EngineOptions {
    * resumes where it stopped. Default: 60 s.
    */
   dbOutageTimeoutMs?: number;
+  /** Redis for pipeline events (pub/sub channel `sluice:events`). Default: `REDIS_URL`; none: events stay in process. */
+  redisUrl?: string;
   /** Diagnostic lines (embedded database start, retries). Default: silent. */
   log?: (line: string) => void;
   /**
@@ -76,6 +78,7 @@ export interface ResolvedOptions {
   invalidUtf8: 'reject' | 'replace';
   copyFormat: CopyFormat;
   dbOutageTimeoutMs: number;
+  redisUrl: string | undefined;
   log: (line: string) => void;
 }
 
@@ -113,6 +116,7 @@ export function resolveOptions(options: EngineOptions = {}, env: NodeJS.ProcessE
     databaseUrl,
     home: resolve(options.home ?? env.SLUICE_HOME ?? '.sluice'),
     workers, writers, chunkSize, queueBound, maxRowBytes, invalidUtf8, copyFormat, dbOutageTimeoutMs,
+    redisUrl: options.redisUrl ?? (env.REDIS_URL || undefined),
     maxDownloadBytes, downloadTimeoutMs, downloadAttempts, downloadBackoffMs,
     log: options.log ?? (() => undefined),
   };

@@ -8,6 +8,7 @@ import { type Database, openDatabase } from './database/database.js';
 import { SluiceError } from './errors.js';
 import { PipelineEvents } from './events/pipeline-events.js';
 import { DependencyBreakers } from './resilience/dependency-breakers.js';
+import { RedisEventPublisher } from './telemetry/redis-events.js';
 import { loadInput, type LoadRequest } from './schedule/file-loader.js';
 import { CopyWriter } from './sink/copy-writer.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -57,6 +58,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly events: PipelineEvents;
   /** The circuit breakers around PostgreSQL and Redis (`breakers.list()`: name and state of each). */
   readonly breakers: DependencyBreakers;
+  /** Publishes the pipeline events to Redis when `redisUrl` (REDIS_URL) is set; started by start(). */
+  redisEvents: RedisEventPublisher | undefined;
 
   constructor(options: EngineOptions = {}) {
     super();
@@ -81,6 +84,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async open(): Promise<void> {
+    if (this.options.redisUrl !== undefined) {
+      this.redisEvents = new RedisEventPublisher(this.events, this.breakers.redis, { url: this.options.redisUrl, log: this.options.log });
+    }
     // Workers start first: their start-up (loading modules) overlaps connecting and migrating.
     this.piscina = createWorkerPool(this.options.workers);
     try {
@@ -88,6 +94,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     } catch (error) {
       await this.piscina.destroy();
       this.piscina = undefined;
+      await this.redisEvents?.close();
+      this.redisEvents = undefined;
       throw error;
     }
     const database = this.database;
@@ -138,6 +146,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await Promise.all(this.writers.map((w) => w.close()));
     await this.piscina?.destroy();
     await this.database?.close();
+    await this.redisEvents?.close();
   }
 }
 

@@ -17,7 +17,8 @@ export class DependencyBreakers {
     };
     this.postgres = new DependencyGuard({ name: 'postgres', unavailableCode: 'SLUICE_ERR_DATABASE_UNAVAILABLE', outageTimeoutMs: options.outageTimeoutMs, onStateChange });
     // Redis is never waited for: a publish that cannot go out is kept or dropped (see redis-events.ts).
-    this.redis = new DependencyGuard({ name: 'redis', unavailableCode: 'SLUICE_ERR_REDIS_UNAVAILABLE', outageTimeoutMs: 0, onStateChange });
+    // Any failure of a publish is Redis's (disconnected, refused, read-only replica…): none is about our data.
+    this.redis = new DependencyGuard({ name: 'redis', unavailableCode: 'SLUICE_ERR_REDIS_UNAVAILABLE', outageTimeoutMs: 0, isFailure: () => true, onStateChange });
   }
 
   list(): BreakerStatus[] {

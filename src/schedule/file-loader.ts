@@ -187,6 +187,13 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
   const requestedDataset = request.dataset !== undefined ? normaliseIdentifier(request.dataset, 'dataset') : datasetNameFor(basename(absolute));
   const control = new ControlSession(context.pool, context.postgres ?? new DependencyGuard({ name: 'postgres', unavailableCode: 'SLUICE_ERR_DATABASE_UNAVAILABLE' }), options.log);
   let handle: FileHandle | undefined;
+  let openGate: (attempt: number | false) => void = () => undefined;
+  let speculative: { pipeline: Promise<Settled<PipelineResult>>; columns: StagingColumn[]; widens: boolean } | undefined;
+  const dropSpeculative = async (): Promise<void> => {
+    openGate(false);
+    await speculative?.pipeline;
+    speculative = undefined;
+  };
   try {
     const reservedId = await control.step((client) => reserveFileId(client));
     const preparedOutcome = await preparation;
@@ -204,13 +211,6 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     }
 
     // Start reading and encoding under the reserved id while the hash is computed.
-    let openGate: (attempt: number | false) => void = () => undefined;
-    let speculative: { pipeline: Promise<Settled<PipelineResult>>; columns: StagingColumn[]; widens: boolean } | undefined;
-    const dropSpeculative = async (): Promise<void> => {
-      openGate(false);
-      await speculative?.pipeline;
-      speculative = undefined;
-    };
     if (preparedOutcome.ok && shaping?.ok === true) {
       const table = shaping.value.table;
       const { columns, widens } = await control.step(async (client) => ({
@@ -280,6 +280,10 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       await control.step((client) => failFile(client, claim.fileId, claim.attempt, plain, { loaded: 0, skipped: 0 })).catch(() => undefined);
       return describe({ status: 'failed', error: plain });
     }
+  } catch (error) {
+    // Before the claim: the database stayed away past the outage timeout (or refused the ledger).
+    await dropSpeculative();
+    return finish({ status: 'failed', error: inUserTerms(toPlainError(error), input) });
   } finally {
     await handle?.close();
     await control.close();
