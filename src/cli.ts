@@ -21,6 +21,7 @@ import { prepareFile } from './schedule/file-loader.js';
 import { findRejectedRows, formatRejectedRows } from './schedule/rejected-rows.js';
 import { formatStoredAnomalies, readStoredAnomalies } from './stages/detect/stored-anomalies.js';
 import { formatStoredProfile, readStoredProfile } from './stages/profile/stored-profile.js';
+import { isLoadableName } from './sources/loadable-name.js';
 import { isRemoteInput } from './sources/remote-file.js';
 import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 
@@ -44,8 +45,6 @@ Overrides (instead of detection): --delimiter C  --quote C|none  --escape C|none
 Configuration file: --config FILE, else SLUICE_CONFIG, else ./sluice.yaml, ./sluice.yml or ./sluice.json when present.
 
 Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLUICE_HOME, SLUICE_CONFIG.`;
-
-const LOADABLE = /\.(csv|tsv|txt|psv|dat|json|ndjson|jsonl|xlsx)$/i;
 
 class UsageError extends Error {}
 
@@ -99,7 +98,7 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
     if (info?.isDirectory()) {
       const entries = await readdir(input, { recursive: true, withFileTypes: true });
       // A compressed file counts when what it holds would (`x.csv.gz`).
-      const found = entries.filter((e) => e.isFile() && LOADABLE.test(e.name.replace(/\.gz$/i, ''))).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
+      const found = entries.filter((e) => e.isFile() && isLoadableName(e.name)).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
       files.push(...found);
     } else {
       files.push(input);
