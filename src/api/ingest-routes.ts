@@ -12,7 +12,7 @@ import { MultipartFile, multipartBoundary } from './multipart-file.js';
 import { requireToken } from './require-token.js';
 
 /**
- * `POST /ingest` (mounted under /api): a file uploaded as the raw body (`?name=data.csv`) or as
+ * `POST /ingest` (or PUT; mounted under /api): a file uploaded as the raw body (`?name=data.csv`) or as
  * the one file part of a multipart/form-data body, streamed to the spool as it arrives — counted,
  * hashed and cut off past `maxBytes` (413, also for chunked bodies with no Content-Length; the
  * partial file is removed) — then handed to the engine. Hono's bodyLimit and parseBody are not
@@ -66,7 +66,8 @@ export function ingestRoutes(deps: IngestDeps): Hono {
   const app = new Hono();
   const log = deps.log ?? (() => undefined);
 
-  app.post('/ingest', requireToken(deps.token), async (c) => {
+  // PUT as well: `curl -T file URL` uploads with PUT.
+  app.on(['POST', 'PUT'], '/ingest', requireToken(deps.token), async (c) => {
     let entry: SpoolEntry | undefined;
     let handedOver = false;
     try {

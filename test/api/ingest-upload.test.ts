@@ -80,6 +80,12 @@ describe('POST /api/ingest', { timeout: 240_000 }, () => {
     assert.deepEqual(await spoolEntries(), [], 'the spooled copy is removed after the load');
   });
 
+  it('takes PUT as POST (curl -T)', async () => {
+    const response = await request(`${base}/api/ingest?name=put_upload.csv&wait=true`, { method: 'PUT', body: csv(7, 'put'), headers: auth });
+    assert.equal(response.statusCode, 200);
+    assert.equal((await response.body.json() as FileSummary).rows, 7);
+  });
+
   it('answers 202 with the sha256 as id and a Location, and loads in the background', async () => {
     const text = csv(10, 'accepted');
     const sha256 = createHash('sha256').update(text).digest('hex');
