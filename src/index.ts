@@ -3,3 +3,8 @@ export type { EngineOptions, ResolvedOptions } from './config.js';
 export { SluiceError, type SluiceErrorCode } from './errors.js';
 export type { FileSummary, SummaryColumn } from './summary.js';
 export { PipelineEvents, type PipelineEvent, type PipelineEventMap, type PipelineEventType } from './events/pipeline-events.js';
+export { createWatcher, type FileWatcher, type WatchEngine, type WatchOptions, type WatcherStatus } from './watch/file-watcher.js';
+export { ingestRoutes, type IngestAccepted, type IngestDeps } from './api/ingest-routes.js';
+export { defaultServiceApp, startDaemon, type Daemon, type DaemonOptions, type ServiceContext } from './service/daemon.js';
+export { DependencyBreakers } from './resilience/dependency-breakers.js';
+export type { BreakerState, BreakerStatus } from './resilience/dependency-guard.js';
