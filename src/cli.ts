@@ -6,13 +6,15 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveOptions } from './config.js';
 import { datasetIdentity } from './configuration/dataset-identity.js';
+import { parseDuration } from './configuration/duration.js';
 import { loadConfiguration } from './configuration/locate-config.js';
-import { openDatabase } from './database/database.js';
+import { openDatabase, redact } from './database/database.js';
 import { createEngine } from './engine.js';
 import { SluiceError, toPlainError } from './errors.js';
 import { overrideEncoding } from './formats/encoding/text-encoding.js';
 import { type FormatOverrides, overrideByte, overrideByteOrNone, parseTypesOption } from './formats/overrides.js';
 import { columnTypeName, postgresTypeName } from './schema/column-type.js';
+import { startDaemon } from './service/daemon.js';
 import { ProgressBar } from './telemetry/progress-bar.js';
 import type { FileSummary } from './summary.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -22,12 +24,16 @@ import { formatSchemaVersions, readSchemaVersions } from './datasets/schema-vers
 import { formatStoredAnomalies, readStoredAnomalies } from './stages/detect/stored-anomalies.js';
 import { formatStoredProfile, readStoredProfile } from './stages/profile/stored-profile.js';
 import { formatSuggestedConfig, readColumnLoads, suggestedConfig, suggestRules } from './stages/validate/rule-suggestions.js';
+import { isLoadableName } from './sources/loadable-name.js';
 import { isRemoteInput } from './sources/remote-file.js';
 import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
-  sluice load <file|dir|url>... [--config FILE] [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [--copy-format csv|binary] [overrides]
+  sluice load <file|dir|url>... [--config FILE] [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [--copy-format csv|binary] [--db-outage-timeout 60s] [overrides]
+  sluice watch <dir>... [--include GLOB]... [--exclude GLOB]... [--settle 2s] [--archive] [--load PATH]... [--port N] [--host ADDR]
+                       [--dataset NAME] [--max-upload-bytes N] [--db-outage-timeout 60s] [--config FILE] [--workers N] [--writers N]
+                               watch directories (created when missing) and serve the API (POST /api/ingest); Ctrl-C drains and stops
   sluice bench                 run the benchmark suite (sluice load vs psql \\copy, parsers; needs psql and DATABASE_URL's server)
   sluice sniff <file> [--config FILE] [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
   sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
@@ -52,8 +58,6 @@ Configuration file: --config FILE, else SLUICE_CONFIG, else ./sluice.yaml, ./slu
 
 Environment: DATABASE_URL (default: an embedded PostgreSQL under ./.sluice), SLUICE_HOME, SLUICE_CONFIG,
   SLUICE_API_TOKEN (without it the API listens on 127.0.0.1 only), SLUICE_PORT, REDIS_URL, SLUICE_LOG_LEVEL.`;
-
-const LOADABLE = /\.(csv|tsv|txt|psv|dat|json|ndjson|jsonl|xlsx)$/i;
 
 const OVERRIDE_OPTIONS = {
   delimiter: { type: 'string' }, quote: { type: 'string' }, escape: { type: 'string' }, comment: { type: 'string' }, encoding: { type: 'string' },
@@ -89,6 +93,14 @@ function integerOption(name: string, value: string | undefined): number | undefi
   return parsed;
 }
 
+/** A duration with a unit (`90s`, `2m`, `500ms`), as the configuration file writes them. */
+function durationOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--${name} must be a duration with a unit (90s, 2m, 500ms), got ${JSON.stringify(value)}`);
+  return ms;
+}
+
 /** Files named on the command line; directories contribute their loadable files, recursively, sorted. */
 export async function expandInputs(inputs: string[]): Promise<string[]> {
   const files: string[] = [];
@@ -98,7 +110,7 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
     if (info?.isDirectory()) {
       const entries = await readdir(input, { recursive: true, withFileTypes: true });
       // A compressed file counts when what it holds would (`x.csv.gz`).
-      const found = entries.filter((e) => e.isFile() && LOADABLE.test(e.name.replace(/\.gz$/i, ''))).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
+      const found = entries.filter((e) => e.isFile() && isLoadableName(e.name)).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
       files.push(...found);
     } else {
       files.push(input);
@@ -122,6 +134,7 @@ async function load(args: string[]): Promise<number> {
     options: {
       config: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' }, 'keep-preamble': { type: 'boolean' },
       workers: { type: 'string' }, writers: { type: 'string' }, 'chunk-size': { type: 'string' }, 'copy-format': { type: 'string' },
+      'db-outage-timeout': { type: 'string' },
       ...OVERRIDE_OPTIONS,
     },
   });
@@ -136,6 +149,7 @@ async function load(args: string[]): Promise<number> {
     workers: integerOption('workers', values.workers),
     writers: integerOption('writers', values.writers),
     chunkSize: integerOption('chunk-size', values['chunk-size']),
+    dbOutageTimeoutMs: durationOption('db-outage-timeout', values['db-outage-timeout']),
     log: process.env.SLUICE_DEBUG ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
   let bar: ProgressBar | undefined;
@@ -169,6 +183,66 @@ async function load(args: string[]): Promise<number> {
   }
   if (values.json !== true) printTable(summaries);
   return summaries.some((s) => s.status === 'failed') ? 1 : 0;
+}
+
+function summaryLine(s: FileSummary): string {
+  const error = s.error !== null ? `  (${s.error.code}: ${s.error.message})` : '';
+  return `${s.status.padEnd(7)}  ${String(s.rows).padStart(9)} rows  ${String(s.rejected).padStart(6)} rejected  ${(s.table ?? '-').padEnd(24)}  ${s.file}${s.sheet !== null ? ` [${s.sheet}]` : ''}${error}\n`;
+}
+
+/** `sluice watch`: the daemon (service/daemon.ts) until SIGINT or SIGTERM, then a drain. */
+async function watchCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: {
+      include: { type: 'string', multiple: true }, exclude: { type: 'string', multiple: true }, settle: { type: 'string' }, archive: { type: 'boolean' },
+      load: { type: 'string', multiple: true }, port: { type: 'string' }, host: { type: 'string' }, dataset: { type: 'string' },
+      'max-upload-bytes': { type: 'string' }, 'db-outage-timeout': { type: 'string' }, config: { type: 'string' },
+      workers: { type: 'string' }, writers: { type: 'string' }, 'chunk-size': { type: 'string' },
+    },
+  });
+  if (positionals.length === 0) throw new UsageError('sluice watch needs at least one directory');
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) throw new UsageError(`--port must be 0–65535, got ${JSON.stringify(values.port)}`);
+  const debug = process.env.SLUICE_DEBUG ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+  const engine = createEngine({
+    config: values.config,
+    workers: integerOption('workers', values.workers),
+    writers: integerOption('writers', values.writers),
+    chunkSize: integerOption('chunk-size', values['chunk-size']),
+    dbOutageTimeoutMs: durationOption('db-outage-timeout', values['db-outage-timeout']),
+    log: debug,
+  });
+  engine.on('file', (summary) => process.stdout.write(summaryLine(summary)));
+  const log = (line: string): void => { process.stderr.write(`sluice: ${line}\n`); };
+  const daemon = await startDaemon({
+    engine, dirs: positionals, port, hostname: values.host, token: process.env.SLUICE_API_TOKEN,
+    maxUploadBytes: integerOption('max-upload-bytes', values['max-upload-bytes']),
+    watch: {
+      include: values.include, exclude: values.exclude, settleMs: durationOption('settle', values.settle), archive: values.archive,
+      ingest: values.dataset === undefined ? undefined : { dataset: values.dataset },
+    },
+    log: debug ?? (() => undefined),
+  });
+  const embedded = engine.options.databaseUrl === undefined;
+  process.stdout.write(`serving   ${daemon.url}  (POST /api/ingest)\n`);
+  for (const dir of daemon.watcher?.status().dirs ?? []) process.stdout.write(`watching  ${dir}\n`);
+  process.stdout.write(`database  ${redact(daemon.databaseUrl)}${embedded ? '  (embedded: psql-ready while this runs)' : ''}\n`);
+  if (daemon.open) log('no SLUICE_API_TOKEN: listening on 127.0.0.1 only, and uploads need no token');
+  for (const file of await expandInputs(values.load ?? [])) {
+    engine.ingestAll(file, { dataset: values.dataset }).catch((error: unknown) => log(`${file}: ${(error as Error).message}`));
+  }
+  return new Promise((resolveExit) => {
+    let stopping = false;
+    const onSignal = (): void => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      log('draining: finishing the files in progress (again to stop at once)');
+      daemon.close().then(() => resolveExit(0), (error: unknown) => { log((error as Error).message); resolveExit(1); });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
 }
 
 async function sniff(args: string[]): Promise<number> {
@@ -326,6 +400,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'load': return await load(rest);
       case 'sniff': return await sniff(rest);
+      case 'watch': return await watchCommand(rest);
       case 'rejects': return await rejects(rest);
       case 'profile': return await profileCommand(rest);
       case 'anomalies': return await anomaliesCommand(rest);

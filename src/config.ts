@@ -46,7 +46,13 @@ export interface EngineOptions {
    * cannot write (a type Sluice does not create, such as smallint or json) loads by csv.
    */
   copyFormat?: CopyFormat;
-  /** Redis for quality alerts (pub/sub channel `sluice:alerts`). Default: `REDIS_URL`; none: alerts stay in process. */
+  /**
+   * How long a load waits for PostgreSQL to come back (a restart, a failover, killed connections)
+   * before the file fails with SLUICE_ERR_DATABASE_UNAVAILABLE. Loading pauses meanwhile and
+   * resumes where it stopped. Default: 60 s.
+   */
+  dbOutageTimeoutMs?: number;
+  /** Redis for pipeline events (pub/sub channel `sluice:events`) and quality alerts (`sluice:alerts`). Default: `REDIS_URL`; none: both stay in process. */
   redisUrl?: string;
   /** Diagnostic lines (embedded database start, retries). Default: silent. */
   log?: (line: string) => void;
@@ -74,6 +80,7 @@ export interface ResolvedOptions {
   downloadBackoffMs: number;
   invalidUtf8: 'reject' | 'replace';
   copyFormat: CopyFormat;
+  dbOutageTimeoutMs: number;
   redisUrl: string | undefined;
   log: (line: string) => void;
 }
@@ -106,11 +113,12 @@ export function resolveOptions(options: EngineOptions = {}, env: NodeJS.ProcessE
   if (copyFormat !== 'csv' && copyFormat !== 'binary') {
     throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `option copyFormat must be 'csv' or 'binary', got ${String(copyFormat)}`);
   }
+  const dbOutageTimeoutMs = positiveInteger('dbOutageTimeoutMs', options.dbOutageTimeoutMs, 60_000, 0, 24 * 3_600_000);
   const databaseUrl = options.databaseUrl ?? (env.DATABASE_URL || undefined);
   return {
     databaseUrl,
     home: resolve(options.home ?? env.SLUICE_HOME ?? '.sluice'),
-    workers, writers, chunkSize, queueBound, maxRowBytes, invalidUtf8, copyFormat,
+    workers, writers, chunkSize, queueBound, maxRowBytes, invalidUtf8, copyFormat, dbOutageTimeoutMs,
     redisUrl: options.redisUrl ?? (env.REDIS_URL || undefined),
     maxDownloadBytes, downloadTimeoutMs, downloadAttempts, downloadBackoffMs,
     log: options.log ?? (() => undefined),

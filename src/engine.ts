@@ -14,6 +14,8 @@ import { uuidV7 } from './lineage/uuid-v7.js';
 import { RecentAlerts } from './events/recent-alerts.js';
 import { qualityAlert } from './stages/history/quality-alerts.js';
 import { RedisAlertPublisher } from './telemetry/redis-alerts.js';
+import { DependencyBreakers } from './resilience/dependency-breakers.js';
+import { RedisEventPublisher } from './telemetry/redis-events.js';
 import { loadInput, type LoadRequest } from './schedule/file-loader.js';
 import { CopyWriter } from './sink/copy-writer.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -99,12 +101,17 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly alerts: RecentAlerts;
   /** Publishes quality alerts on Redis (`sluice:alerts`) when `redisUrl` (REDIS_URL) is set. */
   private redisAlerts: RedisAlertPublisher | undefined;
+  /** The circuit breakers around PostgreSQL and Redis (`breakers.list()`: name and state of each). */
+  readonly breakers: DependencyBreakers;
+  /** Publishes the pipeline events to Redis when `redisUrl` (REDIS_URL) is set; started by start(). */
+  redisEvents: RedisEventPublisher | undefined;
 
   constructor(options: EngineOptions = {}) {
     super();
     this.options = resolveOptions(options);
     this.events = new PipelineEvents((error) => this.options.log(`event listener failed: ${(error as Error).message ?? String(error)}`));
     this.alerts = new RecentAlerts(this.events);
+    this.breakers = new DependencyBreakers({ events: this.events, outageTimeoutMs: this.options.dbOutageTimeoutMs, log: this.options.log });
     // Read here, so a bad file fails createEngine before anything starts.
     const { config, source } = loadConfiguration({ config: options.config });
     this.configuration = config;
@@ -152,17 +159,22 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async open(): Promise<void> {
     if (this.options.redisUrl !== undefined) this.redisAlerts = new RedisAlertPublisher(this.events, { url: this.options.redisUrl, log: this.options.log });
+    if (this.options.redisUrl !== undefined) {
+      this.redisEvents = new RedisEventPublisher(this.events, this.breakers.redis, { url: this.options.redisUrl, log: this.options.log });
+    }
     // Workers start first: their start-up (loading modules) overlaps connecting and migrating.
     this.piscina = createWorkerPool(this.options.workers);
     try {
-      this.database = await openDatabase(this.options);
+      this.database = await openDatabase(this.options, this.breakers.postgres);
     } catch (error) {
       await this.piscina.destroy();
       this.piscina = undefined;
+      await this.redisEvents?.close();
+      this.redisEvents = undefined;
       throw error;
     }
     const database = this.database;
-    this.writers = Array.from({ length: this.options.writers }, () => new CopyWriter(() => database.connectWriter(), this.options.log));
+    this.writers = Array.from({ length: this.options.writers }, () => new CopyWriter(() => database.connectWriter(), this.options.log, this.breakers.postgres));
   }
 
   /**
@@ -208,6 +220,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const context = {
       pool: this.database!.pool, piscina: this.piscina!, writers: this.writers, options: this.options, configuration: this.configuration,
       onQueue: (queue: QueueDepth) => { this.writerQueue = queue; },
+      postgres: this.breakers.postgres,
     };
     let error: PlainError | null = null;
     try {
@@ -247,6 +260,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await Promise.all(this.writers.map((w) => w.close()));
     await this.piscina?.destroy();
     await this.database?.close();
+    await this.redisEvents?.close();
     await this.redisAlerts?.close();
     this.alerts.close();
     this.state = 'closed';

@@ -20,3 +20,7 @@ export { SluiceMetrics, type MetricsSources, type MetricJson } from './telemetry
 export { startTelemetry, type Telemetry, type TelemetryOptions } from './telemetry/pipeline-telemetry.js';
 export { createHealthChecks, type HealthChecks, type HealthReport } from './telemetry/health-checks.js';
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';
+export { createWatcher, type FileWatcher, type WatchEngine, type WatchOptions, type WatcherStatus } from './watch/file-watcher.js';
+export { ingestRoutes, type IngestAccepted, type IngestDeps } from './api/ingest-routes.js';
+export { defaultServiceApp, startDaemon, uploadApp, type Daemon, type DaemonOptions, type ServiceContext } from './service/daemon.js';
+export { DependencyBreakers } from './resilience/dependency-breakers.js';

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
@@ -137,23 +141,51 @@ describe('sluice CLI: remote and compressed inputs, rejects', () => {
 
 describe('npm start with no DATABASE_URL', () => {
   let home: string;
+  let madeInbox = false;
 
   before(async () => {
     home = await mkdtemp(join(tmpdir(), 'sluice-home-'));
+    madeInbox = !existsSync(join(ROOT, 'inbox'));
   });
 
   after(async () => {
     await rm(home, { recursive: true, force: true });
+    // npm start watches ./inbox of the checkout (created): leave it as it was found.
+    if (madeInbox) await rm(join(ROOT, 'inbox'), { recursive: true, force: true });
   });
 
-  test('starts an embedded PostgreSQL, loads examples/, prints what it loaded, and stops it', { timeout: 180_000 }, async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_HOME: home };
+  /** Runs `npm start` until it has loaded examples/ and printed its URLs, then stops it as Ctrl-C does. */
+  async function npmStart(env: NodeJS.ProcessEnv, expectLoaded: RegExp): Promise<string> {
+    const child = spawn('npm', ['start', '--silent'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const closed = once(child, 'close');
+    const deadline = Date.now() + 120_000;
+    while (!(expectLoaded.test(out) && /database\s/.test(out) && (out.match(/^(loaded|skipped)\s/gm) ?? []).length >= 4)) {
+      if (Date.now() > deadline || child.exitCode !== null) assert.fail(`npm start did not get going\nstdout:\n${out}\nstderr:\n${err}`);
+      await sleep(100);
+    }
+    // Ctrl-C in a terminal: SIGINT to the whole process group (npm and the service under it).
+    process.kill(-child.pid!, 'SIGINT');
+    // 'close': every process holding the output pipes has ended — the service too, not only npm.
+    await closed;
+    assert.match(err, /draining/);
+    return out;
+  }
+
+  test('starts an embedded PostgreSQL, loads examples/, watches ./inbox, serves, prints its URLs, and stops it all on Ctrl-C', { timeout: 300_000 }, async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_HOME: home, SLUICE_PORT: '0' };
     delete env.DATABASE_URL;
-    const first = await run('npm', ['start', '--silent'], { env, cwd: ROOT, timeout: 150_000 });
-    assert.match(first.stdout, /loaded\s+\d+\s+\d+\s+staging\.customers/);
-    assert.match(first.stdout, /loaded\s+480\s+0\s+staging\.sensors/);
-    const second = await run('npm', ['start', '--silent'], { env, cwd: ROOT, timeout: 150_000 });
-    assert.match(second.stdout, /skipped\s+480\s+0\s+staging\.sensors/);
+    delete env.SLUICE_API_TOKEN;
+    const first = await npmStart(env, /loaded\s+480 rows\s+0 rejected\s+staging\.sensors/);
+    assert.match(first, /loaded\s+\d+ rows\s+\d+ rejected\s+staging\.customers/);
+    assert.match(first, /^serving\s+http:\/\/127\.0\.0\.1:\d+/m);
+    assert.match(first, new RegExp(`^watching\\s+${join(ROOT, 'inbox')}`, 'm'));
+    assert.match(first, /^database\s+postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\s+\(embedded/m);
+    const second = await npmStart(env, /skipped\s+480 rows\s+0 rejected\s+staging\.sensors/);
+    assert.match(second, /skipped/);
     // The server was stopped: nothing runs from this data directory any more.
     const { stdout } = await run('ps', ['-eo', 'args']);
     assert.ok(!stdout.includes(join(home, 'pg')), 'embedded postgres still running');

@@ -43,6 +43,8 @@ export function createApiService(options: ApiServiceOptions): ApiService {
   const telemetry = startTelemetry({
     events: engine.events, engine: () => engine.status(), breakers: options.breakers,
     redisUrl: options.redisUrl, redisPrefix: options.redisPrefix, log: options.log,
+    // An engine with REDIS_URL publishes every event itself, behind its Redis breaker: not twice.
+    publishEvents: engine.redisEvents === undefined,
   });
   const health = createHealthChecks({
     postgres: () => engine.databasePool, redis: telemetry.redis, timeoutMs: options.healthTimeoutMs,

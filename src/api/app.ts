@@ -40,6 +40,8 @@ export interface ApiEngine {
   /** Undefined until the engine has started. */
   readonly databasePool: pg.Pool | undefined;
   status(): EngineStatus;
+  /** The engine's own publisher of events to Redis, when it has one (REDIS_URL). */
+  readonly redisEvents?: unknown;
   /** The latest quality alerts (an Engine keeps them: events/recent-alerts.ts). */
   readonly alerts?: Pick<RecentAlerts, 'list' | 'total'>;
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import type { ResolvedOptions } from '../config.js';
+import type { DependencyGuard } from '../resilience/dependency-guard.js';
 import { SluiceError } from '../errors.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
 import { migrate } from './migrate.js';
@@ -23,15 +24,23 @@ export interface Database {
 // bigint counts come back as strings by default; Sluice's counts fit a double.
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
-async function sessionClient(url: string, applicationName: string): Promise<pg.Client> {
+async function sessionClient(url: string, applicationName: string, log: (line: string) => void): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  // Until its user listens (a writer does, at once), a session the server ends — a restart, a
+  // pg_terminate_backend — must not be an unhandled 'error' that takes the process down.
+  client.on('error', (error) => log(`${applicationName} connection lost: ${error.message}`));
   try {
     await client.connect();
   } catch (error) {
     throw new SluiceError('SLUICE_ERR_DATABASE_CONNECT', `cannot connect to PostgreSQL at ${redact(url)}: ${(error as Error).message}`, { cause: error });
   }
-  // Timestamps without a zone are read as UTC, whatever the server's default.
-  await client.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'");
+  try {
+    // Timestamps without a zone are read as UTC, whatever the server's default.
+    await client.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'");
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
   return client;
 }
 
@@ -39,7 +48,8 @@ export function redact(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
-export async function openDatabase(options: ResolvedOptions): Promise<Database> {
+/** `guard`: retry the first connection and the migrations through a database restart (the engine's PostgreSQL breaker). */
+export async function openDatabase(options: ResolvedOptions, guard?: DependencyGuard): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = options.databaseUrl;
   if (url === undefined) {
@@ -47,12 +57,15 @@ export async function openDatabase(options: ResolvedOptions): Promise<Database> 
     url = embedded.url;
   }
   try {
-    const first = await sessionClient(url, 'sluice-migrate');
-    try {
-      await migrate(first);
-    } finally {
-      await first.end();
-    }
+    const migrateOnce = async (): Promise<void> => {
+      const first = await sessionClient(url!, 'sluice-migrate', options.log);
+      try {
+        await migrate(first);
+      } finally {
+        await first.end().catch(() => undefined);
+      }
+    };
+    await (guard === undefined ? migrateOnce() : guard.run(migrateOnce));
   } catch (error) {
     await embedded?.stop();
     throw error;
@@ -66,7 +79,7 @@ export async function openDatabase(options: ResolvedOptions): Promise<Database> 
     url: resolvedUrl,
     embedded: embedded !== undefined,
     pool,
-    connectWriter: () => sessionClient(resolvedUrl, 'sluice-writer'),
+    connectWriter: () => sessionClient(resolvedUrl, 'sluice-writer', options.log),
     async close() {
       await pool.end().catch(() => undefined);
       await embedded?.stop();

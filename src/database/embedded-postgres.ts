@@ -35,6 +35,8 @@ export interface EmbeddedDatabase {
 export interface EmbeddedDatabaseOptions {
   dataDir: string;
   log?: (line: string) => void;
+  /** Listen on this port (a server restarted on its data dir keeps its URL); default: a free port per start. */
+  port?: number;
 }
 
 type EmbeddedPostgresCtor = typeof EmbeddedPostgresClass;
@@ -181,7 +183,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   let port = 0;
   for (let attempt = 1; server === undefined; attempt++) {
     // The port is chosen per start: the data dir does not remember it, and 5432 is often taken.
-    port = await findFreePort();
+    port = options.port ?? await findFreePort();
     const candidate = new EmbeddedPostgres({
       ...packageOptions,
       port,
@@ -198,7 +200,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     } catch (error) {
       // Another process can grab the port between our probe and postgres binding it.
       const portTaken = attemptLines.some((line) => /could not bind|address already in use/i.test(line));
-      if (portTaken && attempt < START_ATTEMPTS) {
+      if (portTaken && options.port === undefined && attempt < START_ATTEMPTS) {
         log(`embedded postgres: port ${port} was taken, retrying on another port`);
         continue;
       }

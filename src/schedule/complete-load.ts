@@ -30,18 +30,21 @@ function summaryColumns(finalColumns: readonly StagingColumn[], prepared: Prepar
 export async function completeLoad(file: OpenFile, request: LoadRequest, load: {
   fileId: number; attempt: number; dataset: string; columns: StagingColumn[]; pipeline: PipelineResult; describe: (patch: Partial<FileSummary>) => FileSummary;
 }): Promise<FileSummary> {
-  const { control, prepared, shape } = file;
+  const { prepared, shape } = file;
   const sources = new Map(shape.table.flatMap((c, i) => shape.sources[i] === null ? [] : [[c.name, shape.sources[i]!] as const]));
   const counts = { loaded: load.pipeline.chunksLoaded, skipped: load.pipeline.chunksSkipped };
-  // The table's types now: widened during this load (or an earlier attempt of it, or by another load meanwhile).
-  const finalColumns = await plannedColumns(control, load.dataset, load.columns);
-  const firstDataLine = await prepared.firstDataLine(file.handle);
-  const widened = await fileWidenings(control, load.fileId, firstDataLine, finalColumns);
-  return completeFile(control, load.fileId, load.attempt, firstDataLine, counts, (totals, samples) => load.describe({
-    status: 'loaded', format: prepared.format, encoding: prepared.encoding, ...prepared.describe, rows: totals.rows, rejected: totals.rejected, widened,
-    columns: summaryColumns(finalColumns, prepared, sources),
-    reject_samples: samples, chunks: { total: totals.chunks, loaded: counts.loaded, skipped: counts.skipped },
-  }), request.keepPreamble === true ? prepared.preamble : undefined, (client, totals) => runLoadFinishers({
-    client, fileId: load.fileId, dataset: load.dataset, table: qualifiedTable(load.dataset), columns: finalColumns, sources, ...totals, datasetConfig: request.datasetConfig,
-  }));
+  // One step: a connection lost part way rolls back completeFile's transaction, and all of it runs again.
+  return file.control.step(async (control) => {
+    // The table's types now: widened during this load (or an earlier attempt of it, or by another load meanwhile).
+    const finalColumns = await plannedColumns(control, load.dataset, load.columns);
+    const firstDataLine = await prepared.firstDataLine(file.handle);
+    const widened = await fileWidenings(control, load.fileId, firstDataLine, finalColumns);
+    return completeFile(control, load.fileId, load.attempt, firstDataLine, counts, (totals, samples) => load.describe({
+      status: 'loaded', format: prepared.format, encoding: prepared.encoding, ...prepared.describe, rows: totals.rows, rejected: totals.rejected, widened,
+      columns: summaryColumns(finalColumns, prepared, sources),
+      reject_samples: samples, chunks: { total: totals.chunks, loaded: counts.loaded, skipped: counts.skipped },
+    }), request.keepPreamble === true ? prepared.preamble : undefined, (client, totals) => runLoadFinishers({
+      client, fileId: load.fileId, dataset: load.dataset, table: qualifiedTable(load.dataset), columns: finalColumns, sources, ...totals, datasetConfig: request.datasetConfig,
+    }));
+  });
 }

@@ -18,15 +18,17 @@ import { prepareJson } from '../formats/json/prepare-json.js';
 import type { FormatOverrides } from '../formats/overrides.js';
 import type { PreparedFile } from '../formats/prepared-file.js';
 import { datasetNameFor, normaliseIdentifier } from '../schema/identifiers.js';
+import { DependencyGuard } from '../resilience/dependency-guard.js';
 import type { CopyWriter } from '../sink/copy-writer.js';
 import { displayTable, ensureStagingTable, plannedColumns, sameColumns, type StagingColumn, stagingTableWidens } from '../sink/staging-table.js';
 import { inputLabel, inUserTerms, type ResolvedInput, resolveInput, resolveOptionsFrom } from '../sources/resolve-input.js';
 import '../stages/all-stages.js';
 import { emptySummary, type FileSummary } from '../summary.js';
 import { claimContent } from './claim-content.js';
+import { ControlSession } from './control-session.js';
 import { type ColumnShape, columnShape } from './column-shape.js';
 import { completeLoad } from './complete-load.js';
-import { failFile, releaseFile, reserveFileId } from './ledger.js';
+import { failFile, reserveFileId } from './ledger.js';
 import type { CommittedChunkReport, PipelineResult, QueueDepth } from './load-pipeline.js';
 import { type OpenFile, startPipeline } from './start-pipeline.js';
 import { loadWorkbook } from './workbook-loader.js';
@@ -54,6 +56,8 @@ export interface LoadContext {
   configuration?: SluiceConfig;
   /** Told of each load's writer queue as it is made, so status and metrics can read its depth. */
   onQueue?: (queue: QueueDepth) => void;
+  /** The process's PostgreSQL breaker (the engine's); default: one for this load alone. */
+  postgres?: DependencyGuard;
 }
 
 export interface LoadRequest {
@@ -192,12 +196,17 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
   // A spooled file was hashed while it was written.
   const hashing = settle(input.sha256 !== undefined ? Promise.resolve(input.sha256) : sha256File(absolute));
   const requestedDataset = request.dataset !== undefined ? normaliseIdentifier(request.dataset, 'dataset') : datasetNameFor(basename(absolute));
-  const control = await context.pool.connect();
+  const control = new ControlSession(context.pool, context.postgres ?? new DependencyGuard({ name: 'postgres', unavailableCode: 'SLUICE_ERR_DATABASE_UNAVAILABLE' }), options.log);
   let handle: FileHandle | undefined;
-  /** The content this session holds while loading it (see claimContent). */
-  let held: string | undefined;
+  let openGate: (attempt: number | false) => void = () => undefined;
+  let speculative: { pipeline: Promise<Settled<PipelineResult>>; columns: StagingColumn[]; widens: boolean } | undefined;
+  const dropSpeculative = async (): Promise<void> => {
+    openGate(false);
+    await speculative?.pipeline;
+    speculative = undefined;
+  };
   try {
-    const reservedId = await reserveFileId(control);
+    const reservedId = await control.step((client) => reserveFileId(client));
     const preparedOutcome = await preparation;
     phase('prepared');
     handle = await open(absolute, 'r');
@@ -207,8 +216,9 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     let frozen = false;
     if (preparedOutcome.ok) {
       try {
-        const policy = await frozenShape(control, requestedDataset, preparedOutcome.value, request.datasetConfig,
-          columnShape(preparedOutcome.value, request.datasetConfig, requestedDataset));
+        const prepared = preparedOutcome.value;
+        const policy = await control.step((client) => frozenShape(client, requestedDataset, prepared, request.datasetConfig,
+          columnShape(prepared, request.datasetConfig, requestedDataset)));
         shaping = { ok: true, value: policy.shape };
         frozen = policy.frozen;
       } catch (error) {
@@ -217,16 +227,11 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     }
 
     // Start reading and encoding under the reserved id while the hash is computed.
-    let openGate: (attempt: number | false) => void = () => undefined;
-    let speculative: { pipeline: Promise<Settled<PipelineResult>>; columns: StagingColumn[]; widens: boolean } | undefined;
-    const dropSpeculative = async (): Promise<void> => {
-      openGate(false);
-      await speculative?.pipeline;
-      speculative = undefined;
-    };
     if (preparedOutcome.ok && shaping?.ok === true) {
-      const columns = await plannedColumns(control, requestedDataset, shaping.value.table);
-      const widens = !frozen && await stagingTableWidens(control, requestedDataset);
+      const table = shaping.value.table;
+      const { columns, widens } = await control.step(async (client) => ({
+        columns: await plannedColumns(client, requestedDataset, table), widens: !frozen && await stagingTableWidens(client, requestedDataset),
+      }));
       const gate = new Promise<number | false>((resolveGate) => { openGate = resolveGate; });
       const setup = { fileId: reservedId, dataset: requestedDataset, frozen, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, columns, widens, committed: new Map(), gate };
       speculative = { pipeline: settle(startPipeline(context, request, setup, openFile(preparedOutcome.value, shaping.value), phase)), columns, widens };
@@ -239,12 +244,12 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       return finish({ status: 'failed', error: inUserTerms({ code: 'SLUICE_ERR_FILE_READ', message: `cannot read ${input.label}: ${(hashed.error as Error).message}` }, input) });
     }
     const sha256 = hashed.value;
-    const claimed = await claimContent(control, {
+    const claimed = await control.step((client) => claimContent(client, {
       sha256, path: absolute, source: input.source, sizeBytes: size, dataset: requestedDataset, tableName: displayTable(requestedDataset),
       chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, force: request.force === true, newId: reservedId,
-    }, dropSpeculative, phase);
+    }, dropSpeculative, phase));
     const { claim } = claimed;
-    held = claimed.held;
+    control.holding(claimed.held);
     phase('claimed');
     if (claim.kind === 'skip') {
       await dropSpeculative();
@@ -257,8 +262,9 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       const prepared = preparedOutcome.value;
       if (shaping?.ok !== true) throw shaping?.error;
       const shape = shaping.value;
-      const columns = await ensureStagingTable(control, claim.dataset, shape.table);
-      const widens = !frozen && await stagingTableWidens(control, claim.dataset);
+      const { columns, widens } = await control.step(async (client) => ({
+        columns: await ensureStagingTable(client, claim.dataset, shape.table), widens: !frozen && await stagingTableWidens(client, claim.dataset),
+      }));
       phase('staging table ready');
       const reusable = speculative !== undefined && claim.fileId === reservedId && claim.committed.size === 0
         && claim.dataset === requestedDataset && claim.chunkSize === options.chunkSize && claim.maxRowBytes === options.maxRowBytes
@@ -282,19 +288,22 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
         fileId: claim.fileId, attempt: claim.attempt, dataset: claim.dataset, columns, pipeline: outcome.value, describe,
       });
       // The rows are committed and the file is loaded: a catalog that cannot be written is logged, not a failed load.
-      await registerStagingLoad(control, { fileId: claim.fileId, runId: request.runId ?? null, summary, datasetConfig: request.datasetConfig })
+      await control.step((client) => registerStagingLoad(client, { fileId: claim.fileId, runId: request.runId ?? null, summary, datasetConfig: request.datasetConfig }))
         .catch((error: unknown) => options.log(`${input.label}: catalog registration failed: ${(error as Error).message}`));
       return summary;
     } catch (error) {
       await dropSpeculative();
       // In the user's terms, in the summary and the ledger: never a spool path.
       const plain = inUserTerms(toPlainError(error), input);
-      await failFile(control, claim.fileId, claim.attempt, plain, { loaded: 0, skipped: 0 }).catch(() => undefined);
+      await control.step((client) => failFile(client, claim.fileId, claim.attempt, plain, { loaded: 0, skipped: 0 })).catch(() => undefined);
       return describe({ status: 'failed', error: plain });
     }
+  } catch (error) {
+    // Before the claim: the database stayed away past the outage timeout (or refused the ledger).
+    await dropSpeculative();
+    return finish({ status: 'failed', error: inUserTerms(toPlainError(error), input) });
   } finally {
     await handle?.close();
-    if (held !== undefined) await releaseFile(control, held).catch(() => undefined);
-    control.release();
+    await control.close();
   }
 }

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import pg from 'pg';
+import type { ControlSession } from './control-session.js';
 import type { PreparedFile } from '../formats/prepared-file.js';
 import { ColumnType } from '../schema/column-type.js';
 import { binaryCopyWritable } from '../sink/binary-copy-columns.js';
@@ -33,8 +34,8 @@ export interface OpenFile {
   prepared: PreparedFile;
   /** The parser's and the table's columns (they differ when transforms reshape them). */
   shape: ColumnShape;
-  /** The connection that widens the table's columns during the load. */
-  control: pg.ClientBase;
+  /** The load's control connection: it widens the table's columns during the load. */
+  control: ControlSession;
 }
 
 function copySqlFor(dataset: string, columns: readonly StagingColumn[], prepared: PreparedFile, format: CopyFormat): string {
@@ -66,7 +67,7 @@ export async function startPipeline(context: LoadContext, request: LoadRequest, 
   // (wider) types already takes the rows as CSV, which PostgreSQL casts.
   const wanted = request.copyFormat ?? options.copyFormat;
   const typesAsShaped = !shape.reshaped || (columnTypes.length === shape.table.length && columnTypes.every((t, i) => t === shape.table[i].type));
-  const copyFormat: CopyFormat = wanted === 'binary' && typesAsShaped && await binaryCopyWritable(file.control, setup.dataset) ? 'binary' : 'csv';
+  const copyFormat: CopyFormat = wanted === 'binary' && typesAsShaped && await file.control.step((client) => binaryCopyWritable(client, setup.dataset)) ? 'binary' : 'csv';
   // The parser reads the file's columns: the table's (same names and order) unless transforms
   // reshape them. A column widens when a value does not fit it, unless the user chose its type
   // (--types), the table is not one Sluice created, or transforms reshape the columns.
@@ -92,7 +93,7 @@ export async function startPipeline(context: LoadContext, request: LoadRequest, 
     },
     columnTypes, columnNames,
     widenPlan: prepared.widenPlan === undefined || shape.reshaped ? undefined : (plan, types, nulls) => ({ ...prepared.widenPlan!(plan, types, nulls), fileId: setup.fileId }),
-    widenTable: (types) => widenTable(file.control, setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), options.log),
+    widenTable: (types) => file.control.step((client) => widenTable(client, setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), options.log)),
     table: qualifiedTable(setup.dataset),
     copySqlFor: (types, format) => copySqlFor(setup.dataset, columnNames.map((name, i) => ({ name, type: types[i] })), prepared, format),
     copyDelimiter: prepared.copyDelimiter, copyQuote: prepared.copyQuote,

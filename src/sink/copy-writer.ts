@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { SluiceError } from '../errors.js';
@@ -6,6 +5,8 @@ import { rejectRow } from '../formats/reject-row.js';
 import { NO_LIMITS, nextRowEnd } from '../formats/csv/row-boundary.js';
 import { csvDialect, LF } from '../formats/csv/dialect.js';
 import { type ColumnTypeCode, columnTypeFromPostgres } from '../schema/column-type.js';
+import { DependencyGuard } from '../resilience/dependency-guard.js';
+import { isTransient } from '../resilience/transient-error.js';
 import { ANOMALIES_COPY } from '../stages/anomaly-row.js';
 import { isBinaryCopy, tupleRange, tupleText } from './binary-copy-tuple.js';
 
@@ -19,7 +20,8 @@ import { isBinaryCopy, tupleRange, tupleText } from './binary-copy-tuple.js';
  * transaction is rolled back, the row PostgreSQL names is moved to the rejects with reason CAST and
  * the database's message (CONSTRAINT when the table's own constraints refused it), and the chunk
  * is retried — one bad row never fails a file (pgloader's approach). Only transient failures (connection lost, admin shutdown, disk full, serialization)
- * are retried as they are, with exponential backoff and jitter.
+ * are retried as they are, through the PostgreSQL circuit breaker (resilience/dependency-guard.ts):
+ * with back-off and jitter, for as long as the outage lasts up to its timeout.
  */
 
 export interface CopyJob {
@@ -70,7 +72,6 @@ export class TableTypesChanged extends Error {
 
 export const REJECTS_COPY = 'COPY ingest.rejects (file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw) FROM STDIN';
 const MAX_ISOLATED_ROWS = 10_000;
-const MAX_TRANSIENT_RETRIES = 5;
 
 export function copyIn(client: pg.ClientBase, sql: string, bytes: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -81,13 +82,7 @@ export function copyIn(client: pg.ClientBase, sql: string, bytes: Uint8Array): P
   });
 }
 
-/** Errors worth retrying unchanged: the connection or the server, not the data. */
-export function isTransient(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string') return false;
-  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53100' || code === '53300'
-    || code === '40001' || code === '40P01' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
-}
+export { isTransient };
 
 /** Data errors: the input, not the system (invalid text representation, out of range, …). */
 function isDataError(error: unknown): boolean {
@@ -98,7 +93,12 @@ function isDataError(error: unknown): boolean {
 export class CopyWriter {
   private client: pg.Client | undefined;
 
-  constructor(private readonly connect: () => Promise<pg.Client>, private readonly log: (line: string) => void = () => undefined) {}
+  /**
+   * `guard`: the process's PostgreSQL breaker (engine's DependencyBreakers); by default one of its
+   * own, with the default outage timeout.
+   */
+  constructor(private readonly connect: () => Promise<pg.Client>, private readonly log: (line: string) => void = () => undefined,
+    private readonly guard: DependencyGuard = new DependencyGuard({ name: 'postgres', unavailableCode: 'SLUICE_ERR_DATABASE_UNAVAILABLE' })) {}
 
   private async connection(): Promise<pg.Client> {
     if (this.client === undefined) {
@@ -122,29 +122,37 @@ export class CopyWriter {
   }
 
   async write(job: CopyJob): Promise<CopyOutcome> {
-    let transientFailures = 0;
     let isolated = 0;
     for (;;) {
-      const client = await this.connection();
       try {
-        return await this.transaction(client, job);
+        return await this.guard.run(() => this.attempt(job));
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
         if (error instanceof TableTypesChanged) throw error;
-        if (isTransient(error) && transientFailures < MAX_TRANSIENT_RETRIES) {
-          transientFailures++;
-          await this.close();
-          const delay = Math.min(5_000, 100 * 2 ** transientFailures) * (0.5 + Math.random() / 2);
-          this.log(`chunk ${job.chunkNo}: ${(error as Error).message}; retry ${transientFailures} in ${Math.round(delay)} ms`);
-          await sleep(delay);
-          continue;
-        }
         if (isDataError(error) && isolated < MAX_ISOLATED_ROWS && isolateFailingRow(job, error)) {
           isolated++;
           continue;
         }
+        if (error instanceof SluiceError) throw error;
         throw new SluiceError('SLUICE_ERR_COPY_FAILED', `chunk ${job.chunkNo}: ${(error as Error).message}`, { cause: error });
       }
+    }
+  }
+
+  /**
+   * One try at the chunk's transaction. A transient failure drops the connection (the next try
+   * connects again); a commit whose answer was lost is found by the ledger row on the next try.
+   */
+  private async attempt(job: CopyJob): Promise<CopyOutcome> {
+    const client = await this.connection();
+    try {
+      return await this.transaction(client, job);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (isTransient(error)) {
+        this.log(`chunk ${job.chunkNo}: ${(error as Error).message}; retrying when PostgreSQL answers`);
+        await this.close();
+      }
+      throw error;
     }
   }
 

@@ -22,6 +22,8 @@ export interface TelemetryOptions {
   redisUrl?: string;
   /** Redis key and channel prefix (default `sluice:`). */
   redisPrefix?: string;
+  /** Publish the events on Redis too (default true): false when the engine already does (Engine.redisEvents). */
+  publishEvents?: boolean;
   log?: (line: string) => void;
 }
 
@@ -44,7 +46,7 @@ export function realtimeCounts(event: PipelineEvent): Partial<Record<RealtimeCou
 
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const realtime = new SecondBuckets();
-  const redis = options.redisUrl === undefined ? null : new RedisTelemetry({ url: options.redisUrl, prefix: options.redisPrefix, log: options.log });
+  const redis = options.redisUrl === undefined ? null : new RedisTelemetry({ url: options.redisUrl, prefix: options.redisPrefix, publishEvents: options.publishEvents, log: options.log });
   const metrics = new SluiceMetrics({
     engine: options.engine, breakers: options.breakers, realtime, redisConnected: redis === null ? undefined : () => redis.connected,
   });

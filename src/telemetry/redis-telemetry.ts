@@ -21,6 +21,8 @@ export interface RedisTelemetryOptions {
   prefix?: string;
   /** Pub/sub channel of pipeline events. Default `<prefix>events`. */
   channel?: string;
+  /** Publish the events too (default true); false when the engine publishes them itself (telemetry/redis-events.ts). */
+  publishEvents?: boolean;
   /** How long a per-second bucket is kept. Default 3600 s. */
   retentionSeconds?: number;
   /** Connect timeout. Default 2000 ms. */
@@ -37,6 +39,7 @@ function reconnectDelay(attempt: number): number {
 export class RedisTelemetry {
   readonly prefix: string;
   readonly channel: string;
+  private readonly publishEvents: boolean;
   private readonly retentionSeconds: number;
   private readonly client: Redis;
   private readonly log: (line: string) => void;
@@ -48,6 +51,7 @@ export class RedisTelemetry {
   constructor(options: RedisTelemetryOptions) {
     this.prefix = options.prefix ?? 'sluice:';
     this.channel = options.channel ?? `${this.prefix}events`;
+    this.publishEvents = options.publishEvents ?? true;
     this.retentionSeconds = options.retentionSeconds ?? 3600;
     this.log = options.log ?? (() => undefined);
     const where = redact(options.url);
@@ -102,7 +106,7 @@ export class RedisTelemetry {
       pipeline.incrby(key, amount);
       pipeline.expire(key, this.retentionSeconds);
     }
-    pipeline.publish(this.channel, JSON.stringify(event));
+    if (this.publishEvents) pipeline.publish(this.channel, JSON.stringify(event));
     pipeline.exec().then((results) => {
       if (results?.some(([error]) => error !== null)) this.dropped++;
     }, () => { this.dropped++; });
