@@ -105,7 +105,8 @@ describe('quality alerts', () => {
         assert.deepEqual([summary.rows, summary.rejected], [90, 10]);
         assert.deepEqual(summary.alerts?.map((a) => a.rule), ['min_validity', 'max_reject_rate']);
         const types = events.map((e) => e.type);
-        assert.deepEqual(types.slice(types.indexOf('file.loaded')), ['file.loaded', 'quality.alert', 'quality.alert']);
+        // The run ends (run.finished: its lineage recorded) after the load's alerts.
+        assert.deepEqual(types.slice(types.indexOf('file.loaded')), ['file.loaded', 'quality.alert', 'quality.alert', 'run.finished']);
         const started = events.find((e) => e.type === 'file.started');
         const alerts = events.filter((e) => e.type === 'quality.alert').map((e) => e.data as QualityAlert);
         for (const alert of alerts) {
