@@ -33,7 +33,7 @@ const USAGE = `Usage:
   sluice load <file|dir|url>... [--config FILE] [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [--copy-format csv|binary] [--db-outage-timeout 60s] [overrides]
   sluice watch <dir>... [--include GLOB]... [--exclude GLOB]... [--settle 2s] [--archive] [--load PATH]... [--port N] [--host ADDR]
                        [--dataset NAME] [--max-upload-bytes N] [--db-outage-timeout 60s] [--config FILE] [--workers N] [--writers N]
-                               watch directories (created when missing) and serve the API (POST /api/ingest); Ctrl-C drains and stops
+                               watch directories (created when missing) and serve the API, status page and uploads; Ctrl-C drains and stops
   sluice bench                 run the benchmark suite (sluice load vs psql \\copy, parsers; needs psql and DATABASE_URL's server)
   sluice sniff <file> [--config FILE] [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
   sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
@@ -225,7 +225,7 @@ async function watchCommand(args: string[]): Promise<number> {
     log: debug ?? (() => undefined),
   });
   const embedded = engine.options.databaseUrl === undefined;
-  process.stdout.write(`serving   ${daemon.url}  (POST /api/ingest)\n`);
+  process.stdout.write(`serving   ${daemon.url}  (status page ${daemon.url}/, API ${daemon.url}/api/status, uploads POST /api/ingest)\n`);
   for (const dir of daemon.watcher?.status().dirs ?? []) process.stdout.write(`watching  ${dir}\n`);
   process.stdout.write(`database  ${redact(daemon.databaseUrl)}${embedded ? '  (embedded: psql-ready while this runs)' : ''}\n`);
   if (daemon.open) log('no SLUICE_API_TOKEN: listening on 127.0.0.1 only, and uploads need no token');
