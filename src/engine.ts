@@ -13,7 +13,6 @@ import { attachLineage, type Lineage } from './lineage/attach-lineage.js';
 import { uuidV7 } from './lineage/uuid-v7.js';
 import { RecentAlerts } from './events/recent-alerts.js';
 import { qualityAlert } from './stages/history/quality-alerts.js';
-import { RedisAlertPublisher } from './telemetry/redis-alerts.js';
 import { DependencyBreakers } from './resilience/dependency-breakers.js';
 import { RedisEventPublisher } from './telemetry/redis-events.js';
 import { loadInput, type LoadRequest } from './schedule/file-loader.js';
@@ -99,11 +98,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly lineage: Lineage;
   /** The latest quality.alert events, newest first (`alerts.list()`), for the status API. */
   readonly alerts: RecentAlerts;
-  /** Publishes quality alerts on Redis (`sluice:alerts`) when `redisUrl` (REDIS_URL) is set. */
-  private redisAlerts: RedisAlertPublisher | undefined;
   /** The circuit breakers around PostgreSQL and Redis (`breakers.list()`: name and state of each). */
   readonly breakers: DependencyBreakers;
-  /** Publishes the pipeline events to Redis when `redisUrl` (REDIS_URL) is set; started by start(). */
+  /** Publishes the pipeline events (and quality alerts on their own channel) to Redis when `redisUrl` (REDIS_URL) is set; started by start(). */
   redisEvents: RedisEventPublisher | undefined;
 
   constructor(options: EngineOptions = {}) {
@@ -158,7 +155,6 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async open(): Promise<void> {
-    if (this.options.redisUrl !== undefined) this.redisAlerts = new RedisAlertPublisher(this.events, { url: this.options.redisUrl, log: this.options.log });
     if (this.options.redisUrl !== undefined) {
       this.redisEvents = new RedisEventPublisher(this.events, this.breakers.redis, { url: this.options.redisUrl, log: this.options.log });
     }
@@ -261,7 +257,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.piscina?.destroy();
     await this.database?.close();
     await this.redisEvents?.close();
-    await this.redisAlerts?.close();
     this.alerts.close();
     this.state = 'closed';
   }

@@ -8,22 +8,33 @@ const CircularBuffer = createRequire(import.meta.url)('mnemonist/circular-buffer
 
 /**
  * Publishes pipeline events on a Redis pub/sub channel (`sluice:events`, one JSON event per
- * message) behind the Redis circuit breaker. Redis is never waited for: while it is down the
- * events wait in a bounded backlog (the newest `backlog` of them; older ones are dropped and
- * counted), loading goes on, and the backlog goes out in order once Redis answers again.
+ * message) behind the Redis circuit breaker, and each quality alert also on its own channel
+ * (`sluice:alerts`, the alert alone in its versioned format: README, "Alerts"). Redis is never
+ * waited for: while it is down the messages wait in a bounded backlog (the newest `backlog` of
+ * them; older ones are dropped and counted), loading goes on, and the backlog goes out in order
+ * once Redis answers again.
  */
 export interface RedisEventsOptions {
   url: string;
   channel?: string;
+  /** Channel of quality alerts. Default `sluice:alerts`. */
+  alertChannel?: string;
   /** Events kept while Redis is down. Default: 1,000. */
   backlog?: number;
   log?: (line: string) => void;
 }
 
+/** A message waiting to be published: its channel and text. */
+interface Pending {
+  channel: string;
+  message: string;
+}
+
 export class RedisEventPublisher {
   readonly channel: string;
+  readonly alertChannel: string;
   private readonly redis: Redis;
-  private readonly pending: CircularBufferClass<string>;
+  private readonly pending: CircularBufferClass<Pending>;
   private readonly unsubscribe: () => void;
   private flushing = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -34,8 +45,9 @@ export class RedisEventPublisher {
 
   constructor(events: PipelineEvents, private readonly guard: DependencyGuard, options: RedisEventsOptions) {
     this.channel = options.channel ?? 'sluice:events';
+    this.alertChannel = options.alertChannel ?? 'sluice:alerts';
     const log = options.log ?? (() => undefined);
-    this.pending = new CircularBuffer<string>(Array, options.backlog ?? 1_000);
+    this.pending = new CircularBuffer<Pending>(Array, options.backlog ?? 1_000);
     this.redis = new Redis(options.url, {
       // Fail a command at once while disconnected (the backlog holds it), and keep reconnecting.
       enableOfflineQueue: false,
@@ -63,9 +75,14 @@ export class RedisEventPublisher {
 
   private enqueue(event: PipelineEvent): void {
     if (this.closed) return;
-    if (this.pending.size === this.pending.capacity) this.dropped++;
-    this.pending.push(JSON.stringify(event));
+    this.push({ channel: this.channel, message: JSON.stringify(event) });
+    if (event.type === 'quality.alert') this.push({ channel: this.alertChannel, message: JSON.stringify(event.data) });
     void this.flush();
+  }
+
+  private push(item: Pending): void {
+    if (this.pending.size === this.pending.capacity) this.dropped++;
+    this.pending.push(item);
   }
 
   /** Sends the backlog in order; stops at the first failure and tries again a little later. */
@@ -74,7 +91,8 @@ export class RedisEventPublisher {
     this.flushing = true;
     try {
       for (let next = this.pending.peekFirst(); next !== undefined; next = this.pending.peekFirst()) {
-        await this.guard.tryOnce(() => this.redis.publish(this.channel, next!));
+        const { channel, message } = next;
+        await this.guard.tryOnce(() => this.redis.publish(channel, message));
         this.pending.shift();
         this.published++;
       }
