@@ -1,3 +1,4 @@
+import { tableColumns } from '../sink/staging-table.js';
 import { readSchemaVersions, type SchemaVersion } from '../datasets/schema-versions.js';
 import type pg from 'pg';
 import { normaliseIdentifier } from '../schema/identifiers.js';
@@ -159,16 +160,12 @@ export async function readDatasetSchema(db: pg.Pool, dataset: string): Promise<D
       WHERE f.dataset = ANY($1) ORDER BY (f.status = 'loaded') DESC, f.id DESC LIMIT 1`, [datasetNames(dataset)]);
   if (latest.rows.length === 0) return null;
   const row = latest.rows[0];
-  const columns = await db.query<{ name: string; type: string; nullable: boolean }>(
-    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable
-       FROM pg_attribute a
-      WHERE a.attrelid = to_regclass(format('staging.%I', $1::text)) AND a.attnum > 0 AND NOT a.attisdropped
-      ORDER BY a.attnum`, [row.dataset]);
+  const columns = await tableColumns(db, row.dataset);
   const described = new Map((row.summary?.columns ?? []).map((c) => [c.name, c]));
   return {
     dataset: row.dataset,
     table: row.table_name,
-    columns: columns.rows.map((c) => {
+    columns: columns.map((c) => {
       const summary = described.get(c.name);
       return {
         ...c, provenance: c.name === '_file' || c.name === '_offset',

@@ -3,7 +3,7 @@ import type { DatasetConfig } from '../configuration/config-schema.js';
 import type { PreparedFile } from '../formats/prepared-file.js';
 import { type ColumnShape, columnShape } from '../schedule/column-shape.js';
 import { columnTypeFromPostgres } from '../schema/column-type.js';
-import { qualifiedTable } from '../sink/staging-table.js';
+import { tableColumns } from '../sink/staging-table.js';
 
 /**
  * A dataset's schema policy (`datasets.<name>.schema.policy`). `evolve` (the default): a file's new
@@ -16,9 +16,7 @@ import { qualifiedTable } from '../sink/staging-table.js';
 export async function frozenShape(client: pg.ClientBase, dataset: string, prepared: PreparedFile, config: DatasetConfig | undefined,
   shape: ColumnShape): Promise<{ shape: ColumnShape; frozen: boolean }> {
   if (config?.schema?.policy !== 'freeze') return { shape, frozen: false };
-  const { rows } = await client.query<{ name: string; type: string }>(
-    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
-       FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, [qualifiedTable(dataset)]);
+  const rows = await tableColumns(client, dataset);
   if (rows.length === 0) return { shape, frozen: false };
   const table = new Map(rows.map((r) => [r.name, columnTypeFromPostgres(r.type)]));
   return { shape: columnShape(prepared, config, dataset, table), frozen: true };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { registerFinisher, type FinishedLoad, type FinisherResult } from '../stages/load-finish.js';
-import { qualifiedTable } from '../sink/staging-table.js';
+import { tableColumns } from '../sink/staging-table.js';
 
 /**
  * The schema registry (`ingest.schema_versions`): after every load, the staging table's columns
@@ -47,16 +47,6 @@ export interface SchemaVersion {
   created_at: string;
 }
 
-/** The table's columns in order (provenance left out), with their nullability. */
-async function tableColumns(client: pg.ClientBase, dataset: string): Promise<{ name: string; type: string; nullable: boolean }[]> {
-  const { rows } = await client.query<{ name: string; type: string; nullable: boolean }>(
-    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable
-       FROM pg_attribute a
-      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT IN ('_file', '_offset')
-      ORDER BY a.attnum`, [qualifiedTable(dataset)]);
-  return rows;
-}
-
 export function schemaFingerprint(columns: readonly SchemaColumn[]): string {
   return createHash('sha256').update(JSON.stringify(columns.map((c) => [c.name, c.type, c.nullable, c.source]))).digest('hex');
 }
@@ -80,7 +70,9 @@ export function schemaChanges(before: readonly SchemaColumn[] | null, after: rea
 export async function recordSchemaVersion(load: FinishedLoad): Promise<FinisherResult> {
   const { client, dataset, fileId } = load;
   await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sluice:schema:${dataset}`]);
-  const columns: SchemaColumn[] = (await tableColumns(client, dataset)).map((c) => ({ ...c, source: load.sources.get(c.name) ?? null }));
+  const columns: SchemaColumn[] = (await tableColumns(client, dataset))
+    .filter((c) => c.name !== '_file' && c.name !== '_offset')
+    .map((c) => ({ ...c, source: load.sources.get(c.name) ?? null }));
   const fingerprint = schemaFingerprint(columns);
   const latest = await client.query<{ version: number; fingerprint: string; columns: SchemaColumn[] }>(
     'SELECT version, fingerprint, columns FROM ingest.schema_versions WHERE dataset = $1 ORDER BY version DESC LIMIT 1', [dataset]);

@@ -27,12 +27,26 @@ export function displayTable(dataset: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(dataset) ? `staging.${dataset}` : qualifiedTable(dataset);
 }
 
-async function existingColumns(client: pg.ClientBase, table: string): Promise<Map<string, string>> {
-  const existing = await client.query<{ name: string; type: string }>(
-    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+/** A column of a dataset's table as PostgreSQL has it. */
+export interface TableColumn {
+  name: string;
+  /** PostgreSQL type name (format_type). */
+  type: string;
+  nullable: boolean;
+}
+
+/** The table's columns in order, `_file` and `_offset` included; none when it does not exist. */
+export async function tableColumns(client: pg.ClientBase | pg.Pool, dataset: string): Promise<TableColumn[]> {
+  const { rows } = await client.query<TableColumn>(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable
        FROM pg_attribute a
-      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, [table]);
-  return new Map(existing.rows.map((r) => [r.name, r.type]));
+      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attnum`, [qualifiedTable(dataset)]);
+  return rows;
+}
+
+async function existingColumns(client: pg.ClientBase, dataset: string): Promise<Map<string, string>> {
+  return new Map((await tableColumns(client, dataset)).map((c) => [c.name, c.type]));
 }
 
 function effectiveColumns(columns: readonly StagingColumn[], existing: Map<string, string>): StagingColumn[] {
@@ -44,7 +58,7 @@ function effectiveColumns(columns: readonly StagingColumn[], existing: Map<strin
 
 /** The types rows would be checked against, without changing anything (the table may not exist yet). */
 export async function plannedColumns(client: pg.ClientBase, dataset: string, columns: readonly StagingColumn[]): Promise<StagingColumn[]> {
-  return effectiveColumns(columns, await existingColumns(client, qualifiedTable(dataset)));
+  return effectiveColumns(columns, await existingColumns(client, dataset));
 }
 
 export function sameColumns(a: readonly StagingColumn[], b: readonly StagingColumn[]): boolean {
@@ -58,7 +72,7 @@ export async function ensureStagingTable(client: pg.ClientBase, dataset: string,
   try {
     // Two loads into one new dataset must not both try to create it.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sluice:ddl:${dataset}`]);
-    const existing = await existingColumns(client, table);
+    const existing = await existingColumns(client, dataset);
     if (existing.size === 0) {
       const definitions = ['_file bigint NOT NULL', '_offset bigint NOT NULL',
         ...columns.map((c) => `${pg.escapeIdentifier(c.name)} ${postgresTypeName(c.type)}`)];
@@ -109,7 +123,7 @@ export async function widenStagingColumns(client: pg.ClientBase, dataset: string
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sluice:ddl:${dataset}`]);
     // date → timestamptz reads midnight in the session's zone: UTC, as the writers read values.
     await client.query(`SET LOCAL TimeZone = 'UTC'`);
-    const existing = await existingColumns(client, table);
+    const existing = await existingColumns(client, dataset);
     const changes: ColumnWidening[] = [];
     for (const column of columns) {
       const current = existing.get(column.name);
