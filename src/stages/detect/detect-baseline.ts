@@ -1,5 +1,6 @@
 import type { DatasetConfig } from '../../configuration/config-schema.js';
 import { ColumnType } from '../../schema/column-type.js';
+import { MAD_TO_SIGMA, robustScaleFloor } from '../../profile/robust-scale.js';
 import type { StageColumn } from '../stage.js';
 import type { DetectOptions, NumericBaseline, CategoryBaseline } from './detect-stage.js';
 
@@ -11,15 +12,9 @@ import type { DetectOptions, NumericBaseline, CategoryBaseline } from './detect-
  * Numeric columns (int, bigint, float), with at least MIN_NUMERIC_SAMPLE finite sampled values:
  *   median, MAD (median of |x − median|), quartiles Q1 and Q3 of the sample, and
  *     scale = max(1.4826 · MAD, floor)
- *   where 1.4826 · MAD estimates σ for Gaussian data, and the floor keeps a flat or stepped column
- *   (MAD = 0 when over half the values are equal) from flagging every change:
- *     floor = max(step, 1.2533 · meanAD if MAD = 0, flat)
- *   - step: the smallest gap between two distinct sampled values (the data's resolution: a move of
- *     one step is never an anomaly; a move of more than threshold steps can be);
- *   - meanAD: mean |x − median| (1.2533 · meanAD estimates σ for Gaussian data; used only when the
- *     MAD is 0, since one outlier in the sample moves it);
- *   - flat: when the sample holds a single value v, 1 % of |v| (at least 1 for integer columns):
- *     a change of more than threshold % of the value is flagged, a smaller one is not.
+ *   with the floor of profile/robust-scale.ts (the smallest step between sampled values, the mean
+ *   absolute deviation when the MAD is 0, 1 % of a single value), so a flat or stepped column does
+ *   not flag every change.
  *   The IQR fences (config anomalies.iqr = k) use width max(Q3 − Q1, 1.349 · floor).
  *
  * Text columns with a low cardinality: at least MIN_CATEGORY_SAMPLE non-null sampled values and at
@@ -37,10 +32,6 @@ export const MIN_NUMERIC_SAMPLE = 30;
 export const MIN_CATEGORY_SAMPLE = 100;
 export const MAX_CATEGORIES = 20;
 export const RARE_SHARE = 0.005;
-/** 1 / Φ⁻¹(3/4): MAD × this estimates σ for Gaussian data. */
-export const MAD_TO_SIGMA = 1.4826;
-/** √(π/2): mean absolute deviation × this estimates σ for Gaussian data. */
-export const MEAN_AD_TO_SIGMA = 1.2533;
 /** Φ⁻¹(3/4) − Φ⁻¹(1/4): the IQR of a Gaussian in σ. */
 export const IQR_SIGMAS = 1.349;
 
@@ -68,9 +59,7 @@ export function numericBaseline(column: string, values: Float64Array, integer: b
     const gap = sorted[i] - sorted[i - 1];
     if (gap > 0 && gap < step) step = gap;
   }
-  let floor = step === Infinity ? 0 : step;
-  if (mad === 0) floor = Math.max(floor, MEAN_AD_TO_SIGMA * (deviationSum / sorted.length));
-  if (step === Infinity) floor = Math.max(floor, 0.01 * Math.abs(median), integer ? 1 : 0);
+  const floor = robustScaleFloor(step, mad, deviationSum / sorted.length, median, integer);
   const q1 = quantileOfSorted(sorted, 0.25);
   const q3 = quantileOfSorted(sorted, 0.75);
   return {
