@@ -58,9 +58,9 @@ function calendarSteps(a: number, b: number, months: number, day: number): numbe
   }
 }
 
-/** Two passes of robust z over a[] (NaN: not a point): scores of every row. */
-function twoPass(a: readonly number[], options: SeriesOptions['anomaly']): number[] {
-  const { window, minPoints, threshold } = options;
+/** Two passes of robust z over a[] (NaN: not a point), scoring with minPoints values in the window: scores of every row. */
+function twoPass(a: readonly number[], options: SeriesOptions['anomaly'], minPoints: number): number[] {
+  const { window, threshold } = options;
   const score = (i: number, take: (j: number) => boolean): number => {
     if (Number.isNaN(a[i])) return Number.NaN;
     const values: number[] = [];
@@ -181,7 +181,7 @@ export function referenceSeries(input: SeriesInput, options: SeriesOptions): Ser
   const events: SeriesEvent[] = [];
   for (let c = 0; c < columns; c++) {
     const observed = rows.map((r) => (r.imputed ? Number.NaN : r.values[c]));
-    const plain = twoPass(observed, options.anomaly);
+    const plain = twoPass(observed, options.anomaly, options.anomaly.minPoints);
     const residuals = rows.map((row, i) => {
       if (Number.isNaN(observed[i])) return Number.NaN;
       for (const season of seasons) {
@@ -199,7 +199,7 @@ export function referenceSeries(input: SeriesInput, options: SeriesOptions): Ser
       }
       return Number.NaN;
     });
-    const seasonal = seasons.length > 0 ? twoPass(residuals, options.anomaly) : rows.map(() => Number.NaN);
+    const seasonal = seasons.length > 0 ? twoPass(residuals, options.anomaly, Math.max(options.anomaly.minPoints, Math.ceil(options.anomaly.window / 2))) : rows.map(() => Number.NaN);
     const columnScore = out.map((_, r) => (Number.isNaN(seasonal[from + r]) ? plain[from + r] : seasonal[from + r]));
     const method = out.map((_, r) => (Number.isNaN(seasonal[from + r]) ? 'robust_z' as const : 'seasonal_robust_z' as const));
     const flagged = columnScore.map((s) => s >= options.anomaly.threshold);
