@@ -1,6 +1,7 @@
 /**
  * Question: what do the worker stages cost end to end, and which COPY format pays for them?
- * (issue #7: default stages ≤ 1.0 × psql \copy, five rules and two transforms ≤ +10 %.)
+ * (issue #7: default stages ≤ 1.0 × psql \copy, five rules and two transforms ≤ +10 %; issue #10:
+ * the time-series pass on ≤ 2.0 × psql \copy.)
  * Per round, alternating, after one untimed warm-up round, each variant of `sluice load` of the
  * same file against `psql \copy` of it into a typed table; a CHECKPOINT (untimed) before each run;
  * medians, and each variant's ratio to psql's median. Every run is checked (psql's COPY N;
@@ -10,6 +11,9 @@
  *   stages off    profile and anomalies off in the configuration
  *   csv copy      the default stages, --copy-format csv
  *   rules         the default stages plus five rules and two transforms (configuration below)
+ *   timeseries    the default stages plus the time-series pass (--timeseries: each sensor a series,
+ *                 gaps, features and series anomalies into timeseries.* and features.*); its
+ *                 summary's timeseries.duration_ms is the pass's own cost
  *
  *   node dist/bench/stage-variants-vs-psql-copy.js   (BENCH_ROWS 1,000,000, BENCH_STAGE_ROUNDS 3; SLUICE_WORKERS / _WRITERS / _CHUNK_SIZE)
  */
@@ -54,6 +58,7 @@ const VARIANTS: Variant[] = [
   { name: 'stages off', dataset: 'bench_stages_off', flags: [] },
   { name: 'csv copy', dataset: 'bench_csv_copy', flags: ['--copy-format', 'csv'] },
   { name: 'rules', dataset: 'bench_rules', flags: [] },
+  { name: 'timeseries', dataset: 'bench_timeseries', flags: ['--timeseries'] },
 ];
 
 export interface StageVariantsResult {
@@ -62,6 +67,8 @@ export interface StageVariantsResult {
   rounds: number;
   psqlMs: number;
   variants: Array<{ name: string; medianMs: number; ratio: number }>;
+  /** The time-series pass's own duration (its summary's timeseries.duration_ms), median. */
+  timeseriesPassMs: number;
 }
 
 export async function runStageVariantsBench(): Promise<StageVariantsResult> {
@@ -79,6 +86,7 @@ export async function runStageVariantsBench(): Promise<StageVariantsResult> {
   await db.connect();
   const psqlTimes: number[] = [];
   const times = new Map(VARIANTS.map((v) => [v.name, [] as number[]]));
+  const passTimes: number[] = [];
   try {
     const migrate = await runTimed(process.execPath, [SLUICE_CLI, 'migrate'], { env, timeoutMs: TIMEOUT_MS });
     if (migrate.code !== 0) throw new Error(`sluice migrate: ${migrate.stderr}`);
@@ -93,12 +101,18 @@ export async function runStageVariantsBench(): Promise<StageVariantsResult> {
       if (round > 0) psqlTimes.push(a.ms);
       const line: string[] = [`psql ${a.ms.toFixed(0)} ms`];
       for (const variant of VARIANTS) {
-        await db.query(`DROP TABLE IF EXISTS staging.${variant.dataset}; CHECKPOINT`);
+        await db.query(`DROP TABLE IF EXISTS staging.${variant.dataset}, timeseries.${variant.dataset}, features.${variant.dataset}; CHECKPOINT`);
         const run = await runTimed(process.execPath, [SLUICE_CLI, 'load', path, '--dataset', variant.dataset, '--config', configPath, '--force', '--json',
           ...variant.flags, ...sluiceTuningFlags()], { env, timeoutMs: TIMEOUT_MS });
-        const summary = JSON.parse(run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop() ?? '{}') as { status?: string; rows?: number; rejected?: number };
+        const summary = JSON.parse(run.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop() ?? '{}') as {
+          status?: string; rows?: number; rejected?: number; timeseries?: { detected: boolean; points: number; duration_ms: number } | null;
+        };
         if (run.code !== 0 || summary.status !== 'loaded' || summary.rows !== rows || summary.rejected !== 0) {
           throw new Error(`sluice (${variant.name}): ${run.stdout.slice(0, 800)} ${run.stderr.slice(0, 500)}`);
+        }
+        if (variant.flags.includes('--timeseries')) {
+          if (summary.timeseries?.detected !== true || summary.timeseries.points !== rows) throw new Error(`sluice (${variant.name}): the series pass did not run: ${JSON.stringify(summary.timeseries)}`);
+          if (round > 0) passTimes.push(summary.timeseries.duration_ms);
         }
         if (round > 0) times.get(variant.name)!.push(run.ms);
         line.push(`${variant.name} ${run.ms.toFixed(0)} ms`);
@@ -113,8 +127,9 @@ export async function runStageVariantsBench(): Promise<StageVariantsResult> {
   console.table(Object.fromEntries([
     ['psql \\copy', { 'median ms': psqlMs.toFixed(0), 'ratio to psql': '1.00' }],
     ...variants.map((v) => [`sluice: ${v.name}`, { 'median ms': v.medianMs.toFixed(0), 'ratio to psql': v.ratio.toFixed(2) }]),
+    ['  of which the series pass', { 'median ms': median(passTimes).toFixed(0), 'ratio to psql': (median(passTimes) / psqlMs).toFixed(2) }],
   ]));
-  return { bench: 'stage-variants-vs-psql-copy', rows, rounds, psqlMs, variants };
+  return { bench: 'stage-variants-vs-psql-copy', rows, rounds, psqlMs, variants, timeseriesPassMs: median(passTimes) };
 }
 
 if (isMain(import.meta.url)) await runStageVariantsBench();

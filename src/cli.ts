@@ -30,7 +30,7 @@ import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve
 import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
-  sluice load <file|dir|url>... [--config FILE] [--dataset NAME] [--json] [--force] [--keep-preamble] [--workers N] [--writers N] [--chunk-size BYTES] [--copy-format csv|binary] [--db-outage-timeout 60s] [overrides]
+  sluice load <file|dir|url>... [--config FILE] [--dataset NAME] [--json] [--force] [--keep-preamble] [--timeseries|--no-timeseries] [--workers N] [--writers N] [--chunk-size BYTES] [--copy-format csv|binary] [--db-outage-timeout 60s] [overrides]
   sluice watch <dir>... [--include GLOB]... [--exclude GLOB]... [--settle 2s] [--archive] [--load PATH]... [--port N] [--host ADDR]
                        [--dataset NAME] [--max-upload-bytes N] [--db-outage-timeout 60s] [--config FILE] [--workers N] [--writers N]
                                watch directories (created when missing) and serve the API, status page and uploads; Ctrl-C drains and stops
@@ -133,6 +133,7 @@ async function load(args: string[]): Promise<number> {
     args, allowPositionals: true,
     options: {
       config: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' }, 'keep-preamble': { type: 'boolean' },
+      timeseries: { type: 'boolean' }, 'no-timeseries': { type: 'boolean' },
       workers: { type: 'string' }, writers: { type: 'string' }, 'chunk-size': { type: 'string' }, 'copy-format': { type: 'string' },
       'db-outage-timeout': { type: 'string' },
       ...OVERRIDE_OPTIONS,
@@ -140,6 +141,8 @@ async function load(args: string[]): Promise<number> {
   });
   const overrides = overridesFrom(values);
   if (positionals.length === 0) throw new UsageError('sluice load needs at least one file or directory');
+  if (values.timeseries === true && values['no-timeseries'] === true) throw new UsageError('--timeseries and --no-timeseries contradict each other');
+  const timeseries = values.timeseries === true ? true : values['no-timeseries'] === true ? false : undefined;
   const copyFormat = values['copy-format'];
   if (copyFormat !== undefined && copyFormat !== 'csv' && copyFormat !== 'binary') throw new UsageError(`--copy-format must be csv or binary, got ${JSON.stringify(copyFormat)}`);
   const files = await expandInputs(positionals);
@@ -171,7 +174,7 @@ async function load(args: string[]): Promise<number> {
     for (const file of files) {
       if (stopping) break;
       // A workbook gives one summary per sheet.
-      const loaded = await engine.ingestAll(file, { dataset: values.dataset, force: values.force, keepPreamble: values['keep-preamble'], overrides });
+      const loaded = await engine.ingestAll(file, { dataset: values.dataset, force: values.force, keepPreamble: values['keep-preamble'], timeseries, overrides });
       bar?.done();
       bar = undefined;
       summaries.push(...loaded);

@@ -39,6 +39,8 @@ export interface IngestOptions {
   overrides?: FormatOverrides;
   /** Write the lines before a CSV file's table to ingest.rejects (reason PREAMBLE) instead of only counting them. */
   keepPreamble?: boolean;
+  /** true: process the dataset as time series (timeseries.* and features.*); false: never; default: its configuration, else when detected. */
+  timeseries?: boolean;
 }
 
 /** Where an engine is in its life: `new` until start(), `failed` when start() failed. */

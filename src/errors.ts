@@ -32,6 +32,7 @@ export type SluiceErrorCode =
   | 'SLUICE_ERR_WORKER_FAILED'
   | 'SLUICE_ERR_COPY_FAILED'
   | 'SLUICE_ERR_RULE'
+  | 'SLUICE_ERR_TIMESERIES_COLUMNS'
   | 'SLUICE_ERR_ENGINE_CLOSED';
 
 export class SluiceError extends Error {

@@ -1,3 +1,4 @@
+import type { TimeseriesSummary } from './timeseries/timeseries-finish.js';
 import type { SchemaChange } from './datasets/schema-versions.js';
 import type { RejectReason } from './formats/csv/parse-chunk.js';
 
@@ -54,7 +55,8 @@ export interface FileSummary {
   schema_version?: number;
   schema_changes?: SchemaChange[];
   /** Time-series findings (filled by the time-series stage). */
-  timeseries: null;
+  /** The time-series pass (src/timeseries/timeseries-finish.ts); null when the dataset has no time column or the pass is off. */
+  timeseries: TimeseriesSummary | null;
   duration_ms: number;
   error: { code: string; message: string } | null;
 }

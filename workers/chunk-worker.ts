@@ -7,6 +7,7 @@ import { runSniffTask, type SniffTask, type SniffTaskResult } from '../src/forma
 import { type JsonEncodeResult, type JsonEncodeTask, runJsonEncodeTask } from '../src/formats/json/encode-task.js';
 import { type JsonSniffTask, type JsonSniffTaskResult, runJsonSniffTask } from '../src/formats/json/sniff-task.js';
 import '../src/stages/all-stages.js';
+import { runSeriesTask, type SeriesTask, type SeriesTaskResult } from '../src/timeseries/series-task.js';
 import type { ConvertWorkbookResult, ConvertWorkbookTask, ListWorksheetsResult, ListWorksheetsTask } from '../src/formats/xlsx/convert-workbook.js';
 
 export function encode(task: EncodeTask): EncodeResult {
@@ -23,6 +24,11 @@ export function encodeJson(task: JsonEncodeTask): JsonEncodeResult {
 
 export function sniffJson(task: JsonSniffTask): JsonSniffTaskResult {
   return runJsonSniffTask(task);
+}
+
+/** One series (or a slice of one) of the time-series pass: processed and written as COPY tuples. */
+export function processSeries(task: SeriesTask): SeriesTaskResult {
+  return runSeriesTask(task);
 }
 
 /**

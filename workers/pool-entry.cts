@@ -31,6 +31,10 @@ async function sniffJson(task: Parameters<Handlers['sniffJson']>[0]): Promise<Re
   return (await load()).sniffJson(task);
 }
 
+async function processSeries(task: Parameters<Handlers['processSeries']>[0]): Promise<ReturnType<Handlers['processSeries']>> {
+  return (await load()).processSeries(task);
+}
+
 async function convertWorkbook(task: Parameters<Handlers['convertWorkbook']>[0]): ReturnType<Handlers['convertWorkbook']> {
   return (await load()).convertWorkbook(task);
 }
@@ -39,4 +43,4 @@ async function listWorksheets(task: Parameters<Handlers['listWorksheets']>[0]): 
   return (await load()).listWorksheets(task);
 }
 
-export = { encode, sniff, encodeJson, sniffJson, convertWorkbook, listWorksheets };
+export = { encode, sniff, encodeJson, sniffJson, processSeries, convertWorkbook, listWorksheets };

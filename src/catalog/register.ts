@@ -66,10 +66,41 @@ export async function registerStagingLoad(client: pg.ClientBase, load: StagingLo
       `INSERT INTO metadata_lineage (source, target, relation, file_id, run_id) VALUES ($1, $2, 'loaded_into', $3, $4)
        ON CONFLICT (source, target, relation) DO UPDATE SET file_id = EXCLUDED.file_id, run_id = EXCLUDED.run_id, created_at = now()`,
       [fileName, summary.table, load.fileId, runId]);
+    await registerSeriesTables(client, load);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * The time-series pass's tables (when it ran): timeseries.<dataset> and features.<dataset> in the
+ * catalog (kinds `timeseries` and `features`, with their time column and keys in the schema), and
+ * the lineage staging → timeseries → features.
+ */
+async function registerSeriesTables(client: pg.ClientBase, load: StagingLoad): Promise<void> {
+  const series = load.summary.timeseries;
+  if (series === null || !series.detected || series.tables.length !== 2) return;
+  const [timeseries, features] = series.tables;
+  const schema = JSON.stringify({ time_column: series.time_column, keys: series.keys, values: series.values, interval: series.interval });
+  const entries: Array<[string, 'timeseries' | 'features', string]> = [
+    [timeseries, 'timeseries', `time series of dataset ${load.summary.dataset}: normalised to UTC, gap-filled (is_imputed), flagged (is_anomaly, anomaly_score)`],
+    [features, 'features', `features of the series of dataset ${load.summary.dataset}: rolling statistics, EWMA, lags, differences, rate of change, calendar parts`],
+  ];
+  for (const [name, kind, description] of entries) {
+    await client.query(
+      `INSERT INTO metadata_datasets AS d (name, kind, dataset, schema, tables, time_column, run_id, description)
+       VALUES ($1, $2, $3, $4, ARRAY[$1], $5, $6, $7)
+       ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, schema = EXCLUDED.schema, time_column = EXCLUDED.time_column,
+         run_id = EXCLUDED.run_id, deleted_at = NULL, updated_at = now()`,
+      [name, kind, load.summary.dataset, schema, series.time_column, load.runId, description]);
+  }
+  for (const [source, target, relation] of [[load.summary.table, timeseries, 'processed_into'], [timeseries, features, 'derived_into']]) {
+    await client.query(
+      `INSERT INTO metadata_lineage (source, target, relation, file_id, run_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (source, target, relation) DO UPDATE SET file_id = EXCLUDED.file_id, run_id = EXCLUDED.run_id, created_at = now()`,
+      [source, target, relation, load.fileId, load.runId]);
   }
 }
 

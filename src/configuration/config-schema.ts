@@ -211,19 +211,48 @@ const alertSpec = z.strictObject({
   on_metric_anomaly: z.boolean().default(false).describe('each metric anomaly of the load raises an alert (rule metric_anomaly, severity warning); default false'),
 });
 
-const timeseriesSpec = z.strictObject({
-  time: columnName.optional().describe('the time column; default: detected'),
-  keys: z.array(columnName).optional().describe('series key columns; default: detected (none: one series)'),
-  interval: duration('sampling interval').optional().describe('sampling interval; default: detected'),
-  impute: z.record(z.string(), z.enum(['linear', 'locf', 'none'])).optional().describe('per value column: how gaps are filled (linear, locf, none); default none'),
-  max_gap: duration('longest gap filled').optional().describe('longest gap that is filled; longer gaps stay gaps; default: no filling'),
-  features: z.strictObject({
-    windows: z.array(z.number().int().positive()).min(1).optional().describe('rolling windows in samples (mean, std, min, max)'),
-    lags: z.array(z.number().int().positive()).min(1).optional().describe('lags in samples (lag and diff features)'),
-    calendar: z.boolean().optional().describe('calendar parts (hour, weekday, month); default false'),
-  }).optional(),
+/** A sampling interval: a duration (ms), or a calendar step whose length varies (month, quarter, year). */
+const seriesInterval = z.union([
+  z.enum(['month', 'quarter', 'year']).describe('a calendar step: month, quarter or year'),
+  duration('sampling interval'),
+]);
+
+const imputeMethod = z.enum(['linear', 'locf', 'none']);
+
+/** An IANA time zone this Node.js knows (Intl), checked at start rather than at the first load. */
+const timeZone = z.string().min(1).superRefine((zone, ctx) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `unknown time zone ${JSON.stringify(zone)} (an IANA name such as Europe/Berlin or UTC)` });
+  }
 });
 
+const timeseriesSpec = z.strictObject({
+  enabled: z.boolean().optional().describe('true: always process the dataset as time series (a load without a time column fails the stage); false: never; default: when detected (src/timeseries/series-detection.ts)'),
+  time: columnName.optional().describe('the time column; default: detected'),
+  keys: z.array(columnName).optional().describe('series key columns; default: detected ([] for one series)'),
+  values: z.array(columnName).min(1).optional().describe('value columns; default: every numeric column that is not a key or an id'),
+  interval: seriesInterval.optional().describe('sampling interval (a duration, or month | quarter | year); default: detected per series'),
+  zone: timeZone.optional().describe('IANA zone of time values written without an offset (wall-clock times); default: they are UTC'),
+  duplicates: z.enum(['last', 'first', 'mean']).default('last').describe('two points of a series at one time: keep the last (in file order), the first, or the mean of each value; default last'),
+  impute: z.union([imputeMethod, z.record(z.string(), imputeMethod)]).optional().describe('how gaps are filled: one method for every value column, or per value column (linear, locf, none); default none'),
+  max_gap: duration('longest gap filled').optional().describe('longest gap (from the point before it to the point after it) that is filled; longer gaps stay gaps; default: 10 intervals when impute is set'),
+  features: z.strictObject({
+    windows: z.array(z.number().int().positive().max(100_000)).min(1).optional().describe('rolling windows in samples (mean, std, min, max); default [10]'),
+    lags: z.array(z.number().int().positive().max(100_000)).min(1).optional().describe('lags in samples (lag and diff features); default [1]'),
+    ewma_alpha: z.number().gt(0).max(1).optional().describe('EWMA smoothing factor; default 2 / (first window + 1)'),
+    calendar: z.boolean().optional().describe('calendar parts (hour, weekday, month); default true'),
+    zone: timeZone.optional().describe('IANA zone the calendar parts are taken in; default: timeseries.zone, else UTC'),
+  }).optional(),
+  anomalies: z.strictObject({
+    enabled: z.boolean().default(true).describe('flag anomalies in each series; default true'),
+    window: z.number().int().min(4).max(100_000).optional().describe('trailing observed points the robust score is computed against; default 60'),
+    threshold: z.number().positive().optional().describe('robust z at or above which a point is flagged; default 5'),
+    min_points: z.number().int().min(3).optional().describe('points the window needs before anything is scored; default 12'),
+    seasonal: z.boolean().optional().describe('score against the same time of day / week once two seasons are there; default true'),
+  }).optional(),
+});
 const catalogSpec = z.strictObject({
   tags: z.array(z.string().trim().min(1).max(100)).max(50).optional().describe('tags added to the dataset in the catalog at each load (tags set through the API are kept)'),
   description: z.string().max(10_000).optional().describe('the dataset\'s description in the catalog, written at each load'),

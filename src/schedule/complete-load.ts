@@ -1,3 +1,4 @@
+import type { Piscina } from 'piscina';
 import type { PreparedFile } from '../formats/prepared-file.js';
 import { postgresTypeName } from '../schema/column-type.js';
 import { plannedColumns, qualifiedTable, type StagingColumn } from '../sink/staging-table.js';
@@ -28,7 +29,7 @@ function summaryColumns(finalColumns: readonly StagingColumn[], prepared: Prepar
  * (ledger.ts completeFile).
  */
 export async function completeLoad(file: OpenFile, request: LoadRequest, load: {
-  fileId: number; attempt: number; dataset: string; columns: StagingColumn[]; pipeline: PipelineResult; describe: (patch: Partial<FileSummary>) => FileSummary;
+  fileId: number; attempt: number; dataset: string; columns: StagingColumn[]; pipeline: PipelineResult; describe: (patch: Partial<FileSummary>) => FileSummary; piscina: Piscina;
 }): Promise<FileSummary> {
   const { prepared, shape } = file;
   const sources = new Map(shape.table.flatMap((c, i) => shape.sources[i] === null ? [] : [[c.name, shape.sources[i]!] as const]));
@@ -45,6 +46,7 @@ export async function completeLoad(file: OpenFile, request: LoadRequest, load: {
       reject_samples: samples, chunks: { total: totals.chunks, loaded: counts.loaded, skipped: counts.skipped },
     }), request.keepPreamble === true ? prepared.preamble : undefined, (client, totals) => runLoadFinishers({
       client, fileId: load.fileId, dataset: load.dataset, table: qualifiedTable(load.dataset), columns: finalColumns, sources, ...totals, datasetConfig: request.datasetConfig,
+      piscina: load.piscina, timeseries: request.timeseries,
     }));
   });
 }

@@ -74,6 +74,8 @@ export interface LoadRequest {
   copyFormat?: CopyFormat;
   /** Decisions the user made instead of the sniffer. */
   overrides?: FormatOverrides;
+  /** `--timeseries` (true) / `--no-timeseries` (false): process the file's dataset as time series or not; default: the configuration, else when detected. */
+  timeseries?: boolean;
   /** Write the lines before the table (preamble) to ingest.rejects with reason PREAMBLE; by default they are only counted. */
   keepPreamble?: boolean;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
@@ -285,7 +287,7 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       if (!outcome.ok) throw outcome.error;
       phase('all chunks committed');
       const summary = await completeLoad(openFile(prepared, shape), request, {
-        fileId: claim.fileId, attempt: claim.attempt, dataset: claim.dataset, columns, pipeline: outcome.value, describe,
+        fileId: claim.fileId, attempt: claim.attempt, dataset: claim.dataset, columns, pipeline: outcome.value, describe, piscina: context.piscina,
       });
       // The rows are committed and the file is loaded: a catalog that cannot be written is logged, not a failed load.
       await control.step((client) => registerStagingLoad(client, { fileId: claim.fileId, runId: request.runId ?? null, summary, datasetConfig: request.datasetConfig }))

@@ -12,6 +12,8 @@ import './detect/detect-stage.js';
 import './quality-finish.js';
 // After the stages' finishers: the schema the load leaves (src/datasets/schema-versions.ts).
 import '../datasets/schema-versions.js';
+// After quality and before the history: the series pass's gaps and imputed points are load metrics.
+import '../timeseries/timeseries-finish.js';
 // After quality: the history compares the scores too, and alerts read both.
 import './history/history-finish.js';
 import './history/alerts-finish.js';

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Piscina } from 'piscina';
 import type { DatasetConfig } from '../configuration/config-schema.js';
 import type { ColumnTypeCode } from '../schema/column-type.js';
 import type { FileSummary } from '../summary.js';
@@ -32,6 +33,10 @@ export interface FinishedLoad {
   datasetConfig: DatasetConfig | undefined;
   /** Summary parts of the finishers that ran before this one. */
   summary: Partial<FileSummary>;
+  /** The engine's worker pool, for a finisher whose work is heavy (the time-series pass). */
+  piscina?: Piscina;
+  /** `--timeseries` (true) / `--no-timeseries` (false); undefined: the dataset's configuration decides. */
+  timeseries?: boolean;
 }
 
 export interface FinisherResult {

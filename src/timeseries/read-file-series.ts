@@ -1,0 +1,74 @@
+import pg from 'pg';
+import { ColumnType } from '../schema/column-type.js';
+import { readBinaryCopy, readInt64, readTimestampMicros } from '../sink/binary-copy-reader.js';
+import { qualifiedTable } from '../sink/staging-table.js';
+import { zonedToUtcMicros } from './local-time.js';
+import type { SeriesColumns } from './series-columns.js';
+import { keyOf, SeriesPoints } from './series-points.js';
+
+/**
+ * The second pass reads back what the file put in staging.<dataset> (ARCHITECTURE.md, "After the
+ * last chunk"): its rows' keys, time, `_offset` and values, by binary COPY, grouped by key here.
+ * No ORDER BY: sorting a million rows in PostgreSQL costs more than the workers sorting each
+ * series, and the offsets keep file order for duplicates. Rows without a time or with a NULL key
+ * belong to no series; they stay in staging and are counted.
+ *
+ * With a zone, the time values were written without an offset and PostgreSQL read them as UTC
+ * wall-clock times: each is moved to the instant it names in the zone (local-time.ts states how an
+ * ambiguous or non-existent local time is resolved; both are counted).
+ */
+
+export interface FileSeries {
+  series: SeriesPoints[];
+  /** Rows with a NULL time or key. */
+  unkeyed: number;
+  ambiguous: number;
+  nonexistent: number;
+}
+
+/** A column's value read back as what the second pass works on: a timestamp, or a double. */
+export function timeExpression(name: string, type: number): string {
+  const column = pg.escapeIdentifier(name);
+  return type === ColumnType.date ? `(${column}::timestamp AT TIME ZONE 'UTC')` : column;
+}
+
+/** `limit`: read only that many rows (in no particular order), to judge whether the rows are series at all. */
+export async function readFileSeries(client: pg.ClientBase, dataset: string, fileId: number, columns: SeriesColumns, zone: string | null, limit?: number): Promise<FileSeries> {
+  const keys = columns.keys.map((k) => pg.escapeIdentifier(k.name));
+  const values = columns.values.map((v) => `${pg.escapeIdentifier(v)}::float8`);
+  const sql = `COPY (SELECT ${[...keys, timeExpression(columns.time, columns.timeType), '_offset', ...values].join(', ')}
+                 FROM ${qualifiedTable(dataset)} WHERE _file = ${Number(fileId)}${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}) TO STDOUT (FORMAT binary)`;
+  const keyCount = keys.length;
+  const valueCount = values.length;
+  const byKey = new Map<string, SeriesPoints>();
+  const result: FileSeries = { series: [], unkeyed: 0, ambiguous: 0, nonexistent: 0 };
+  await readBinaryCopy(client, sql, (tuple) => {
+    const { bytes, starts, lengths } = tuple;
+    let keyed = lengths[keyCount] === 8;
+    for (let k = 0; k < keyCount && keyed; k++) keyed = lengths[k] >= 0;
+    if (!keyed) { result.unkeyed++; return; }
+    // The key fields with their length prefixes: from the first field's prefix to the time's.
+    const keyStart = tuple.start + 2;
+    const keyEnd = starts[keyCount] - 4;
+    const key = keyOf(bytes, keyStart, keyEnd);
+    let points = byKey.get(key);
+    if (points === undefined) {
+      points = new SeriesPoints(Uint8Array.from(bytes.subarray(keyStart, keyEnd)), valueCount);
+      byKey.set(key, points);
+      result.series.push(points);
+    }
+    let time = readTimestampMicros(bytes, starts[keyCount]);
+    if (zone !== null) {
+      const local = zonedToUtcMicros(time, zone);
+      time = local.micros;
+      if (local.ambiguous) result.ambiguous++;
+      if (local.nonexistent) result.nonexistent++;
+    }
+    const at = points.add(time, readInt64(bytes, starts[keyCount + 1]));
+    for (let v = 0; v < valueCount; v++) {
+      const f = keyCount + 2 + v;
+      points.values[v][at] = lengths[f] === 8 ? bytes.readDoubleBE(starts[f]) : Number.NaN;
+    }
+  });
+  return result;
+}

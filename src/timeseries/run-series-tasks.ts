@@ -1,0 +1,148 @@
+import type pg from 'pg';
+import type { Piscina } from 'piscina';
+import { BINARY_COPY_SIGNATURE } from '../sink/binary-copy.js';
+import { copyIn } from '../sink/copy-writer.js';
+import { detectInterval } from './sampling-interval.js';
+import { contextPoints, type SeriesOptions } from './series-options.js';
+import type { SeriesPoints } from './series-points.js';
+import type { SeriesEvent, SeriesOutput } from './process-series.js';
+import type { SeriesTask, SeriesTaskResult } from './series-task.js';
+import { ensurePartitions, type SeriesTables } from './series-tables.js';
+import type { StoredTail } from './stored-series.js';
+
+/**
+ * Hands the series to the worker pool and writes what comes back. A series is one task; one
+ * longer than SLICE_POINTS is cut into slices, each with the raw points before it that its
+ * windows reach (contextPoints), so the slices run in parallel and their rows equal one pass's.
+ * At most two tasks per thread are out at once (memory stays bounded by the tasks in flight, not
+ * the file), and while the workers compute, the rows already back are written: their tuples are
+ * joined into one binary COPY per table when ~8 MB have gathered, after the partitions they fall
+ * in exist.
+ */
+
+export interface SeriesRun {
+  tables: SeriesTables;
+  dataset: string;
+  fileId: number;
+  series: readonly SeriesPoints[];
+  tails: readonly StoredTail[];
+  options: SeriesOptions;
+  integerFeatures: number;
+  keyFieldCount: number;
+}
+
+export interface WrittenSeries {
+  counts: SeriesOutput['counts'];
+  /** Each event with the index of its series. */
+  events: Array<SeriesEvent & { series: number }>;
+  rows: number;
+}
+
+const SLICE_POINTS = 200_000;
+const FLUSH_BYTES = 8 * 1024 * 1024;
+const HEADER = Uint8Array.from([...BINARY_COPY_SIGNATURE, 0, 0, 0, 0, 0, 0, 0, 0]);
+const TRAILER = Uint8Array.from([0xff, 0xff]);
+
+/** A series' points in (time, file order), for cutting it into slices. */
+function sortedPoints(points: SeriesPoints): { times: Float64Array; offsets: Float64Array; values: Float64Array[] } {
+  const { times, offsets, values } = points.trimmed();
+  const order = Uint32Array.from({ length: times.length }, (_, i) => i).sort((a, b) => times[a] - times[b] || offsets[a] - offsets[b]);
+  const pick = (array: Float64Array): Float64Array => Float64Array.from(order, (i) => array[i]);
+  return { times: pick(times), offsets: pick(offsets), values: values.map(pick) };
+}
+
+function* tasksOf(run: SeriesRun): Generator<{ series: number; task: SeriesTask }> {
+  const empty = (tail: StoredTail): StoredTail => ({ times: new Float64Array(0), values: tail.values.map(() => new Float64Array(0)), imputed: new Uint8Array(0) });
+  for (let s = 0; s < run.series.length; s++) {
+    const points = run.series[s];
+    const base = { keyFields: points.keyFields, keyFieldCount: run.keyFieldCount, fileId: run.fileId, options: run.options, integerFeatures: run.integerFeatures };
+    if (points.length <= SLICE_POINTS) {
+      // Copies: the task's arrays are transferred to the worker.
+      const { times, offsets, values } = points.trimmed();
+      yield { series: s, task: { ...base, times: times.slice(), offsets: offsets.slice(), values: values.map((v) => v.slice()), tail: run.tails[s], outputFrom: Number.NEGATIVE_INFINITY } };
+      continue;
+    }
+    const sorted = sortedPoints(points);
+    const interval = run.options.interval ?? detectInterval(sorted.times) ?? { kind: 'fixed', micros: 1e6 };
+    const context = contextPoints(run.options, interval);
+    const size = Math.max(SLICE_POINTS, 4 * context);
+    for (let start = 0; start < sorted.times.length;) {
+      let end = Math.min(sorted.times.length, start + size);
+      // A slice never splits the points of one time (duplicates are resolved together).
+      while (end < sorted.times.length && sorted.times[end] === sorted.times[end - 1]) end++;
+      // Enough raw points before the slice for `context` distinct times.
+      let from = start;
+      for (let distinct = 0; from > 0 && distinct < context; from--) if (sorted.times[from - 1] !== sorted.times[from]) distinct++;
+      while (from > 0 && sorted.times[from - 1] === sorted.times[from]) from--;
+      yield {
+        series: s,
+        task: {
+          ...base, times: sorted.times.slice(from, end), offsets: sorted.offsets.slice(from, end), values: sorted.values.map((v) => v.slice(from, end)),
+          tail: start === 0 ? run.tails[s] : empty(run.tails[s]), outputFrom: start === 0 ? Number.NEGATIVE_INFINITY : sorted.times[start],
+        },
+      };
+      start = end;
+    }
+  }
+}
+
+function transfers(task: SeriesTask): ArrayBuffer[] {
+  return [task.times.buffer, task.offsets.buffer, ...task.values.map((v) => v.buffer)] as ArrayBuffer[];
+}
+
+export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, run: SeriesRun): Promise<WrittenSeries> {
+  const written: WrittenSeries = { counts: { points: 0, duplicates: 0, gaps: 0, missing: 0, imputed: 0, openGaps: 0, anomalies: 0 }, events: [], rows: 0 };
+  const pending = { timeseries: [] as Uint8Array[], features: [] as Uint8Array[], bytes: 0, from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
+  const partitions = new Set<number>();
+  let writing: Promise<void> = Promise.resolve();
+
+  const flush = async (): Promise<void> => {
+    if (pending.timeseries.length === 0) return;
+    const batch = { ...pending };
+    pending.timeseries = [];
+    pending.features = [];
+    pending.bytes = 0;
+    pending.from = Number.POSITIVE_INFINITY;
+    pending.to = Number.NEGATIVE_INFINITY;
+    await ensurePartitions(client, run.tables, run.dataset, Math.floor(batch.from / 1000), Math.floor(batch.to / 1000), partitions);
+    const columns = (names: string[]) => names.map((n) => `"${n.replaceAll('"', '""')}"`).join(', ');
+    await copyIn(client, `COPY ${run.tables.timeseries} (${columns(run.tables.timeseriesColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([HEADER, ...batch.timeseries, TRAILER]));
+    await copyIn(client, `COPY ${run.tables.features} (${columns(run.tables.featureColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([HEADER, ...batch.features, TRAILER]));
+  };
+
+  const take = (series: number, result: SeriesTaskResult): void => {
+    const c = written.counts;
+    for (const key of Object.keys(c) as Array<keyof typeof c>) c[key] += result.counts[key];
+    for (const event of result.events) written.events.push({ ...event, series });
+    written.rows += result.rows;
+    if (result.rows === 0) return;
+    pending.timeseries.push(result.timeseries);
+    pending.features.push(result.features);
+    pending.bytes += result.timeseries.length + result.features.length;
+    pending.from = Math.min(pending.from, result.first);
+    pending.to = Math.max(pending.to, result.last);
+    if (pending.bytes >= FLUSH_BYTES) {
+      writing = writing.then(flush);
+      // Awaited below; handled here so a failed write is not an unhandled rejection meanwhile.
+      writing.catch(() => undefined);
+    }
+  };
+
+  const limit = Math.max(1, piscina.threads.length * 2);
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  for (const { series, task } of tasksOf(run)) {
+    if (failure !== undefined) break;
+    const running: Promise<void> = (piscina.run(task, { name: 'processSeries', transferList: transfers(task) }) as Promise<SeriesTaskResult>)
+      .then((result) => take(series, result), (error: unknown) => { failure ??= error; })
+      .finally(() => inFlight.delete(running));
+    inFlight.add(running);
+    if (inFlight.size >= limit) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  // The writes so far settle before anything else happens on the connection, a failure included.
+  await writing;
+  if (failure !== undefined) throw failure;
+  await flush();
+  return written;
+}

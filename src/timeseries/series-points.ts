@@ -1,0 +1,55 @@
+/**
+ * One series' points as the main thread gathers them from PostgreSQL: times (µs since 1970 UTC),
+ * the row's `_offset` (file order, which decides duplicates) and one column per value, in growing
+ * typed arrays — a million points are a few arrays, not a million objects. `keyFields` are the
+ * series key's fields exactly as binary COPY wrote them (length-prefixed), so they go back into
+ * timeseries.* and features.* byte for byte, whatever the key columns' types.
+ */
+
+export class SeriesPoints {
+  length = 0;
+  times: Float64Array;
+  offsets: Float64Array;
+  values: Float64Array[];
+
+  constructor(readonly keyFields: Uint8Array, valueCount: number, capacity = 64) {
+    this.times = new Float64Array(capacity);
+    this.offsets = new Float64Array(capacity);
+    this.values = Array.from({ length: valueCount }, () => new Float64Array(capacity));
+  }
+
+  /** Room for one more point; returns its index. */
+  add(time: number, offset: number): number {
+    if (this.length === this.times.length) this.grow();
+    const at = this.length++;
+    this.times[at] = time;
+    this.offsets[at] = offset;
+    return at;
+  }
+
+  /** The filled part of each array (views, no copy). */
+  trimmed(): { times: Float64Array; offsets: Float64Array; values: Float64Array[] } {
+    return {
+      times: this.times.subarray(0, this.length),
+      offsets: this.offsets.subarray(0, this.length),
+      values: this.values.map((v) => v.subarray(0, this.length)),
+    };
+  }
+
+  private grow(): void {
+    const capacity = this.times.length * 2;
+    const grown = (array: Float64Array): Float64Array => {
+      const next = new Float64Array(capacity);
+      next.set(array);
+      return next;
+    };
+    this.times = grown(this.times);
+    this.offsets = grown(this.offsets);
+    this.values = this.values.map(grown);
+  }
+}
+
+/** A key's fields as a Map key: latin1 keeps every byte, and equal bytes mean the same key. */
+export function keyOf(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+}

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { SluiceError } from '../errors.js';
+import { type FinishedLoad, type FinisherResult, registerFinisher } from '../stages/load-finish.js';
+import { columnFigures } from '../stages/profile/column-profile.js';
+import type { ProfileReport } from '../stages/profile/profile-stage.js';
+import { type SeriesDecision, assessSeries } from './series-assessment.js';
+import { chooseSeriesColumns, type ColumnFacts } from './series-columns.js';
+import { readFileSeries } from './read-file-series.js';
+import { runSeriesTasks } from './run-series-tasks.js';
+import { featureColumns } from './series-options.js';
+import { recordSeriesAnomalies } from './series-anomaly-rows.js';
+import { clearReloadedRanges, readStoredTails } from './stored-series.js';
+import { optionsFor, seriesSettings } from './series-settings.js';
+import { ensureSeriesTables } from './series-tables.js';
+import { spanFor } from './partition-span.js';
+import { formatInterval } from './sampling-interval.js';
+
+/**
+ * The time-series second pass (ARCHITECTURE.md, "After the last chunk"), as a load finisher: in
+ * the completing transaction, so timeseries.<dataset> and features.<dataset> change exactly when
+ * the file is marked loaded (a crash or a lost connection rolls all of it back, and the resumed
+ * load runs it again). Its steps:
+ *
+ *   columns (time, keys, values) ─ read the file's rows back, by series ─ assess (interval,
+ *   regularity: is it a series?) ─ tables ─ clear a reloaded range, read stored tails ─ workers
+ *   (a series or a slice per task) ─ COPY their rows ─ series anomalies ─ summary
+ *
+ * Loads of one dataset take turns here (a transaction-scoped advisory lock), so two files
+ * continuing the same series neither interleave nor deadlock on partitions.
+ */
+
+/** Rows read back to judge whether a load is time series before reading all of it. */
+const ASSESS_ROWS = 50_000;
+
+export interface TimeseriesSummary {
+  detected: boolean;
+  confidence: number;
+  /** Why the dataset was not processed as time series (detected false), else null. */
+  reason: string | null;
+  time_column: string | null;
+  keys: string[];
+  values: string[];
+  interval: string | null;
+  series: number;
+  points: number;
+  duplicates: number;
+  gaps: number;
+  missing: number;
+  imputed: number;
+  open_gaps: number;
+  /** Anomaly events (consecutive flagged points of a column count once). */
+  anomalies: number;
+  /** Rows flagged is_anomaly. */
+  anomalous_points: number;
+  /** Rows without a time or with a NULL key: in staging, in no series. */
+  unkeyed: number;
+  ambiguous_times: number;
+  nonexistent_times: number;
+  tables: string[];
+  duration_ms: number;
+}
+
+function notASeries(reason: string, confidence = 0, columns?: { time: string; keys: string[]; values: string[] }): TimeseriesSummary {
+  return {
+    detected: false, confidence, reason, time_column: columns?.time ?? null, keys: columns?.keys ?? [], values: columns?.values ?? [], interval: null,
+    series: 0, points: 0, duplicates: 0, gaps: 0, missing: 0, imputed: 0, open_gaps: 0, anomalies: 0, anomalous_points: 0, unkeyed: 0,
+    ambiguous_times: 0, nonexistent_times: 0, tables: [], duration_ms: 0,
+  };
+}
+
+/** The load's columns with their distinct counts from the profile (when it ran). */
+function columnFacts(load: FinishedLoad): ColumnFacts[] {
+  const profile = load.reports.profile as ProfileReport | undefined;
+  return load.columns.map((c) => {
+    const profiled = profile?.[c.name];
+    return { name: c.name, type: c.type, ...(profiled === undefined ? {} : { distinct: columnFigures(c.name, profiled).distinct }) };
+  });
+}
+
+/** Distinct counts PostgreSQL gives for the columns the profile did not (profiling off). */
+async function countDistinct(client: pg.ClientBase, load: FinishedLoad, facts: ColumnFacts[]): Promise<ColumnFacts[]> {
+  const unknown = facts.filter((f) => f.distinct === undefined);
+  if (unknown.length === 0) return facts;
+  const { rows } = await client.query<Record<string, number>>(
+    `SELECT ${unknown.map((f, i) => `count(DISTINCT ${pg.escapeIdentifier(f.name)})::float8 AS c${i}`).join(', ')} FROM ${load.table} WHERE _file = $1`, [load.fileId]);
+  return facts.map((f) => (f.distinct !== undefined ? f : { ...f, distinct: rows[0][`c${unknown.indexOf(f)}`] }));
+}
+
+export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResult> {
+  const started = performance.now();
+  const settings = seriesSettings(load.datasetConfig?.timeseries, load.timeseries);
+  if (settings.mode === 'off' || load.rows === 0) return { summary: { timeseries: null } };
+  const { client, dataset, fileId } = load;
+
+  const needsDistinct = settings.columns.keys === undefined && load.reports.profile === undefined;
+  let facts = columnFacts(load);
+  if (needsDistinct) facts = await countDistinct(client, load, facts);
+  const choice = chooseSeriesColumns(facts, load.rows, settings.columns);
+  if (choice.columns === null) {
+    if (settings.mode === 'on') throw new SluiceError('SLUICE_ERR_TIMESERIES_COLUMNS', `${dataset} cannot be processed as time series: ${choice.reason}`);
+    // Nothing that looks like time: no second pass, and nothing to report.
+    return { summary: { timeseries: choice.reason === 'no timestamptz or date column' ? null : notASeries(choice.reason!) } };
+  }
+  const columns = choice.columns;
+  const named = { time: columns.time, keys: columns.keys.map((k) => k.name), values: columns.values };
+  const imputeNames = typeof settings.impute === 'object' ? Object.keys(settings.impute) : [];
+  const strayImpute = imputeNames.filter((name) => !columns.values.includes(name));
+  if (strayImpute.length > 0) {
+    throw new SluiceError('SLUICE_ERR_CONFIG_INVALID', `datasets.${dataset}.timeseries.impute names ${strayImpute.join(', ')}, not among the value columns (${columns.values.join(', ')})`);
+  }
+
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sluice:timeseries:${dataset}`]);
+  const options = optionsFor(settings, columns.values);
+  // Judged on a sample first: a load that is no series pays for reading a few rows back, not all.
+  const sampled = load.rows > ASSESS_ROWS && settings.mode === 'auto';
+  let read = await readFileSeries(client, dataset, fileId, columns, settings.zone, sampled ? ASSESS_ROWS : undefined);
+  const decision: SeriesDecision = assessSeries(read.series, columns, options.interval);
+  if (settings.mode === 'auto' && !decision.detected) {
+    return { summary: { timeseries: { ...notASeries(decision.reason ?? 'not regular enough', decision.confidence, named), unkeyed: read.unkeyed } } };
+  }
+  if (sampled) read = await readFileSeries(client, dataset, fileId, columns, settings.zone);
+
+  const features = featureColumns(options, columns.values);
+  const calendar = options.calendarZone === null ? 0 : 3;
+  const tables = await ensureSeriesTables(client, dataset, columns, features.map((name, i) => ({ name, type: i >= features.length - calendar ? 'integer' : 'double precision' })), spanFor(decision.interval));
+  await clearReloadedRanges(client, tables, columns, read.series);
+  const tails = await readStoredTails(client, tables, columns, read.series.length, options, decision.interval);
+  assert(load.piscina !== undefined, 'the time-series pass runs where the loader passes its worker pool');
+  const written = await runSeriesTasks(load.piscina, client, { tables, dataset, fileId, series: read.series, tails, options, integerFeatures: calendar, keyFieldCount: columns.keys.length });
+  await recordSeriesAnomalies(client, { dataset, fileId, columns, series: read.series, events: written.events });
+
+  const counts = written.counts;
+  const summary: TimeseriesSummary = {
+    detected: true, confidence: decision.confidence, reason: null, ...{ time_column: named.time, keys: named.keys, values: named.values },
+    interval: decision.interval === null ? null : formatInterval(decision.interval),
+    series: read.series.length, points: counts.points, duplicates: counts.duplicates, gaps: counts.gaps, missing: counts.missing,
+    imputed: counts.imputed, open_gaps: counts.openGaps, anomalies: written.events.length, anomalous_points: counts.anomalies,
+    unkeyed: read.unkeyed, ambiguous_times: read.ambiguous, nonexistent_times: read.nonexistent,
+    tables: tables.names, duration_ms: Math.round(performance.now() - started),
+  };
+  return { summary: { timeseries: summary } };
+}
+
+registerFinisher({ name: 'timeseries', finish: finishTimeseries });
