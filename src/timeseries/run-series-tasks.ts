@@ -17,7 +17,8 @@ import type { StoredTail } from './stored-series.js';
  * At most two tasks per thread are out at once (memory stays bounded by the tasks in flight, not
  * the file), and while the workers compute, the rows already back are written: their tuples are
  * joined into one binary COPY per table when ~8 MB have gathered, after the partitions they fall
- * in exist.
+ * in exist. When COPY falls behind (it does: PostgreSQL writes two tables and their indexes), no
+ * task is sent while more than MAX_UNWRITTEN bytes wait, so memory is bounded by that, not the file.
  */
 
 export interface SeriesRun {
@@ -40,6 +41,7 @@ export interface WrittenSeries {
 
 const SLICE_POINTS = 200_000;
 const FLUSH_BYTES = 8 * 1024 * 1024;
+const MAX_UNWRITTEN = 4 * FLUSH_BYTES;
 const HEADER = Uint8Array.from([...BINARY_COPY_SIGNATURE, 0, 0, 0, 0, 0, 0, 0, 0]);
 const TRAILER = Uint8Array.from([0xff, 0xff]);
 
@@ -95,6 +97,8 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
   const pending = { timeseries: [] as Uint8Array[], features: [] as Uint8Array[], bytes: 0, from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
   const partitions = new Set<number>();
   let writing: Promise<void> = Promise.resolve();
+  // Tuples back from the workers and not yet in PostgreSQL: past MAX_UNWRITTEN no task is sent.
+  let unwritten = 0;
 
   const flush = async (): Promise<void> => {
     if (pending.timeseries.length === 0) return;
@@ -108,6 +112,7 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
     const columns = (names: string[]) => names.map((n) => `"${n.replaceAll('"', '""')}"`).join(', ');
     await copyIn(client, `COPY ${run.tables.timeseries} (${columns(run.tables.timeseriesColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([HEADER, ...batch.timeseries, TRAILER]));
     await copyIn(client, `COPY ${run.tables.features} (${columns(run.tables.featureColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([HEADER, ...batch.features, TRAILER]));
+    unwritten -= batch.bytes;
   };
 
   const take = (series: number, result: SeriesTaskResult): void => {
@@ -119,6 +124,7 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
     pending.timeseries.push(result.timeseries);
     pending.features.push(result.features);
     pending.bytes += result.timeseries.length + result.features.length;
+    unwritten += result.timeseries.length + result.features.length;
     pending.from = Math.min(pending.from, result.first);
     pending.to = Math.max(pending.to, result.last);
     if (pending.bytes >= FLUSH_BYTES) {
@@ -138,6 +144,8 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
       .finally(() => inFlight.delete(running));
     inFlight.add(running);
     if (inFlight.size >= limit) await Promise.race(inFlight);
+    // COPY is slower than the workers: wait for it rather than hold the whole output in memory.
+    while (unwritten > MAX_UNWRITTEN && failure === undefined) await writing;
   }
   await Promise.all(inFlight);
   // The writes so far settle before anything else happens on the connection, a failure included.
