@@ -5,7 +5,7 @@ import { copyIn } from '../sink/copy-writer.js';
 import { detectInterval } from './sampling-interval.js';
 import { contextPoints, type SeriesOptions } from './series-options.js';
 import type { SeriesPoints } from './series-points.js';
-import type { SeriesEvent, SeriesOutput } from './process-series.js';
+import { joinSeriesEvents, type SeriesEvent, type SeriesOutput } from './process-series.js';
 import type { SeriesTask, SeriesTaskResult } from './series-task.js';
 import { ensurePartitions, type SeriesTables } from './series-tables.js';
 import type { StoredTail } from './stored-series.js';
@@ -30,6 +30,8 @@ export interface SeriesRun {
   options: SeriesOptions;
   integerFeatures: number;
   keyFieldCount: number;
+  /** A series longer than this is cut into slices (default SLICE_POINTS). */
+  slicePoints?: number;
 }
 
 export interface WrittenSeries {
@@ -53,22 +55,25 @@ function sortedPoints(points: SeriesPoints): { times: Float64Array; offsets: Flo
   return { times: pick(times), offsets: pick(offsets), values: values.map(pick) };
 }
 
-function* tasksOf(run: SeriesRun): Generator<{ series: number; task: SeriesTask }> {
+/** The tasks of a run in order: per series, its slices (`slice` 0, 1, …; one when it is short). */
+export function* seriesTasks(run: Omit<SeriesRun, 'tables' | 'dataset'>): Generator<{ series: number; slice: number; task: SeriesTask }> {
+  const slicePoints = run.slicePoints ?? SLICE_POINTS;
   const empty = (tail: StoredTail): StoredTail => ({ times: new Float64Array(0), values: tail.values.map(() => new Float64Array(0)), imputed: new Uint8Array(0) });
   for (let s = 0; s < run.series.length; s++) {
     const points = run.series[s];
     const base = { keyFields: points.keyFields, keyFieldCount: run.keyFieldCount, fileId: run.fileId, options: run.options, integerFeatures: run.integerFeatures };
-    if (points.length <= SLICE_POINTS) {
+    if (points.length <= slicePoints) {
       // Copies: the task's arrays are transferred to the worker.
       const { times, offsets, values } = points.trimmed();
-      yield { series: s, task: { ...base, times: times.slice(), offsets: offsets.slice(), values: values.map((v) => v.slice()), tail: run.tails[s], outputFrom: Number.NEGATIVE_INFINITY } };
+      yield { series: s, slice: 0, task: { ...base, times: times.slice(), offsets: offsets.slice(), values: values.map((v) => v.slice()), tail: run.tails[s], outputFrom: Number.NEGATIVE_INFINITY } };
       continue;
     }
     const sorted = sortedPoints(points);
     const interval = run.options.interval ?? detectInterval(sorted.times) ?? { kind: 'fixed', micros: 1e6 };
     const context = contextPoints(run.options, interval);
-    const size = Math.max(SLICE_POINTS, 4 * context);
-    for (let start = 0; start < sorted.times.length;) {
+    // A slice at least as long as its context, so the re-read context at most doubles the work.
+    const size = Math.max(slicePoints, context);
+    for (let start = 0, slice = 0; start < sorted.times.length; slice++) {
       let end = Math.min(sorted.times.length, start + size);
       // A slice never splits the points of one time (duplicates are resolved together).
       while (end < sorted.times.length && sorted.times[end] === sorted.times[end - 1]) end++;
@@ -77,7 +82,7 @@ function* tasksOf(run: SeriesRun): Generator<{ series: number; task: SeriesTask 
       for (let distinct = 0; from > 0 && distinct < context; from--) if (sorted.times[from - 1] !== sorted.times[from]) distinct++;
       while (from > 0 && sorted.times[from - 1] === sorted.times[from]) from--;
       yield {
-        series: s,
+        series: s, slice,
         task: {
           ...base, times: sorted.times.slice(from, end), offsets: sorted.offsets.slice(from, end), values: sorted.values.map((v) => v.slice(from, end)),
           tail: start === 0 ? run.tails[s] : empty(run.tails[s]), outputFrom: start === 0 ? Number.NEGATIVE_INFINITY : sorted.times[start],
@@ -115,10 +120,13 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
     unwritten -= batch.bytes;
   };
 
-  const take = (series: number, result: SeriesTaskResult): void => {
+  const slices = new Map<number, SliceEvents[]>();
+  const take = (series: number, slice: number, result: SeriesTaskResult): void => {
     const c = written.counts;
     for (const key of Object.keys(c) as Array<keyof typeof c>) c[key] += result.counts[key];
-    for (const event of result.events) written.events.push({ ...event, series });
+    const known = slices.get(series) ?? [];
+    known[slice] = { events: result.events, first: result.first, last: result.last };
+    slices.set(series, known);
     written.rows += result.rows;
     if (result.rows === 0) return;
     pending.timeseries.push(result.timeseries);
@@ -137,10 +145,10 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
   const limit = Math.max(1, piscina.threads.length * 2);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
-  for (const { series, task } of tasksOf(run)) {
+  for (const { series, slice, task } of seriesTasks(run)) {
     if (failure !== undefined) break;
     const running: Promise<void> = (piscina.run(task, { name: 'processSeries', transferList: transfers(task) }) as Promise<SeriesTaskResult>)
-      .then((result) => take(series, result), (error: unknown) => { failure ??= error; })
+      .then((result) => take(series, slice, result), (error: unknown) => { failure ??= error; })
       .finally(() => inFlight.delete(running));
     inFlight.add(running);
     if (inFlight.size >= limit) await Promise.race(inFlight);
@@ -152,5 +160,27 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
   await writing;
   if (failure !== undefined) throw failure;
   await flush();
+  for (const [series, parts] of [...slices].sort((a, b) => a[0] - b[0])) {
+    for (const event of joinSliceEvents(parts)) written.events.push({ ...event, series });
+  }
   return written;
+}
+
+export interface SliceEvents {
+  events: readonly SeriesEvent[];
+  /** The slice's first and last output time (NaN without rows). */
+  first: number;
+  last: number;
+}
+
+/** A series' events as one pass gives them: an event running across a slice boundary is one. */
+export function joinSliceEvents(parts: readonly SliceEvents[]): SeriesEvent[] {
+  let events: SeriesEvent[] = [];
+  let last = Number.NaN;
+  for (const part of parts) {
+    if (Number.isNaN(part.first)) continue;
+    events = Number.isNaN(last) ? [...part.events] : joinSeriesEvents(events, last, part.events, part.first);
+    last = part.last;
+  }
+  return events;
 }

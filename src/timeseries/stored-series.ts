@@ -29,8 +29,13 @@ export interface StoredTail {
 }
 
 const RANGES = 'pg_temp.sluice_series_ranges';
-/** A tail longer than this is not read (a window of a hundred thousand points is a configuration error of its own). */
-const MAX_TAIL = 100_000;
+/**
+ * Stored rows read per load at most, over all its series: a one-minute series' weekly seasonal
+ * score reaches back four weeks (80,640 rows), and a thousand such series would be 80 million
+ * rows. Past this share the tails are cut (each series gets MAX_TAIL_ROWS / series): the first
+ * points of the continued series then see less seasonal history than one pass over both files.
+ */
+const MAX_TAIL_ROWS = 2_000_000;
 
 function keyMatch(columns: SeriesColumns, alias: string): string {
   return columns.keys.map((k) => `${alias}.${pg.escapeIdentifier(k.name)} = r.${pg.escapeIdentifier(k.name)}`).join(' AND ') || 'true';
@@ -77,7 +82,7 @@ export async function readStoredTails(
   const stored = await client.query(`SELECT 1 FROM ${tables.timeseries} LIMIT 1`);
   if (stored.rows.length === 0) return tails;
 
-  const limit = Math.min(MAX_TAIL, contextPoints(options, interval ?? { kind: 'fixed', micros: 1e6 }));
+  const limit = Math.max(1, Math.min(Math.floor(MAX_TAIL_ROWS / Math.max(1, seriesCount)), contextPoints(options, interval ?? { kind: 'fixed', micros: 1e6 })));
   const time = pg.escapeIdentifier(columns.time);
   const values = columns.values.map((v) => `t.${pg.escapeIdentifier(v)}`);
   const sql = `COPY (SELECT r.series_no, t.${time}, ${[...values, 't.is_imputed'].join(', ')} FROM ${RANGES} r
