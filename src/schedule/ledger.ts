@@ -112,16 +112,22 @@ export async function claimFile(client: pg.ClientBase, request: ClaimRequest): P
       `INSERT INTO ingest.attempts (file_id, attempt, pid, host)
        SELECT $1, coalesce(max(attempt), 0) + 1, $2, $3 FROM ingest.attempts WHERE file_id = $1 RETURNING attempt`,
       [fileId, process.pid, hostname()]);
-    const chunks = await client.query<{ chunk_no: number; byte_start: string; byte_end: string }>(
-      'SELECT chunk_no, byte_start, byte_end FROM ingest.chunks WHERE file_id = $1', [fileId]);
+    const committed = await committedChunks(client, fileId);
     await client.query('COMMIT');
-    const committed = new Map<number, CommittedChunk>();
-    for (const c of chunks.rows) committed.set(c.chunk_no, { byteStart: Number(c.byte_start), byteEnd: Number(c.byte_end) });
     return { kind: 'load', fileId, attempt: attempt.rows[0].attempt, dataset, chunkSize, maxRowBytes, committed };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/** The file's chunks in the ledger, by chunk number: what a run of its pipeline skips. */
+export async function committedChunks(client: pg.ClientBase, fileId: number): Promise<Map<number, CommittedChunk>> {
+  const chunks = await client.query<{ chunk_no: number; byte_start: string; byte_end: string }>(
+    'SELECT chunk_no, byte_start, byte_end FROM ingest.chunks WHERE file_id = $1', [fileId]);
+  const committed = new Map<number, CommittedChunk>();
+  for (const c of chunks.rows) committed.set(c.chunk_no, { byteStart: Number(c.byte_start), byteEnd: Number(c.byte_end) });
+  return committed;
 }
 
 export interface FileTotals {

@@ -107,6 +107,28 @@ describe('JSON chunk parser: values', () => {
     assert.equal(Atomics.load(new BigInt64Array(counters), 0), 3n);
   });
 
+  test('with lateKeys, keys outside the schema are reported with columns typed from the chunk, and nothing is counted as ignored', () => {
+    const counters = new SharedArrayBuffer(8);
+    const { stats } = parseLines([
+      '{"a": 1, "user": {"name": "x"}}',
+      '{"a": 2, "user": {"name": "y", "phone": "555"}, "n": 1}',
+      '{"a": 3, "n": 2.5, "geo": {"lat": 1, "lon": 2}, "w\\u00e9": true}',
+      '{"a": "no", "only_in_a_reject": 1}',
+      '{"a": 4, "n": null, "geo": {"lat": 3.5, "lon": 4}}',
+    ], [['a', T.int], ['user.name', T.text]], { counters, lateKeys: { flattenDepth: 3 } });
+    assert.equal(stats.rows, 4);
+    assert.deepEqual(stats.lateColumns?.map((c) => [c.path.join('.'), c.type, c.samples]), [
+      ['user.phone', T.text, ['555']], ['n', T.float, ['1', '2.5']], ['geo.lat', T.float, ['1', '3.5']], ['geo.lon', T.int, ['2', '4']], ['wé', T.bool, ['true']],
+    ], 'a rejected record brings no column');
+    assert.equal(Atomics.load(new BigInt64Array(counters), 0), 0n);
+  });
+
+  test('with lateKeys, a chunk whose records hold only known keys reports nothing', () => {
+    const { stats } = parseLines(['{"a": 1}', '{"a": 2, "b": null}'], [['a', T.int], ['b', T.text]], { lateKeys: { flattenDepth: 3 } });
+    assert.equal(stats.lateColumns, undefined);
+    assert.equal(stats.rows, 2);
+  });
+
   test('provenance: the offset and chunk line of each record; lines are counted for the chunk', () => {
     const { rows, stats } = parseLines(['{"a": 1}', '', '  {"a": 2}'], [['a', T.int]]);
     assert.deepEqual(rows.map((r) => [r.offset, r.line, r.raw]), [[1000, 1, '{"a": 1}'], [1000 + 9 + 1 + 2, 3, '{"a": 2}']]);
