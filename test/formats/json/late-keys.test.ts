@@ -5,13 +5,18 @@
  * rejects instead).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Piscina } from 'piscina';
 import { prepareFile } from '../../../src/schedule/file-loader.js';
 import { createWorkerPool } from '../../../src/worker-pool.js';
+import type { FileSummary } from '../../../src/summary.js';
 import { engineFixture } from '../../helpers/engine-fixture.js';
+
+const CLI = new URL('../../../src/cli.js', import.meta.url).pathname;
 
 /** Every record is this many bytes, so where the sniffer's sample reaches is known by record number. */
 const RECORD_BYTES = 440;
@@ -140,6 +145,14 @@ describe('JSON keys first seen past the sample', () => {
       const b = ranges.discount[1] - ranges.discount[0];
       assert.deepEqual(counts.rows[0], { coupon: a, phone: a, discount: b, lat: b, before: 0 });
 
+      // The profile counts the rows before a column was added as its NULLs, as the table holds them.
+      const profile = await fixture.client.query<{ column_name: string; count: number; nulls: number }>(
+        `SELECT column_name, (stats->>'count')::int AS count, (stats->>'nulls')::int AS nulls FROM ingest.profiles
+          WHERE dataset = $1 AND column_name IN ('coupon', 'discount') ORDER BY column_name`, [`late_${layout}`]);
+      assert.deepEqual(profile.rows, [
+        { column_name: 'coupon', count: RECORDS, nulls: RECORDS - a }, { column_name: 'discount', count: RECORDS, nulls: RECORDS - b },
+      ]);
+
       // The schema registry's version is the table the load left, with each late column's JSON path.
       const version = await fixture.client.query<{ version: number; columns: { name: string; type: string; source: string | null }[] }>(
         'SELECT version, columns FROM ingest.schema_versions WHERE dataset = $1 ORDER BY version DESC LIMIT 1', [`late_${layout}`]);
@@ -176,6 +189,48 @@ describe('JSON keys first seen past the sample', () => {
       'SELECT count(*)::int AS rows, count(DISTINCT _offset)::int AS offsets FROM staging.late_resumed');
     assert.deepEqual(distinct.rows[0], { rows: RECORDS, offsets: RECORDS });
     const rows = await stagedRows('late_resumed');
+    rows.forEach((row, i) => assert.deepEqual(row, expectedRow(i, NDJSON_RANGES), `record ${i}`));
+  });
+
+  test('a load killed after its first restart, run again: every record exactly once, every late value loaded', { timeout: 120_000 }, async () => {
+    const path = await write('late_killed.ndjson', ndjson(NDJSON_RANGES, 'k'));
+    const couponAt = NDJSON_RANGES.coupon[0] * (RECORD_BYTES + 1);
+    const { SLUICE_CONFIG: _ignored, ...env } = process.env;
+    // Small chunks (16 KiB, 160 of them), so the rest of the load after the first restart outlasts the polling below.
+    const load = () => spawn(process.execPath, [CLI, 'load', path, '--json', '--chunk-size', '16384', '--workers', '1', '--writers', '1'],
+      { env: { ...env, DATABASE_URL: fixture.db.url }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // Past the first restart: the coupon column is there and a chunk holding coupons committed.
+    const pastRestart = async (): Promise<boolean> => (await fixture.client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ingest.chunks c JOIN ingest.files f ON f.id = c.file_id WHERE f.path = $1 AND c.byte_end > $2`, [path, couponAt])
+      .catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n > 0;
+    // The backends of this suite's own engine, so the killed process's can be waited for.
+    const backends = async (): Promise<number> => (await fixture.client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'sluice%'")).rows[0].n;
+    const own = await backends();
+    const first = load();
+    const exited = new Promise<void>((resolve) => first.on('exit', () => resolve()));
+    let done = false;
+    void exited.then(() => { done = true; });
+    while (!done && !(await pastRestart())) await sleep(2);
+    first.kill('SIGKILL');
+    await exited;
+    // A killed client's last COMMIT may still be in flight in its backend: wait until its backends are gone.
+    for (let waited = 0; waited < 200 && await backends() > own; waited++) await sleep(25);
+    const status = await fixture.client.query<{ status: string }>('SELECT status FROM ingest.files WHERE path = $1', [path]);
+    assert.equal(status.rows[0].status, 'loading', 'the kill landed mid-load');
+
+    const second = load();
+    let stdout = '';
+    second.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    assert.equal(await new Promise<number | null>((resolve) => second.on('exit', resolve)), 0);
+    const summary = JSON.parse(stdout.trim().split('\n').pop()!) as FileSummary;
+    assert.deepEqual([summary.status, summary.rows, summary.rejected, summary.ignored_keys], ['loaded', RECORDS, 0, 0]);
+    assert.ok((summary.chunks?.skipped ?? 0) > 0, 'the run again skipped the chunks committed before the kill');
+    assert.deepEqual(summary.columns.map((c) => [c.name, c.source, c.type]), [...SAMPLED, ...LATE]);
+    const distinct = await fixture.client.query<{ rows: number; offsets: number }>(
+      'SELECT count(*)::int AS rows, count(DISTINCT _offset)::int AS offsets FROM staging.late_killed');
+    assert.deepEqual(distinct.rows[0], { rows: RECORDS, offsets: RECORDS });
+    const rows = await stagedRows('late_killed');
     rows.forEach((row, i) => assert.deepEqual(row, expectedRow(i, NDJSON_RANGES), `record ${i}`));
   });
 
