@@ -53,8 +53,6 @@ export interface LateColumn {
   /** How its string values are written (see JsonSniffColumn.format); null: as they are. */
   format: ColumnFormat | null;
   confidence: number;
-  /** Some of its values as text (JSON null left out), for the stages' baselines. */
-  samples: string[];
 }
 
 export interface PreparedFile {

@@ -28,7 +28,7 @@ import { claimContent } from './claim-content.js';
 import { ControlSession } from './control-session.js';
 import { type ColumnShape, columnShape } from './column-shape.js';
 import { completeLoad } from './complete-load.js';
-import { type LoadRun, loadLateColumns } from './late-columns.js';
+import { type LoadRun, loadLateColumns, withLateColumns } from './late-columns.js';
 import { type CommittedChunk, failFile, reserveFileId } from './ledger.js';
 import type { CommittedChunkReport, PipelineResult, QueueDepth } from './load-pipeline.js';
 import { type OpenFile, startPipeline } from './start-pipeline.js';
@@ -260,9 +260,10 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     const describe = (patch: Partial<FileSummary>): FileSummary => finish({ file: path, sha256, dataset: claim.dataset, table: displayTable(claim.dataset), ...patch });
     try {
       if (!preparedOutcome.ok) throw preparedOutcome.error;
-      const prepared = preparedOutcome.value;
       if (shaping?.ok !== true) throw shaping?.error;
-      const shape = shaping.value;
+      // A resume reads the file under the columns its earlier attempts added for late keys.
+      const { prepared, shape } = claim.lateColumns.length === 0 ? { prepared: preparedOutcome.value, shape: shaping.value }
+        : await withLateColumns(preparedOutcome.value, claim.lateColumns, frozen, { control, dataset: claim.dataset, datasetConfig: request.datasetConfig });
       const { columns, widens } = await control.step(async (client) => ({
         columns: await ensureStagingTable(client, claim.dataset, shape.table), widens: !frozen && await stagingTableWidens(client, claim.dataset),
       }));
@@ -286,7 +287,7 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       }
       if (!outcome.ok) throw outcome.error;
       const loaded = await loadLateColumns({ prepared, shape, columns, widens, frozen, pipeline: outcome.value }, {
-        control, fileId: claim.fileId, dataset: claim.dataset, datasetConfig: request.datasetConfig, log: options.log, label: input.label,
+        control, fileId: claim.fileId, dataset: claim.dataset, datasetConfig: request.datasetConfig, log: options.log, label: input.label, known: claim.lateColumns,
       }, runUnderClaim);
       phase('all chunks committed');
       const summary = await completeLoad(openFile(loaded.prepared, loaded.shape), request, {

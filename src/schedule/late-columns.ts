@@ -6,7 +6,7 @@ import { joinTypes } from '../schema/type-widening.js';
 import { ensureStagingTable, type StagingColumn, stagingTableWidens } from '../sink/staging-table.js';
 import { type ColumnShape, columnShape } from './column-shape.js';
 import type { ControlSession } from './control-session.js';
-import { type CommittedChunk, committedChunks } from './ledger.js';
+import { type CommittedChunk, committedChunks, recordLateColumns } from './ledger.js';
 import type { PipelineResult } from './load-pipeline.js';
 
 /**
@@ -20,7 +20,8 @@ import type { PipelineResult } from './load-pipeline.js';
  *
  * Chunks committed before stay as they are (the new columns are NULL there: those records had no
  * such key), and a chunk that met a key is written only once it has the key's column, so exactly
- * once holds and no value is dropped. Restarts are bounded: past MAX_LATE_RESTARTS the last run
+ * once holds and no value is dropped. The ledger keeps the columns added (ingest.files.late_columns),
+ * and an attempt that resumes the file starts with them. Restarts are bounded: past MAX_LATE_RESTARTS the last run
  * skips the keys it meets and counts them (`ignored_keys`). Under a frozen schema the columns are
  * added to the file but not to the table, so a record holding one of them is a SCHEMA reject — as
  * a CSV column the frozen table lacks.
@@ -28,9 +29,6 @@ import type { PipelineResult } from './load-pipeline.js';
 
 /** Runs of a file's pipeline that add columns, at most; the run after the last one counts keys instead. */
 export const MAX_LATE_RESTARTS = 8;
-
-/** Sampled values kept per late column (as the sniff keeps them). */
-const MAX_SAMPLES = 4000;
 
 function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
   return prefix.length <= path.length && prefix.every((key, i) => key === path[i]);
@@ -42,10 +40,7 @@ function joinLateColumns(a: LateColumn, b: LateColumn): LateColumn {
   const sameFormat = a.type === b.type && JSON.stringify(a.format) === JSON.stringify(b.format);
   const type = a.type === ColumnType.json || b.type === ColumnType.json ? ColumnType.json
     : sameFormat ? a.type : a.format === null && b.format === null ? joinTypes(a.type, b.type) : ColumnType.text;
-  return {
-    path: a.path, type, format: sameFormat ? a.format : null, confidence: Math.max(a.confidence, b.confidence),
-    samples: [...a.samples, ...b.samples].slice(0, MAX_SAMPLES),
-  };
+  return { path: a.path, type, format: sameFormat ? a.format : null, confidence: Math.max(a.confidence, b.confidence) };
 }
 
 /**
@@ -62,7 +57,7 @@ export function mergeLateColumns(known: readonly LateColumn[], found: readonly L
     if (related.length === 0) { merged.push(column); continue; }
     const shortest = related.reduce((a, b) => (b.path.length < a.path.length ? b : a), column);
     merged = merged.filter((c) => !related.includes(c));
-    merged.push({ path: shortest.path, type: ColumnType.json, format: null, confidence: Math.max(column.confidence, ...related.map((c) => c.confidence)), samples: [] });
+    merged.push({ path: shortest.path, type: ColumnType.json, format: null, confidence: Math.max(column.confidence, ...related.map((c) => c.confidence)) });
   }
   return merged;
 }
@@ -86,6 +81,24 @@ export interface LateColumnsLoad {
   log: (line: string) => void;
   /** The input as messages name it. */
   label: string;
+  /** The late columns the file had when this run began (an earlier attempt's, from the ledger). */
+  known: readonly LateColumn[];
+}
+
+/**
+ * The file with columns for `found` after its own, and its shape under the load's schema policy.
+ * Only a table frozen when the load began refuses them: the first file of a dataset makes its
+ * table under either policy.
+ */
+export async function withLateColumns(prepared: PreparedFile, found: readonly LateColumn[], frozen: boolean,
+  load: Pick<LateColumnsLoad, 'control' | 'dataset' | 'datasetConfig'>): Promise<{ prepared: PreparedFile; shape: ColumnShape }> {
+  if (prepared.withLateColumns === undefined) throw new Error(`a ${prepared.format} file cannot take late columns`);
+  const extended = prepared.withLateColumns(found);
+  const sniffed = columnShape(extended, load.datasetConfig, load.dataset);
+  const shape = frozen
+    ? (await load.control.step((client) => frozenShape(client, load.dataset, extended, load.datasetConfig, sniffed))).shape
+    : sniffed;
+  return { prepared: extended, shape };
 }
 
 /** Runs the pipeline again under `run`'s columns, skipping `committed`; `lateKeys`: chunks may still report columns. */
@@ -99,20 +112,18 @@ export type RunAgain = (run: Omit<LoadRun, 'pipeline'>, committed: Map<number, C
 export async function loadLateColumns(first: LoadRun, load: LateColumnsLoad, runAgain: RunAgain): Promise<LoadRun> {
   let run = first;
   let loadedBefore = 0;
+  let known = [...load.known];
   for (let restart = 1; run.pipeline.lateColumns.length > 0; restart++) {
     const found = run.pipeline.lateColumns;
-    if (run.prepared.withLateColumns === undefined) throw new Error(`a ${run.prepared.format} file cannot take late columns`);
-    const prepared = run.prepared.withLateColumns(found);
-    const sniffed = columnShape(prepared, load.datasetConfig, load.dataset);
-    // Only a table frozen when the load began refuses them: the first file of a dataset makes its table under either policy.
-    const shape = run.frozen
-      ? (await load.control.step((client) => frozenShape(client, load.dataset, prepared, load.datasetConfig, sniffed))).shape
-      : sniffed;
-    const { columns, widens, committed } = await load.control.step(async (client) => ({
-      columns: await ensureStagingTable(client, load.dataset, shape.table),
-      widens: !run.frozen && await stagingTableWidens(client, load.dataset),
-      committed: await committedChunks(client, load.fileId),
-    }));
+    const { prepared, shape } = await withLateColumns(run.prepared, found, run.frozen, load);
+    known = [...known, ...found];
+    const { columns, widens, committed } = await load.control.step(async (client) => {
+      const effective = await ensureStagingTable(client, load.dataset, shape.table);
+      await recordLateColumns(client, load.fileId, known);
+      return {
+        columns: effective, widens: !run.frozen && await stagingTableWidens(client, load.dataset), committed: await committedChunks(client, load.fileId),
+      };
+    });
     load.log(`${load.label}: keys first seen past the sample: ${found.map((c) => c.path.join('.')).join(', ')}; `
       + `${run.frozen ? 'not in the frozen table, their records are SCHEMA rejects' : 'added as columns'}, the load goes on after ${committed.size} committed chunk(s)`);
     loadedBefore += run.pipeline.chunksLoaded;

@@ -7,16 +7,16 @@ import { ValueFormat } from '../../src/schema/value-format.js';
 
 const T = ColumnType;
 
-function late(path: string, type: ColumnTypeCode, samples: string[] = []): LateColumn {
-  return { path: path.split('.'), type, format: null, confidence: samples.length / 100, samples };
+function late(path: string, type: ColumnTypeCode, confidence = 0.5): LateColumn {
+  return { path: path.split('.'), type, format: null, confidence };
 }
 
 const shown = (columns: LateColumn[]) => columns.map((c) => [c.path.join('.'), c.type]);
 
 test('one path seen in two chunks takes a type that holds both chunks\' values', () => {
-  const merged = mergeLateColumns([late('n', T.int, ['1']), late('flag', T.bool)], [late('n', T.float, ['2.5']), late('flag', T.int), late('s', T.text)]);
+  const merged = mergeLateColumns([late('n', T.int, 0.1), late('flag', T.bool)], [late('n', T.float, 0.3), late('flag', T.int), late('s', T.text)]);
   assert.deepEqual(shown(merged), [['n', T.float], ['flag', T.text], ['s', T.text]]);
-  assert.deepEqual(merged[0].samples, ['1', '2.5']);
+  assert.equal(merged[0].confidence, 0.3);
 });
 
 test('a key that is a scalar in one chunk and an object in another is one jsonb column at the key', () => {

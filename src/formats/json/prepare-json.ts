@@ -101,7 +101,10 @@ function preparedJson(file: JsonFile, columns: readonly JsonSniffColumn[]): Prep
       // Named after the columns there are, as the sniff names them: the same keys get the same names on a resume.
       const sources = [...columns.map((c) => c.path), ...found.map((c) => c.path)].map((p) => p.join('_'));
       const names = columnNamesFor(sources);
-      const added = found.map((c, i) => withForcedType({ ...c, name: names[columns.length + i], source: c.path.join('.') }, file.types));
+      // No sampled values: a late column's come from the chunk where this run met the key, which a
+      // resume meets elsewhere, and the stages' baselines (profile origins, value anomalies) must
+      // be the same for every chunk of one file.
+      const added = found.map((c, i) => withForcedType({ ...c, name: names[columns.length + i], source: c.path.join('.'), samples: [] }, file.types));
       return preparedJson(file, [...columns, ...added]);
     },
     copyDelimiter: COMMA,

@@ -37,6 +37,8 @@ export interface JsonSniffColumn extends LateColumn {
   name: string;
   /** The JSON path, keys joined with `.`. */
   source: string;
+  /** Sampled scalar values of the column as text (at most SAMPLE_VALUES; JSON null and missing keys left out). */
+  samples: string[];
 }
 
 /** Values kept per column for the stages' baselines (see PreparedFile.sampleValues). */
@@ -250,7 +252,7 @@ export function sniffJson(input: JsonSniffInput, maxDepth?: number): JsonSniffRe
 }
 
 /** A leaf's column as the sniffer types it (names are given by the caller). */
-function leafColumn(leaf: PathNode): LateColumn {
+function leafColumn(leaf: PathNode): LateColumn & { samples: string[] } {
   // Strings only (and nulls): they may be written in one of the CSV value formats.
   const formatted = (leaf.kinds & ~(1 << JsonKind.null)) === 1 << JsonKind.string && leaf.objects === 0 ? stringColumnFormat(leaf.samples) : null;
   return {
@@ -277,5 +279,8 @@ export function lateColumnsOf(range: JsonSampleRange, layout: JsonLayout, flatte
     else if (isFlattened(node)) collectLeaves(node, leaves);
     else leaves.push(node);
   }
-  return leaves.map(leafColumn);
+  return leaves.map((leaf) => {
+    const { samples: _samples, ...column } = leafColumn(leaf);
+    return column;
+  });
 }

@@ -22,7 +22,7 @@ const CLI = new URL('../../../src/cli.js', import.meta.url).pathname;
 const RECORD_BYTES = 440;
 const RECORDS = 6000;
 
-/** Records that carry the late keys: coupon and user.phone around record 3,000, discount and geo around 4,500. */
+/** Records that carry the late keys: coupon and user.phone around record 3,000, discount, since and geo around 4,500. */
 interface LateRanges {
   coupon: [number, number];
   discount: [number, number];
@@ -44,6 +44,7 @@ interface Expected {
   coupon: string | null;
   user_phone: string | null;
   discount: number | null;
+  since: string | null;
   geo_lat: number | null;
   geo_lon: number | null;
 }
@@ -53,7 +54,7 @@ function expectedRow(i: number, ranges: LateRanges): Expected {
   const b = within(i, ranges.discount);
   return {
     id: i, coupon: a ? `C${i}` : null, user_phone: a ? `+47 ${1000 + i}` : null,
-    discount: b ? (i % 20) / 4 : null, geo_lat: b ? 59 + i / 10_000 : null, geo_lon: b ? 10.5 : null,
+    discount: b ? (i % 20) / 4 : null, since: b ? new Date(Date.UTC(2024, 0, 1) + (i - ranges.discount[0]) * 86_400_000).toISOString().slice(0, 10) : null, geo_lat: b ? 59 + i / 10_000 : null, geo_lon: b ? 10.5 : null,
   };
 }
 
@@ -63,7 +64,7 @@ function recordText(i: number, ranges: LateRanges, padding = 'p'): string {
   const record: Record<string, unknown> = {
     id: i, user: { name: `u${i % 50}`, ...(e.user_phone === null ? {} : { phone: e.user_phone }) }, amount: i * 3,
     ...(e.coupon === null ? {} : { coupon: e.coupon }),
-    ...(e.discount === null ? {} : { discount: e.discount, geo: { lat: e.geo_lat, lon: e.geo_lon } }),
+    ...(e.discount === null ? {} : { discount: e.discount, since: e.since, geo: { lat: e.geo_lat, lon: e.geo_lon } }),
   };
   const bare = JSON.stringify({ ...record, pad: '' });
   return JSON.stringify({ ...record, pad: padding.repeat(RECORD_BYTES - bare.length) });
@@ -80,7 +81,7 @@ function jsonArray(ranges: LateRanges): string {
 const SAMPLED = [['id', 'id', 'integer'], ['user_name', 'user.name', 'text'], ['amount', 'amount', 'integer'], ['pad', 'pad', 'text']];
 const LATE = [
   ['user_phone', 'user.phone', 'text'], ['coupon', 'coupon', 'text'],
-  ['discount', 'discount', 'double precision'], ['geo_lat', 'geo.lat', 'double precision'], ['geo_lon', 'geo.lon', 'double precision'],
+  ['discount', 'discount', 'double precision'], ['since', 'since', 'date'], ['geo_lat', 'geo.lat', 'double precision'], ['geo_lon', 'geo.lon', 'double precision'],
 ];
 
 describe('JSON keys first seen past the sample', () => {
@@ -106,7 +107,7 @@ describe('JSON keys first seen past the sample', () => {
 
   async function stagedRows(dataset: string): Promise<Expected[]> {
     return (await fixture.client.query<Expected>(
-      `SELECT id, coupon, user_phone, discount, geo_lat, geo_lon FROM staging.${dataset} ORDER BY _offset`)).rows;
+      `SELECT id, coupon, user_phone, discount, since::text, geo_lat, geo_lon FROM staging.${dataset} ORDER BY _offset`)).rows;
   }
 
   /** What the loader logged of its restarts for the file: the committed chunks each went on after. */
@@ -161,27 +162,26 @@ describe('JSON keys first seen past the sample', () => {
     });
   }
 
-  test('a load that stopped after a restart resumes: the late columns are found again, no row lands twice', async () => {
+  test('a load that stopped after a restart resumes with the columns the ledger kept: no row twice, the same profile', async () => {
     const path = await write('late_resumed.ndjson', ndjson(NDJSON_RANGES, 'r'));
     const first = await fixture.engine.ingest(path);
     assert.equal(first.status, 'loaded', JSON.stringify(first.error));
-    // As a crash would leave it: the first restart added coupon and user_phone and two more chunks
-    // committed; the later chunks, and the columns their restart added, are not there.
+    // As a crash would leave it: both restarts done, the chunks after the one holding record 4,600 not committed.
     const file = (await fixture.client.query<{ id: number }>(`SELECT id::int FROM ingest.files WHERE dataset = 'late_resumed'`)).rows[0].id;
-    const couponAt = NDJSON_RANGES.coupon[0] * (RECORD_BYTES + 1);
+    const cutAt = 4600 * (RECORD_BYTES + 1);
     const kept = (await fixture.client.query<{ chunk_no: number; byte_end: number }>(
-      'SELECT chunk_no + 1 AS chunk_no, byte_end::int FROM ingest.chunks WHERE file_id = $1 AND byte_start <= $2 AND byte_end > $2', [file, couponAt])).rows[0];
-    const lastEnd = (await fixture.client.query<{ byte_end: number }>(
-      'SELECT byte_end::int FROM ingest.chunks WHERE file_id = $1 AND chunk_no = $2', [file, kept.chunk_no])).rows[0].byte_end;
-    await fixture.client.query('DELETE FROM staging.late_resumed WHERE _file = $1 AND _offset >= $2', [file, lastEnd]);
+      'SELECT chunk_no, byte_end::int FROM ingest.chunks WHERE file_id = $1 AND byte_start <= $2 AND byte_end > $2', [file, cutAt])).rows[0];
+    await fixture.client.query('DELETE FROM staging.late_resumed WHERE _file = $1 AND _offset >= $2', [file, kept.byte_end]);
     await fixture.client.query('DELETE FROM ingest.chunks WHERE file_id = $1 AND chunk_no > $2', [file, kept.chunk_no]);
-    await fixture.client.query('ALTER TABLE staging.late_resumed DROP COLUMN discount, DROP COLUMN geo_lat, DROP COLUMN geo_lon');
     await fixture.client.query(`UPDATE ingest.files SET status = 'failed' WHERE id = $1`, [file]);
 
     const resumed = await fixture.engine.ingest(path);
     assert.equal(resumed.status, 'loaded', JSON.stringify(resumed.error));
     assert.deepEqual([resumed.rows, resumed.rejected, resumed.ignored_keys], [RECORDS, 0, 0]);
+    // coupon and user.phone are not in the chunks it read, yet it names them with their sources: the ledger kept them.
     assert.deepEqual(resumed.columns.map((c) => [c.name, c.source, c.type]), [...SAMPLED, ...LATE]);
+    assert.equal(resumed.schema_version, first.schema_version, 'the same schema as the whole load');
+    assert.equal(restartsOf(path).length, 2, 'the resume met no key it did not know');
     const chunks = resumed.chunks!;
     assert.equal(chunks.skipped, kept.chunk_no + 1, 'the chunks committed before the stop are skipped');
     assert.equal(chunks.loaded + chunks.skipped, chunks.total);
@@ -190,6 +190,14 @@ describe('JSON keys first seen past the sample', () => {
     assert.deepEqual(distinct.rows[0], { rows: RECORDS, offsets: RECORDS });
     const rows = await stagedRows('late_resumed');
     rows.forEach((row, i) => assert.deepEqual(row, expectedRow(i, NDJSON_RANGES), `record ${i}`));
+    // The late columns' profile is that of the same file loaded in one go.
+    const clean = await fixture.engine.ingest(path, { dataset: 'late_clean', force: true });
+    assert.equal(clean.status, 'loaded', JSON.stringify(clean.error));
+    const profileOf = async (dataset: string) => (await fixture.client.query(
+      `SELECT column_name, stats FROM ingest.profiles WHERE dataset = $1 AND column_name IN ('coupon', 'discount', 'since', 'geo_lat') ORDER BY column_name`, [dataset])).rows;
+    const profile = await profileOf('late_resumed');
+    assert.equal(profile.length, 4);
+    assert.deepEqual(profile, await profileOf('late_clean'));
   });
 
   test('a load killed after its first restart, run again: every record exactly once, every late value loaded', { timeout: 120_000 }, async () => {
