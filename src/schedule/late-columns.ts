@@ -20,11 +20,11 @@ import type { PipelineResult } from './load-pipeline.js';
  *
  * Chunks committed before stay as they are (the new columns are NULL there: those records had no
  * such key), and a chunk that met a key is written only once it has the key's column, so exactly
- * once holds and no value is dropped. The ledger keeps the columns added (ingest.files.late_columns),
- * and an attempt that resumes the file starts with them. Restarts are bounded: past MAX_LATE_RESTARTS the last run
- * skips the keys it meets and counts them (`ignored_keys`). Under a frozen schema the columns are
- * added to the file but not to the table, so a record holding one of them is a SCHEMA reject — as
- * a CSV column the frozen table lacks.
+ * once holds and no value is dropped. The ledger keeps the columns added
+ * (ingest.files.late_columns), and an attempt that resumes the file starts with them. Restarts are
+ * bounded: past MAX_LATE_RESTARTS the last run skips the keys it meets and counts them
+ * (`ignored_keys`). Under a frozen schema the columns are added to the file but not to the table,
+ * so a record holding one of them is a SCHEMA reject — as a CSV column the frozen table lacks.
  */
 
 /** Runs of a file's pipeline that add columns, at most; the run after the last one counts keys instead. */
