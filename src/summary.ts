@@ -34,7 +34,7 @@ export interface FileSummary {
   columns: SummaryColumn[];
   /** Confidence (0..1) of each sniffing decision. */
   confidence: Record<string, number> | null;
-  /** JSON: occurrences of keys outside the sniffed columns, whose values were not loaded (this run's chunks). */
+  /** JSON: occurrences of keys outside the columns once the load had stopped adding columns for them: their values were not loaded (this run's chunks). */
   ignored_keys?: number;
   /** JSON: the records were the array at this path inside an envelope object (`data`, `results.items`). */
   json_path?: string;

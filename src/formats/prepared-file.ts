@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { ColumnTypeCode } from '../schema/column-type.js';
+import type { ColumnFormat } from '../schema/value-format.js';
 
 /**
  * What the loader needs from a format, once the format has looked at a file. The loader (hash,
@@ -31,6 +32,27 @@ export interface EncodeLoad {
   invalidUtf8: 'reject' | 'replace';
   /** Columns that may widen during the load when a value does not fit (default: none). */
   widenable?: readonly boolean[];
+  /**
+   * A chunk whose rows hold keys outside the columns reports them (as LateColumn) instead of being
+   * encoded without their values; otherwise such keys are skipped and counted. Formats without
+   * `withLateColumns` ignore it.
+   */
+  lateKeys?: boolean;
+  /** Per column, the table column its values land in, for reject details (default: columnNames). */
+  rejectNames?: readonly string[];
+}
+
+/**
+ * A column a chunk found that the sniff did not (JSON: a key first seen past the sample), typed by
+ * the sniffer's rules from that chunk's values.
+ */
+export interface LateColumn {
+  /** JSON: the keys from the record down to the value. */
+  path: string[];
+  type: ColumnTypeCode;
+  /** How its string values are written (see JsonSniffColumn.format); null: as they are. */
+  format: ColumnFormat | null;
+  confidence: number;
 }
 
 export interface PreparedFile {
@@ -68,6 +90,11 @@ export interface PreparedFile {
    * format's encoder never asks to widen.
    */
   widenPlan?(plan: Record<string, unknown>, columnTypes: readonly ColumnTypeCode[], nullTokens: readonly boolean[]): Record<string, unknown>;
+  /**
+   * The file with these columns after its own (the loader adds them to the table and loads the rest
+   * of the file under them: see schedule/late-columns.ts). Absent: the sniff fixed the columns.
+   */
+  withLateColumns?(found: readonly LateColumn[]): PreparedFile;
   /** How the worker writes COPY rows: `FORMAT csv` with this delimiter and quote, LF terminated. */
   copyDelimiter: number;
   copyQuote: number;
@@ -86,7 +113,7 @@ export interface PreparedFile {
     /** CSV: non-blank lines before the header (or the first row), not loaded. */
     preamble_lines?: number;
     confidence: Record<string, number> | null;
-    /** JSON: occurrences of keys outside the sniffed schema, not loaded (read when the load ends). */
+    /** JSON: occurrences of keys outside the columns, not loaded once the load stopped adding columns (read when the load ends). */
     ignored_keys?: number;
     /** JSON: the keys down to the array the records were read from, inside an envelope object (`data.items`). */
     json_path?: string;

@@ -23,6 +23,8 @@ export interface ColumnShape {
   table: NamedColumn[];
   /** Per table column: the header text or JSON key it is read from (null: a derived column). */
   sources: (string | null)[];
+  /** Per parser column: the name the steps give it in the table (a mapping's standard name), for reject details. */
+  tableNames: string[];
   /** Every transform step of the load, in order (see StageLoad.steps). */
   steps: TransformStepConfig[];
   /** Under a frozen schema: the file's columns the table does not have (dropped by the last step; a row with a value in one is a SCHEMA reject). */
@@ -57,11 +59,12 @@ export function columnShape(prepared: PreparedFile, datasetConfig: DatasetConfig
     frozenOut = after.filter((c) => !c.dropped && !frozen.has(c.name)).map((c) => c.name);
     if (frozenOut.length > 0) steps = [...configured, { drop: frozenOut } as TransformStepConfig];
   }
-  if (steps.length === 0) return { sniffed, parser: sniffed, table: sniffed, sources: headers, steps, frozenOut, reshaped: false };
+  if (steps.length === 0) return { sniffed, parser: sniffed, table: sniffed, sources: headers, tableNames: sniffed.map((c) => c.name), steps, frozenOut, reshaped: false };
   const plan = inDataset(dataset, () => planTransforms(sniffed, steps, prepared.sampleValues));
   // The batch keeps the sniffed columns' positions (renamed, retyped or dropped), derived ones after them.
   const sources = plan.batchColumns.flatMap((c, i) => c.dropped ? [] : [i < headers.length ? headers[i] : null]);
   const reshaped = plan.tableColumns.length !== sniffed.length || plan.tableColumns.some((c, i) => c.name !== sniffed[i].name || c.type !== sniffed[i].type)
     || plan.parserColumns.some((c, i) => c.type !== sniffed[i].type);
-  return { sniffed, parser: plan.parserColumns, table: plan.tableColumns, sources, steps, frozenOut, reshaped };
+  const tableNames = plan.parserColumns.map((c, i) => plan.batchColumns[i]?.name ?? c.name);
+  return { sniffed, parser: plan.parserColumns, table: plan.tableColumns, sources, tableNames, steps, frozenOut, reshaped };
 }

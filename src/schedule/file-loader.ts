@@ -28,7 +28,8 @@ import { claimContent } from './claim-content.js';
 import { ControlSession } from './control-session.js';
 import { type ColumnShape, columnShape } from './column-shape.js';
 import { completeLoad } from './complete-load.js';
-import { failFile, reserveFileId } from './ledger.js';
+import { type LoadRun, loadLateColumns, withLateColumns } from './late-columns.js';
+import { type CommittedChunk, failFile, reserveFileId } from './ledger.js';
 import type { CommittedChunkReport, PipelineResult, QueueDepth } from './load-pipeline.js';
 import { type OpenFile, startPipeline } from './start-pipeline.js';
 import { loadWorkbook } from './workbook-loader.js';
@@ -235,7 +236,7 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
         columns: await plannedColumns(client, requestedDataset, table), widens: !frozen && await stagingTableWidens(client, requestedDataset),
       }));
       const gate = new Promise<number | false>((resolveGate) => { openGate = resolveGate; });
-      const setup = { fileId: reservedId, dataset: requestedDataset, frozen, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, columns, widens, committed: new Map(), gate };
+      const setup = { fileId: reservedId, dataset: requestedDataset, frozen, chunkSize: options.chunkSize, maxRowBytes: options.maxRowBytes, columns, widens, committed: new Map(), gate, lateKeys: true };
       speculative = { pipeline: settle(startPipeline(context, request, setup, openFile(preparedOutcome.value, shaping.value), phase)), columns, widens };
     }
 
@@ -261,9 +262,10 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
     const describe = (patch: Partial<FileSummary>): FileSummary => finish({ file: path, sha256, dataset: claim.dataset, table: displayTable(claim.dataset), ...patch });
     try {
       if (!preparedOutcome.ok) throw preparedOutcome.error;
-      const prepared = preparedOutcome.value;
       if (shaping?.ok !== true) throw shaping?.error;
-      const shape = shaping.value;
+      // A resume reads the file under the columns its earlier attempts added for late keys.
+      const { prepared, shape } = claim.lateColumns.length === 0 ? { prepared: preparedOutcome.value, shape: shaping.value }
+        : await withLateColumns(preparedOutcome.value, claim.lateColumns, frozen, { control, dataset: claim.dataset, datasetConfig: request.datasetConfig });
       const { columns, widens } = await control.step(async (client) => ({
         columns: await ensureStagingTable(client, claim.dataset, shape.table), widens: !frozen && await stagingTableWidens(client, claim.dataset),
       }));
@@ -271,23 +273,27 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       const reusable = speculative !== undefined && claim.fileId === reservedId && claim.committed.size === 0
         && claim.dataset === requestedDataset && claim.chunkSize === options.chunkSize && claim.maxRowBytes === options.maxRowBytes
         && sameColumns(columns, speculative.columns) && widens === speculative.widens;
+      // A run under the claim: a resume (another id, chunks already committed), a table that changed
+      // meanwhile, or the rest of the file once late columns were added.
+      const runUnderClaim = (run: Omit<LoadRun, 'pipeline'>, committed: Map<number, CommittedChunk>, lateKeys: boolean): Promise<PipelineResult> => startPipeline(context, request, {
+        fileId: claim.fileId, dataset: claim.dataset, frozen: run.frozen, chunkSize: claim.chunkSize, maxRowBytes: claim.maxRowBytes, columns: run.columns, widens: run.widens,
+        committed, gate: Promise.resolve(claim.attempt), lateKeys,
+      }, openFile(run.prepared, run.shape), phase);
       let outcome: Settled<PipelineResult>;
       if (reusable) {
         openGate(claim.attempt);
         outcome = await speculative!.pipeline;
       } else {
-        // A resume (another id, chunks already committed) or a table that changed meanwhile.
         await dropSpeculative();
-        const setup = {
-          fileId: claim.fileId, dataset: claim.dataset, frozen, chunkSize: claim.chunkSize, maxRowBytes: claim.maxRowBytes, columns, widens, committed: claim.committed,
-          gate: Promise.resolve(claim.attempt),
-        };
-        outcome = await settle(startPipeline(context, request, setup, openFile(prepared, shape), phase));
+        outcome = await settle(runUnderClaim({ prepared, shape, columns, widens, frozen }, claim.committed, true));
       }
       if (!outcome.ok) throw outcome.error;
+      const loaded = await loadLateColumns({ prepared, shape, columns, widens, frozen, pipeline: outcome.value }, {
+        control, fileId: claim.fileId, dataset: claim.dataset, datasetConfig: request.datasetConfig, log: options.log, label: input.label, known: claim.lateColumns,
+      }, runUnderClaim);
       phase('all chunks committed');
-      const summary = await completeLoad(openFile(prepared, shape), request, {
-        fileId: claim.fileId, attempt: claim.attempt, dataset: claim.dataset, columns, pipeline: outcome.value, describe, piscina: context.piscina,
+      const summary = await completeLoad(openFile(loaded.prepared, loaded.shape), request, {
+        fileId: claim.fileId, attempt: claim.attempt, dataset: claim.dataset, columns: loaded.columns, pipeline: loaded.pipeline, describe, piscina: context.piscina,
       });
       // The rows are committed and the file is loaded: a catalog that cannot be written is logged, not a failed load.
       await control.step((client) => registerStagingLoad(client, { fileId: claim.fileId, runId: request.runId ?? null, summary, datasetConfig: request.datasetConfig }))

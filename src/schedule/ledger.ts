@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import type { PreparedFile } from '../formats/prepared-file.js';
+import type { LateColumn, PreparedFile } from '../formats/prepared-file.js';
+import { columnTypeFromPostgres, postgresTypeName } from '../schema/column-type.js';
 import type { FileSummary } from '../summary.js';
 import { writePreambleRejects } from './preamble-rejects.js';
 
@@ -28,6 +29,8 @@ export type Claim =
     maxRowBytes: number;
     /** Chunks an earlier attempt committed, by chunk number. */
     committed: Map<number, CommittedChunk>;
+    /** Columns an earlier attempt added for keys past the sample (see recordLateColumns), in order. */
+    lateColumns: LateColumn[];
   };
 
 export interface ClaimRequest {
@@ -59,6 +62,12 @@ interface FileRow {
   chunk_size: string;
   max_row_bytes: string | null;
   summary: FileSummary | null;
+  late_columns: StoredLateColumn[] | null;
+}
+
+/** A LateColumn as ingest.files.late_columns keeps it: the type by its PostgreSQL name. */
+interface StoredLateColumn extends Omit<LateColumn, 'type'> {
+  type: string;
 }
 
 /**
@@ -80,13 +89,14 @@ export async function claimFile(client: pg.ClientBase, request: ClaimRequest): P
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sluice:file:${request.sha256}`]);
     const latest = await client.query<FileRow>(
-      'SELECT id, generation, status, dataset, chunk_size, max_row_bytes, summary FROM ingest.files WHERE sha256 = $1 ORDER BY generation DESC LIMIT 1',
+      'SELECT id, generation, status, dataset, chunk_size, max_row_bytes, summary, late_columns FROM ingest.files WHERE sha256 = $1 ORDER BY generation DESC LIMIT 1',
       [request.sha256]);
     const row = latest.rows[0];
     let fileId: number;
     let dataset = request.dataset;
     let chunkSize = request.chunkSize;
     let maxRowBytes = request.maxRowBytes;
+    let lateColumns: LateColumn[] = [];
     if (row !== undefined && row.status === 'loaded' && !request.force) {
       await client.query('COMMIT');
       return { kind: 'skip', fileId: Number(row.id), summary: row.summary, dataset: row.dataset };
@@ -105,6 +115,7 @@ export async function claimFile(client: pg.ClientBase, request: ClaimRequest): P
       dataset = row.dataset;
       chunkSize = Number(row.chunk_size);
       maxRowBytes = row.max_row_bytes === null ? request.maxRowBytes : Number(row.max_row_bytes);
+      lateColumns = (row.late_columns ?? []).map((c) => ({ ...c, type: columnTypeFromPostgres(c.type) }));
       await client.query(`UPDATE ingest.files SET status = 'loading', path = $2, source = $3, max_row_bytes = $4, error_code = NULL, error = NULL WHERE id = $1`,
         [fileId, request.path, request.source, maxRowBytes]);
     }
@@ -112,16 +123,28 @@ export async function claimFile(client: pg.ClientBase, request: ClaimRequest): P
       `INSERT INTO ingest.attempts (file_id, attempt, pid, host)
        SELECT $1, coalesce(max(attempt), 0) + 1, $2, $3 FROM ingest.attempts WHERE file_id = $1 RETURNING attempt`,
       [fileId, process.pid, hostname()]);
-    const chunks = await client.query<{ chunk_no: number; byte_start: string; byte_end: string }>(
-      'SELECT chunk_no, byte_start, byte_end FROM ingest.chunks WHERE file_id = $1', [fileId]);
+    const committed = await committedChunks(client, fileId);
     await client.query('COMMIT');
-    const committed = new Map<number, CommittedChunk>();
-    for (const c of chunks.rows) committed.set(c.chunk_no, { byteStart: Number(c.byte_start), byteEnd: Number(c.byte_end) });
-    return { kind: 'load', fileId, attempt: attempt.rows[0].attempt, dataset, chunkSize, maxRowBytes, committed };
+    return { kind: 'load', fileId, attempt: attempt.rows[0].attempt, dataset, chunkSize, maxRowBytes, committed, lateColumns };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/** The file's chunks in the ledger, by chunk number: what a run of its pipeline skips. */
+export async function committedChunks(client: pg.ClientBase, fileId: number): Promise<Map<number, CommittedChunk>> {
+  const chunks = await client.query<{ chunk_no: number; byte_start: string; byte_end: string }>(
+    'SELECT chunk_no, byte_start, byte_end FROM ingest.chunks WHERE file_id = $1', [fileId]);
+  const committed = new Map<number, CommittedChunk>();
+  for (const c of chunks.rows) committed.set(c.chunk_no, { byteStart: Number(c.byte_start), byteEnd: Number(c.byte_end) });
+  return committed;
+}
+
+/** Keeps the columns the file's loads added for late keys, all of them so far, for an attempt that resumes it. */
+export async function recordLateColumns(client: pg.ClientBase, fileId: number, columns: readonly LateColumn[]): Promise<void> {
+  const stored: StoredLateColumn[] = columns.map((c) => ({ ...c, type: postgresTypeName(c.type) }));
+  await client.query('UPDATE ingest.files SET late_columns = $2 WHERE id = $1', [fileId, JSON.stringify(stored)]);
 }
 
 export interface FileTotals {

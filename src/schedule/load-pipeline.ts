@@ -3,6 +3,7 @@ import type { Piscina } from 'piscina';
 import { SluiceError } from '../errors.js';
 import { LF } from '../formats/csv/dialect.js';
 import type { EncodeResult, EncodeTask } from '../formats/csv/encode-task.js';
+import type { LateColumn } from '../formats/prepared-file.js';
 import { SlotRing, SlotState } from '../ring/slot-ring.js';
 import { isBinaryCopy } from '../sink/binary-copy-tuple.js';
 import { type CopyJob, type CopyOutcome, type CopyWriter, TableTypesChanged } from '../sink/copy-writer.js';
@@ -11,6 +12,7 @@ import { type ColumnTypeCode, postgresTypeName } from '../schema/column-type.js'
 import { joinTypes } from '../schema/type-widening.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { ChunkPlanner, type PlannedChunk } from './chunk-planner.js';
+import { mergeLateColumns } from './late-columns.js';
 import type { CommittedChunk } from './ledger.js';
 import { lineTooLongResult } from './line-too-long.js';
 
@@ -26,6 +28,10 @@ import { lineTooLongResult } from './line-too-long.js';
  * being computed): writers wait at the gate, and the ring's bound means at most `slots` chunks are
  * encoded ahead. If the claim turns out otherwise (already loaded, or a resume under another file
  * id) the gate opens `false` and the encoded chunks are dropped unwritten.
+ *
+ * A chunk that reports columns the plan does not have (late JSON keys) is not written, and no
+ * chunk is dispatched after it: the chunks in flight finish (written when they have none), and the
+ * result's `lateColumns` lists what was found, for the loader to add and run the rest again.
  */
 
 export interface PipelineOptions {
@@ -94,6 +100,8 @@ export interface PipelineResult {
   chunksSkipped: number;
   /** The column types the last chunks were encoded under: the load's, widened where values needed it. */
   columnTypes: ColumnTypeCode[];
+  /** Columns chunks found that the plan lacks: when any, the chunks holding them were not written, nor any after the first. */
+  lateColumns: LateColumn[];
 }
 
 /** One column a chunk needed wider, as ingest.chunks.widened records it. */
@@ -135,7 +143,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   });
   const queue = new BoundedQueue<EncodedChunk>(ring.slots);
   options.onQueue?.(queue);
-  const result: PipelineResult = { written: true, chunksLoaded: 0, chunksSkipped: 0, columnTypes: [...options.columnTypes] };
+  const result: PipelineResult = { written: true, chunksLoaded: 0, chunksSkipped: 0, columnTypes: [...options.columnTypes], lateColumns: [] };
   // Column types only widen, so a chunk encoded under older types is still valid for the table;
   // a chunk whose values need wider ones is encoded again (see encodeChunk). `nullTokens` marks the
   // columns that met a null token their sample did not show: read as NULL from then on.
@@ -272,6 +280,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       const nulls = nullTokens.slice();
       const encoded = await encodeUnder(chunk, types, nulls);
       if (encoded === undefined) { ring.release(chunk.slot); return; }
+      const late = (encoded.stats as { lateColumns?: LateColumn[] }).lateColumns;
+      if (late !== undefined) {
+        // Written without them, the chunk would lose their values: the loader adds them and runs again from here.
+        result.lateColumns = mergeLateColumns(result.lateColumns, late);
+        ring.release(chunk.slot);
+        return;
+      }
       const requests = encoded.stats.widen;
       if (requests !== undefined && requests.length > 0) {
         // Values the chunk's columns cannot hold: widen them (for every later chunk too) and encode
@@ -304,10 +319,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   const encodes = new Set<Promise<void>>();
   try {
-    while (!stopped()) {
+    const dispatching = (): boolean => !stopped() && result.lateColumns.length === 0;
+    while (dispatching()) {
       const chunk = await planner.next();
       if (chunk === null) break;
-      if (stopped()) { ring.release(chunk.slot); break; }
+      if (!dispatching()) { ring.release(chunk.slot); break; }
       const encoding = encodeChunk(chunk).finally(() => encodes.delete(encoding));
       encodes.add(encoding);
     }

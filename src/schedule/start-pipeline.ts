@@ -26,6 +26,8 @@ export interface PipelineSetup {
   widens: boolean;
   committed: Map<number, { byteStart: number; byteEnd: number }>;
   gate: Promise<number | false>;
+  /** Chunks report keys outside the columns (late-columns.ts) rather than skip them: false once the load stopped adding columns. */
+  lateKeys: boolean;
 }
 
 export interface OpenFile {
@@ -81,7 +83,10 @@ export async function startPipeline(context: LoadContext, request: LoadRequest, 
     lineTerminator: lineTerminatorFor(prepared.describe.line_ending, prepared.encoding),
     encodeTask: prepared.encodeTask,
     plan: {
-      ...prepared.encodePlan({ fileId: setup.fileId, columnTypes: parser.map((c) => c.type), columnNames: parser.map((c) => c.name), invalidUtf8: options.invalidUtf8, widenable }),
+      ...prepared.encodePlan({
+        fileId: setup.fileId, columnTypes: parser.map((c) => c.type), columnNames: parser.map((c) => c.name), invalidUtf8: options.invalidUtf8, widenable,
+        lateKeys: setup.lateKeys, rejectNames: shape.tableNames,
+      }),
       ...stagesPlanFor(setup.fileId, {
         dataset: setup.dataset, datasetConfig: request.datasetConfig, columns: shape.reshaped ? shape.sniffed : setup.columns, sampleValues: prepared.sampleValues,
         steps: shape.steps, frozenOut: shape.frozenOut,

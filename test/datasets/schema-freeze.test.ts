@@ -47,7 +47,7 @@ describe('datasets over time: a frozen schema', () => {
       `SELECT r.line::int AS line, r.reason, r.detail FROM ingest.rejects r JOIN ingest.files f ON f.id = r.file_id WHERE f.path = $1 ORDER BY r.line`, [second]);
     assert.deepEqual(rejects.rows.map((r) => [r.line, r.reason]), [[3, 'SCHEMA'], [4, 'SCHEMA'], [6, 'SCHEMA']]);
     assert.match(rejects.rows[1].detail, /column extra is not in the frozen schema of dataset frozen/);
-    // Named as the file names it (the header Quantity), with the type it had to fit.
-    assert.match(rejects.rows[0].detail, /quantity \(int\): "4\.5"/);
+    // Named as the table names it (the standard column qty that the header Quantity maps to), with the type it had to fit.
+    assert.match(rejects.rows[0].detail, /^column qty \(int\): "4\.5"$/);
   });
 });

@@ -102,6 +102,19 @@ describe('profile stage: chunk reports merged in any order equal one pass', () =
     }), { numRuns: 60 });
   });
 
+  test('a column the earlier chunks did not have counts their rows as NULLs, as one pass over the table does', () => {
+    const rows = randomRows(300, 7, 50);
+    const late = COLUMNS.findIndex((c) => c.name === 'name');
+    const without = COLUMNS.filter((_, i) => i !== late);
+    const early = profileStage.create(profileStage.options.parse({ origins }), without);
+    early.process(batchOf(without, rows.slice(0, 120).map((row) => row.filter((_, i) => i !== late))), context());
+    const first = early.report();
+    const [rest] = chunkReports(rows.slice(120), [], { origins });
+    const [whole] = chunkReports(rows.map((row, r) => (r < 120 ? row.map((value, i) => (i === late ? null : value)) : row)), [], { origins });
+    assertSameReport(profileStage.merge(first, rest), whole);
+    assertSameReport(profileStage.merge(rest, first), whole);
+  });
+
   test('past the exact distinct limit (HyperLogLog): the same registers, and distinct within the stated error', () => {
     const rows = randomRows(6000, 7, 100_000);
     const [whole] = chunkReports(rows, [], { origins });

@@ -44,6 +44,8 @@ export interface EncodePlan extends Pick<ChunkStagesPlan, 'dataset' | 'stagesKey
   dialect: CsvDialect;
   columnTypes: readonly ColumnTypeCode[];
   columnNames: readonly string[];
+  /** Per column, the table column it lands in, for reject details (default: columnNames). */
+  rejectNames?: readonly string[];
   fileId: number;
   chunkNo: number;
   /** File byte offset of bytes[start]. */
@@ -502,7 +504,7 @@ function noteMisfit(context: ChunkContext, field: number, value: string, rowStar
 
 function castDetail(plan: EncodePlan, field: number, value: string): string {
   const shown = value.length > MAX_DETAIL_VALUE ? `${value.slice(0, MAX_DETAIL_VALUE)}…` : value;
-  return `column ${plan.columnNames[field]} (${columnTypeName(plan.columnTypes[field])}): ${JSON.stringify(shown)}`;
+  return `column ${(plan.rejectNames ?? plan.columnNames)[field]} (${columnTypeName(plan.columnTypes[field])}): ${JSON.stringify(shown)}`;
 }
 
 /** Appends one ingest.rejects row in COPY text format. Rare path: strings are fine here. */

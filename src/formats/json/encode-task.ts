@@ -39,6 +39,10 @@ export function runJsonEncodeTask(task: JsonEncodeTask): JsonEncodeResult {
   const slot = openSlot(task);
   const { plan } = task;
   const stats = parseJsonChunk(slot.input, 0, task.length, plan, batch, slot.rejects);
+  if (stats.lateColumns !== undefined) {
+    // The loader adds these columns and parses the chunk again: this output is dropped unwritten.
+    return { ...closeSlot(task, slot, stats), reports: {}, anomalies: new Uint8Array(0) };
+  }
   const output = finishChunk(batch, {
     dataset: plan.dataset, fileId: plan.fileId, chunkNo: plan.chunkNo, stagesKey: plan.stagesKey, stages: plan.stages,
     copyFormat: plan.copyFormat,

@@ -23,8 +23,13 @@ export class KeyTable {
   /** follows[previous + 1]: the key that came after `previous` last time (-1: the object's start). */
   private follows = new Int32Array(8).fill(-1);
   private slots = new Int32Array(8).fill(EMPTY_SLOT);
+  /** The keys from the record down to this object (none: the record itself). */
+  constructor(readonly route: readonly string[]) {}
+
   /** The JSON path of this object (`a.b`), for messages. */
-  constructor(readonly path: string) {}
+  get path(): string {
+    return this.route.join('.');
+  }
 
   get size(): number {
     return this.keys.length;
@@ -111,7 +116,7 @@ export class KeyTable {
         return;
       }
       if (found === -1) {
-        const child = new KeyTable(path.slice(0, level + 1).join('.'));
+        const child = new KeyTable(path.slice(0, level + 1));
         table.insert(key, -1, child);
         table = child;
       } else {
@@ -131,7 +136,7 @@ function hash(bytes: Uint8Array, start: number, end: number): number {
 
 /** The tables for a list of column paths (column i at paths[i]). */
 export function keyTableFor(paths: readonly (readonly string[])[]): KeyTable {
-  const root = new KeyTable('');
+  const root = new KeyTable([]);
   for (let column = 0; column < paths.length; column++) root.addPath(paths[column], column);
   return root;
 }

@@ -6,9 +6,11 @@ import { ColumnType, type ColumnTypeCode, columnTypeName } from '../../schema/co
 import { fitsType } from '../../schema/value-checks.js';
 import { type ColumnFormat, isPlain, normaliseValue } from '../../schema/value-format.js';
 import { COLON, COMMA, compactJson, decodeStringBody, JsonKind, JsonScanner, LBRACE, LF, QUOTE, RBRACE, ScanError, type ScanErrorCode, skipWhitespace, StringFlag } from './json-scanner.js';
+import type { LateColumn } from '../prepared-file.js';
 import { KeyTable, keyTableFor } from './key-table.js';
 import { readRecords, type RecordVisitor } from './record-reader.js';
 import type { JsonLayout } from './row-boundary.js';
+import { lateColumnsOf } from './sniffer.js';
 
 /**
  * Parses one row-aligned chunk of JSON records into a ColumnBatch — the JSON hot path, and the
@@ -31,7 +33,9 @@ import type { JsonLayout } from './row-boundary.js';
  * A record that is not valid JSON is a JSON_SYNTAX reject, one nested deeper than the scanner's
  * limit a JSON_DEPTH reject, a value that does not fit its column a CAST reject — each with its
  * line and byte offset in the file, written to `rejects` as COPY text rows for ingest.rejects and
- * left out of the batch. Keys outside the sniffed schema are skipped and counted.
+ * left out of the batch. Keys outside the schema are skipped and counted — or, when the plan asks
+ * (`lateKeys`), reported with their columns typed from the chunk's records (`lateColumns`): the
+ * loader then adds them and parses the chunk again, so its batch is not written.
  */
 
 export type JsonRejectReason = 'JSON_SYNTAX' | 'JSON_DEPTH' | 'JSON_NOT_OBJECT' | 'CAST' | 'SCHEMA' | 'ENCODING' | 'NUL_BYTE';
@@ -58,6 +62,10 @@ export interface JsonParsePlan {
   misfitReason?: 'CAST' | 'SCHEMA';
   /** Per column: how its string values are written (dates, decimal commas, null tokens; string-formats.ts); null or absent: as they are. */
   columnFormats?: readonly (ColumnFormat | null)[];
+  /** Set: keys of loaded records outside the schema are reported (JsonParseStats.lateColumns, flattened as the sniff does) rather than skipped. */
+  lateKeys?: { flattenDepth: number };
+  /** Per column, the table column it lands in, for reject details (default: columnNames). */
+  rejectNames?: readonly string[];
 }
 
 export interface JsonRejectSample {
@@ -79,9 +87,13 @@ export interface JsonParseStats {
   samples: JsonRejectSample[];
   /** Keys of loaded records that are not in the schema (their values are not loaded). */
   ignoredKeys: number;
+  /** With plan.lateKeys: the columns under the keys outside the schema that loaded records hold (none: absent). */
+  lateColumns?: LateColumn[];
 }
 
 const MAX_SAMPLES = 5;
+/** Key paths outside the schema one chunk reports at most; the rest are found when the chunk is parsed again with these. */
+const MAX_LATE_PATHS = 128;
 const MAX_RAW_BYTES = 64 * 1024;
 const MAX_DETAIL_VALUE = 120;
 const SPACE = 0x20;
@@ -171,6 +183,9 @@ class JsonChunkParser implements RecordVisitor {
   private nextLf = NO_LF;
   /** Per record: keys outside the schema, and the first flattened path that held a non-object. */
   private ignored = 0;
+  /** With plan.lateKeys: the record's key paths outside the schema, and those of the chunk's loaded records. */
+  private recordLate: string[][] = [];
+  private readonly chunkLate = new Map<string, string[]>();
   private shapeError: KeyTable | null = null;
   private shapeKind = 0;
 
@@ -193,8 +208,13 @@ class JsonChunkParser implements RecordVisitor {
     // Validating UTF-8 once per chunk is native and fast; only a chunk that fails pays per record.
     this.rowChecks = !isUtf8(this.chunk.subarray(start, end));
     const dataEnd = Math.min(end, Math.max(start, start + (plan.dataEnd - plan.baseOffset)));
+    this.chunkLate.clear();
     readRecords(this.scanner, this.chunk, start, dataEnd, plan.layout, this);
     this.stats.lines = this.lineOf(end) - 1;
+    if (this.chunkLate.size > 0) {
+      this.stats.lateColumns = lateColumnsOf({ bytes: this.chunk, start, end: dataEnd, base: plan.baseOffset - start }, plan.layout,
+        plan.lateKeys!.flattenDepth, [...this.chunkLate.values()]);
+    }
     return this.stats;
   }
 
@@ -216,6 +236,7 @@ class JsonChunkParser implements RecordVisitor {
       this.row = 1;
     }
     this.ignored = 0;
+    if (this.recordLate.length > 0) this.recordLate = [];
     this.shapeError = null;
     if (scanner.bytes[scanner.pos] !== LBRACE) {
       const at = scanner.pos;
@@ -273,6 +294,8 @@ class JsonChunkParser implements RecordVisitor {
     let previous = -1;
     for (;;) {
       if (i >= end || bytes[i] !== QUOTE) return scanner.invalid(ScanError.syntax, i);
+      const keyAt = i;
+      let keyEnd = -1;
       // The key the last record had here: if these bytes are it, followed by its closing quote
       // (it holds no backslash, so that quote ends the string), the key is found.
       let entry = table.guess(previous);
@@ -291,6 +314,7 @@ class JsonChunkParser implements RecordVisitor {
       } else {
         scanner.pos = i;
         if (!scanner.scanString()) return false;
+        keyEnd = scanner.pos - 1;
         entry = (scanner.stringFlags & StringFlag.escape) === 0
           ? table.find(bytes, i + 1, scanner.pos - 1)
           : this.findEscaped(table, bytes, i + 1, scanner.pos - 1);
@@ -327,12 +351,19 @@ class JsonChunkParser implements RecordVisitor {
       } else {
         if (scanner.skipValue(depth + 1) < 0) return false;
         this.ignored++;
+        if (this.plan.lateKeys !== undefined) this.noteLateKey(table, bytes, keyAt + 1, keyEnd);
       }
       i = skipWhitespace(bytes, scanner.pos, end);
       if (i < end && bytes[i] === COMMA) { i = skipWhitespace(bytes, i + 1, end); continue; }
       if (i < end && bytes[i] === RBRACE) { scanner.pos = i + 1; return true; }
       return scanner.invalid(ScanError.syntax, i);
     }
+  }
+
+  /** Rare path: the key in bytes[start, end) (inside its quotes) is outside the schema; its path is kept with the record's. */
+  private noteLateKey(table: KeyTable, bytes: Uint8Array, start: number, end: number): void {
+    const length = this.decode(bytes, start, end);
+    this.recordLate.push([...table.route, this.scratch.toString('utf8', 0, length)]);
   }
 
   // ── filling a row ───────────────────────────────────────────────────────────────────────────
@@ -362,6 +393,10 @@ class JsonChunkParser implements RecordVisitor {
     }
     this.stats.rows++;
     this.stats.ignoredKeys += this.ignored;
+    for (const path of this.recordLate) {
+      if (this.chunkLate.size >= MAX_LATE_PATHS) break;
+      this.chunkLate.set(path.join('\u0000'), path);
+    }
   }
 
   private setValue(column: ColumnVector, row: number, c: number): number {
@@ -471,7 +506,7 @@ class JsonChunkParser implements RecordVisitor {
 
   private rejectValue(start: number, end: number, column: number, problem: number): void {
     const { plan } = this;
-    const name = plan.columnNames[column];
+    const name = (plan.rejectNames ?? plan.columnNames)[column];
     if (problem === NUL) {
       this.reject(start, end, 'NUL_BYTE', `\\u0000 in column ${name}`);
     } else if (problem === ENCODING) {
@@ -508,6 +543,7 @@ const parser = new JsonChunkParser();
 /** Parses the records of bytes[start, end) (a row-aligned chunk) into `batch` (reset first); rejects go to `rejects`. */
 export function parseJsonChunk(bytes: Uint8Array, start: number, end: number, plan: JsonParsePlan, batch: ColumnBatch, rejects: ByteSink): JsonParseStats {
   const stats = parser.parse(bytes, start, end, plan, batch, rejects);
-  if (plan.counters !== undefined && stats.ignoredKeys > 0) Atomics.add(new BigInt64Array(plan.counters), 0, BigInt(stats.ignoredKeys));
+  // A chunk that reports keys is parsed again with them: nothing of it is ignored.
+  if (plan.counters !== undefined && stats.ignoredKeys > 0 && stats.lateColumns === undefined) Atomics.add(new BigInt64Array(plan.counters), 0, BigInt(stats.ignoredKeys));
   return stats;
 }

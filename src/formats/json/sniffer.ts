@@ -2,7 +2,7 @@ import { SluiceError } from '../../errors.js';
 import { ColumnType, type ColumnTypeCode } from '../../schema/column-type.js';
 import { columnNamesFor } from '../../schema/identifiers.js';
 import { fitsType } from '../../schema/value-checks.js';
-import type { ColumnFormat } from '../../schema/value-format.js';
+import type { LateColumn } from '../prepared-file.js';
 import { stringColumnFormat } from './string-formats.js';
 import { COLON, COMMA, decodeStringBody, JsonKind, JsonScanner, LBRACE, QUOTE, RBRACE, ScanError, type ScanErrorCode, skipWhitespace, StringFlag } from './json-scanner.js';
 import { readRecords, type RecordVisitor } from './record-reader.js';
@@ -33,15 +33,10 @@ export interface JsonSampleRange {
   base: number;
 }
 
-export interface JsonSniffColumn {
+export interface JsonSniffColumn extends LateColumn {
   name: string;
   /** The JSON path, keys joined with `.`. */
   source: string;
-  path: string[];
-  type: ColumnTypeCode;
-  /** How a string column's values are written when the workers must normalise them (string-formats.ts); null: as they are. */
-  format: ColumnFormat | null;
-  confidence: number;
   /** Sampled scalar values of the column as text (at most SAMPLE_VALUES; JSON null and missing keys left out). */
   samples: string[];
 }
@@ -249,16 +244,43 @@ export function sniffJson(input: JsonSniffInput, maxDepth?: number): JsonSniffRe
   collectLeaves(visitor.root, leaves);
   const names = columnNamesFor(leaves.map((leaf) => leaf.path.join('_')));
   return {
-    columns: leaves.map((leaf, i) => {
-      // Strings only (and nulls): they may be written in one of the CSV value formats.
-      const formatted = (leaf.kinds & ~(1 << JsonKind.null)) === 1 << JsonKind.string && leaf.objects === 0 ? stringColumnFormat(leaf.samples) : null;
-      return {
-        name: names[i], source: leaf.path.join('.'), path: leaf.path, type: formatted?.type ?? leafType(leaf), format: formatted?.format ?? null,
-        confidence: Math.min(1, leaf.nonNull / 100), samples: leaf.samples,
-      };
-    }),
+    columns: leaves.map((leaf, i) => ({ name: names[i], source: leaf.path.join('.'), ...leafColumn(leaf) })),
     records: visitor.records,
     broken: visitor.brokenRecords,
     schemaConfidence: schemaConfidence(visitor, input.wholeFile),
   };
+}
+
+/** A leaf's column as the sniffer types it (names are given by the caller). */
+function leafColumn(leaf: PathNode): LateColumn & { samples: string[] } {
+  // Strings only (and nulls): they may be written in one of the CSV value formats.
+  const formatted = (leaf.kinds & ~(1 << JsonKind.null)) === 1 << JsonKind.string && leaf.objects === 0 ? stringColumnFormat(leaf.samples) : null;
+  return {
+    path: leaf.path, type: formatted?.type ?? leafType(leaf), format: formatted?.format ?? null,
+    confidence: Math.min(1, leaf.nonNull / 100), samples: leaf.samples,
+  };
+}
+
+/**
+ * The columns under key paths a chunk's parser met outside its columns (`paths`: where it skipped a
+ * value), typed from every record of the range by the sniff's own rules — a path whose values were
+ * all objects is flattened into the columns below it, as the sniff flattens. A path the sample
+ * cannot find (its record read differently here) is one `text` column.
+ */
+export function lateColumnsOf(range: JsonSampleRange, layout: JsonLayout, flattenDepth: number, paths: readonly (readonly string[])[]): LateColumn[] {
+  const visitor = new SampleVisitor(flattenDepth);
+  visitor.base = range.base;
+  readRecords(new JsonScanner(), range.bytes, range.start, range.end, layout, visitor);
+  const leaves: PathNode[] = [];
+  for (const path of paths) {
+    let node: PathNode | undefined = visitor.root;
+    for (let k = 0; k < path.length && node !== undefined; k++) node = node.children.get(path[k]);
+    if (node === undefined) leaves.push(new PathNode([...path]));
+    else if (isFlattened(node)) collectLeaves(node, leaves);
+    else leaves.push(node);
+  }
+  return leaves.map((leaf) => {
+    const { samples: _samples, ...column } = leafColumn(leaf);
+    return column;
+  });
 }

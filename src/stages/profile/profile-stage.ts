@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ColumnBatch, ColumnVector } from '../../batch/column-batch.js';
-import { ColumnSketch, mergeColumnStates, type ColumnSketchState } from '../../profile/column-sketch.js';
+import { ColumnSketch, emptyColumnState, mergeColumnStates, type ColumnSketchState } from '../../profile/column-sketch.js';
 import { ColumnType, type ColumnTypeCode } from '../../schema/column-type.js';
 import { registerStage } from '../chunk-stages.js';
 import type { Stage, StageColumn, StageLoad, StageSpec } from '../stage.js';
@@ -107,16 +107,34 @@ function profileColumn(batch: ColumnBatch, column: ColumnVector, sketch: ColumnS
   }
 }
 
-/** Column by column; a column only one side saw (a column added by widening mid-file) is kept as it is. */
+/** The rows a report covers: each of its columns saw every one (see mergeProfileReports). */
+function rowsOf(report: ProfileReport): number {
+  for (const column of Object.values(report)) return column.state.rows;
+  return 0;
+}
+
+/** `column` as if the rows of a report without it had been sketched too: NULL in each (the table holds NULL there). */
+function padded(column: ProfileReport[string], rows: number): ProfileReport[string] {
+  if (rows === 0) return column;
+  return { ...column, state: mergeColumnStates({ ...emptyColumnState(), rows, nulls: rows }, column.state) };
+}
+
+/**
+ * Column by column. A column one side lacks (a JSON key first seen mid-file, added to the columns
+ * of the chunks after it) counts that side's rows as NULLs, so the merge does not depend on which
+ * chunks were encoded before the column was added.
+ */
 export function mergeProfileReports(a: ProfileReport, b: ProfileReport): ProfileReport {
   const merged: ProfileReport = {};
+  const rowsA = rowsOf(a);
+  const rowsB = rowsOf(b);
   for (const [name, left] of Object.entries(a)) {
     const right = b[name];
-    if (right === undefined) { merged[name] = left; continue; }
+    if (right === undefined) { merged[name] = padded(left, rowsB); continue; }
     if (right.origin !== left.origin) throw new Error(`profile of ${name}: chunks sketched with different origins (${left.origin}, ${right.origin})`);
     merged[name] = { type: right.type, origin: left.origin, state: mergeColumnStates(left.state, right.state) };
   }
-  for (const [name, right] of Object.entries(b)) if (a[name] === undefined) merged[name] = right;
+  for (const [name, right] of Object.entries(b)) if (a[name] === undefined) merged[name] = padded(right, rowsA);
   return merged;
 }
 

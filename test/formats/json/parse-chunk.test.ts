@@ -107,6 +107,36 @@ describe('JSON chunk parser: values', () => {
     assert.equal(Atomics.load(new BigInt64Array(counters), 0), 3n);
   });
 
+  test('with lateKeys, keys outside the schema are reported with columns typed from the chunk, and nothing is counted as ignored', () => {
+    const counters = new SharedArrayBuffer(8);
+    const { stats } = parseLines([
+      '{"a": 1, "user": {"name": "x"}}',
+      '{"a": 2, "user": {"name": "y", "phone": "555"}, "n": 1}',
+      '{"a": 3, "n": 2.5, "geo": {"lat": 1, "lon": 2}, "w\\u00e9": true}',
+      '{"a": "no", "only_in_a_reject": 1}',
+      '{"a": 4, "n": null, "geo": {"lat": 3.5, "lon": 4}}',
+    ], [['a', T.int], ['user.name', T.text]], { counters, lateKeys: { flattenDepth: 3 } });
+    assert.equal(stats.rows, 4);
+    assert.deepEqual(stats.lateColumns?.map((c) => [c.path.join('.'), c.type]), [
+      ['user.phone', T.text], ['n', T.float], ['geo.lat', T.float], ['geo.lon', T.int], ['wé', T.bool],
+    ], 'a rejected record brings no column');
+    assert.equal(Atomics.load(new BigInt64Array(counters), 0), 0n);
+  });
+
+  test('with lateKeys, a late key of strings in a CSV value format is typed with that format, as the sniff types one', () => {
+    const { stats } = parseLines(['{"a": 1, "d": "31/12/2023"}', '{"a": 2, "d": "01/02/2024"}', '{"a": 3, "d": "N/A"}'], [['a', T.int]], { lateKeys: { flattenDepth: 3 } });
+    const [column] = stats.lateColumns!;
+    const expected = stringColumnFormat(['31/12/2023', '01/02/2024', 'N/A']);
+    assert.equal(column.type, T.date);
+    assert.deepEqual([column.type, column.format], [expected!.type, expected!.format]);
+  });
+
+  test('with lateKeys, a chunk whose records hold only known keys reports nothing', () => {
+    const { stats } = parseLines(['{"a": 1}', '{"a": 2, "b": null}'], [['a', T.int], ['b', T.text]], { lateKeys: { flattenDepth: 3 } });
+    assert.equal(stats.lateColumns, undefined);
+    assert.equal(stats.rows, 2);
+  });
+
   test('provenance: the offset and chunk line of each record; lines are counted for the chunk', () => {
     const { rows, stats } = parseLines(['{"a": 1}', '', '  {"a": 2}'], [['a', T.int]]);
     assert.deepEqual(rows.map((r) => [r.offset, r.line, r.raw]), [[1000, 1, '{"a": 1}'], [1000 + 9 + 1 + 2, 3, '{"a": 2}']]);
