@@ -158,9 +158,11 @@ function firstPass(a: Float64Array, n: number, window: number, minPoints: number
       score[i] = Number.NaN;
       flag[i] = 0;
     }
-    if (!Number.isNaN(x)) sorted.insert(x);
-    const leaving = i - window;
-    if (leaving >= 0 && !Number.isNaN(a[leaving])) sorted.remove(a[leaving]);
+    const out = i >= window ? a[i - window] : Number.NaN;
+    if (Number.isNaN(x)) {
+      if (!Number.isNaN(out)) sorted.remove(out);
+    } else if (Number.isNaN(out)) sorted.insert(x);
+    else sorted.replace(out, x);
   }
 }
 

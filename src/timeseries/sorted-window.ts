@@ -2,8 +2,9 @@ import { MAD_TO_SIGMA, robustScaleFloor } from '../profile/robust-scale.js';
 
 /**
  * A trailing window kept sorted: a value enters and leaves by binary search and one copyWithin
- * (O(window) moves, no allocation), so the median is read in O(1) and the MAD in O(window / 2)
- * by merging the deviations on either side of the median, which are already in order. Sorting
+ * (O(window) moves, no allocation; a copyWithin beats a JS loop from about ten values on), so
+ * the median is read in O(1) and the MAD in O(log window) from the deviations on either side of
+ * the median, which are already in order. Sorting
  * each window afresh costs O(window · log window) per point (bench/series-features.ts).
  */
 export class SortedWindow {
@@ -30,6 +31,37 @@ export class SortedWindow {
     values.copyWithin(lo + 1, lo, this.size);
     values[lo] = x;
     this.size++;
+  }
+
+  /**
+   * Removes one copy of `out` (which the window holds) and inserts x, moving only the values
+   * between the two positions: one copyWithin instead of two (the window slides by one row).
+   */
+  replace(out: number, x: number): void {
+    const values = this.values;
+    const size = this.size;
+    let p = 0;
+    let hi = size;
+    while (p < hi) {
+      const mid = (p + hi) >>> 1;
+      if (values[mid] < out) p = mid + 1;
+      else hi = mid;
+    }
+    if (values[p] !== out) throw new Error(`sorted window: ${out} is not in the window`);
+    let above = 0;
+    hi = size;
+    while (above < hi) {
+      const mid = (above + hi) >>> 1;
+      if (values[mid] <= x) above = mid + 1;
+      else hi = mid;
+    }
+    if (x >= out) {
+      values.copyWithin(p, p + 1, above);
+      values[above - 1] = x;
+    } else {
+      values.copyWithin(above + 1, above, p);
+      values[above] = x;
+    }
   }
 
   /** Removes one copy of x, which the window holds. */
@@ -63,8 +95,10 @@ export function medianOfSorted(sorted: Float64Array, n: number): number {
  */
 export function robustScore(sorted: Float64Array, n: number, x: number): number {
   const median = medianOfSorted(sorted, n);
-  // Deviations left of `split` are median − sorted[k], growing as k falls; from `split` on,
-  // sorted[k] − median, growing as k rises: the k-th smallest deviation is a merge of the two.
+  // Deviations left of `split` are A(i) = median − sorted[split − 1 − i], growing with i; from
+  // `split` on, B(j) = sorted[split + j] − median, growing with j. The MAD needs the k-th
+  // smallest of the two sorted runs (and the one before it when n is even): a binary search for
+  // how many of the `taken` smallest come from A, O(log n) instead of merging half the window.
   let split = 0;
   let hi = n;
   while (split < hi) {
@@ -72,26 +106,56 @@ export function robustScore(sorted: Float64Array, n: number, x: number): number 
     if (sorted[mid] < median) split = mid + 1;
     else hi = mid;
   }
-  let left = split - 1;
-  let right = split;
-  const wanted = n >> 1;
-  let previous = 0;
-  let current = 0;
-  for (let k = 0; k <= wanted; k++) {
-    previous = current;
-    if (right < n && (left < 0 || sorted[right] - median <= median - sorted[left])) current = sorted[right++] - median;
-    else current = median - sorted[left--];
+  const fromA = split;
+  const fromB = n - split;
+  const taken = (n >> 1) + 1;
+  let lo = Math.max(0, taken - fromB);
+  hi = Math.min(taken, fromA);
+  while (lo < hi) {
+    const i = (lo + hi) >>> 1;
+    const j = taken - i;
+    // Too few from A while B's last taken exceeds A's next: take more from A.
+    if (j > 0 && sorted[split + j - 1] - median > median - sorted[split - 1 - i]) lo = i + 1;
+    else hi = i;
   }
-  const mad = n % 2 === 1 ? current : (previous + current) / 2;
-  let step = Infinity;
-  let deviationSum = 0;
-  for (let k = 0; k < n; k++) {
-    deviationSum += Math.abs(sorted[k] - median);
-    if (k > 0) {
+  const i = lo;
+  const j = taken - i;
+  const lastA = i > 0 ? median - sorted[split - i] : -Infinity;
+  const lastB = j > 0 ? sorted[split + j - 1] - median : -Infinity;
+  const kth = Math.max(lastA, lastB);
+  let mad = kth;
+  if (n % 2 === 0) {
+    const before = lastA >= lastB
+      ? Math.max(i > 1 ? median - sorted[split - i + 1] : -Infinity, lastB)
+      : Math.max(lastA, j > 1 ? sorted[split + j - 2] - median : -Infinity);
+    mad = (before + kth) / 2;
+  }
+  const spread = MAD_TO_SIGMA * mad;
+  let scale: number;
+  if (mad > 0) {
+    // Two distinct values at least, so the floor is the smallest positive step, which matters
+    // only when every step exceeds 1.4826 · MAD: one step at or below it ends the scan (on
+    // continuous data, the first).
+    let step = Infinity;
+    for (let k = 1; k < n; k++) {
       const gap = sorted[k] - sorted[k - 1];
-      if (gap > 0 && gap < step) step = gap;
+      if (gap > 0 && gap < step) {
+        step = gap;
+        if (step <= spread) break;
+      }
     }
+    scale = Math.max(spread, step, ABSOLUTE_SCALE_FLOOR);
+  } else {
+    let step = Infinity;
+    let deviationSum = 0;
+    for (let k = 0; k < n; k++) {
+      deviationSum += Math.abs(sorted[k] - median);
+      if (k > 0) {
+        const gap = sorted[k] - sorted[k - 1];
+        if (gap > 0 && gap < step) step = gap;
+      }
+    }
+    scale = Math.max(robustScaleFloor(step, mad, deviationSum / n, median, false), ABSOLUTE_SCALE_FLOOR);
   }
-  const scale = Math.max(MAD_TO_SIGMA * mad, robustScaleFloor(step, mad, deviationSum / n, median, false), ABSOLUTE_SCALE_FLOOR);
   return Math.abs(x - median) / scale;
 }
