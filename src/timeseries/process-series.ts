@@ -1,7 +1,7 @@
 import { seriesFeatures } from './rolling-features.js';
 import { METHOD_SEASONAL, scoreBuffers, scoreColumn, seasonReferenceRows, seasonsFor, type ColumnScores } from './series-anomalies.js';
 import { buildGrid } from './series-grid.js';
-import type { Interval, SeriesOptions } from './series-options.js';
+import { assertSeriesOptions, type Interval, type SeriesOptions } from './series-options.js';
 
 /**
  * One series (or one slice of one) through the time-series computation, as a worker runs it:
@@ -91,6 +91,7 @@ function byStartThenColumn(a: SeriesEvent, b: SeriesEvent): number {
 }
 
 export function processSeries(input: SeriesInput, options: SeriesOptions): SeriesOutput {
+  assertSeriesOptions(options, options.interval);
   const grid = buildGrid(input, options);
   const { rows: n, times, values, imputed, from, interval } = grid;
   const rows = n - from;
