@@ -7,6 +7,18 @@ import { MAD_TO_SIGMA, robustScaleFloor } from '../profile/robust-scale.js';
  * the median, which are already in order. Sorting
  * each window afresh costs O(window · log window) per point (bench/series-features.ts).
  */
+/** The first index of sorted[0, size) whose value is ≥ x (strictly > x when `after`). */
+function searchSorted(values: Float64Array, size: number, x: number, after: boolean): number {
+  let lo = 0;
+  let hi = size;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid] < x || (after && values[mid] === x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class SortedWindow {
   readonly values: Float64Array;
   size = 0;
@@ -20,16 +32,9 @@ export class SortedWindow {
   }
 
   insert(x: number): void {
-    const values = this.values;
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (values[mid] <= x) lo = mid + 1;
-      else hi = mid;
-    }
-    values.copyWithin(lo + 1, lo, this.size);
-    values[lo] = x;
+    const at = searchSorted(this.values, this.size, x, true);
+    this.values.copyWithin(at + 1, at, this.size);
+    this.values[at] = x;
     this.size++;
   }
 
@@ -39,22 +44,9 @@ export class SortedWindow {
    */
   replace(out: number, x: number): void {
     const values = this.values;
-    const size = this.size;
-    let p = 0;
-    let hi = size;
-    while (p < hi) {
-      const mid = (p + hi) >>> 1;
-      if (values[mid] < out) p = mid + 1;
-      else hi = mid;
-    }
+    const p = searchSorted(values, this.size, out, false);
     if (values[p] !== out) throw new Error(`sorted window: ${out} is not in the window`);
-    let above = 0;
-    hi = size;
-    while (above < hi) {
-      const mid = (above + hi) >>> 1;
-      if (values[mid] <= x) above = mid + 1;
-      else hi = mid;
-    }
+    const above = searchSorted(values, this.size, x, true);
     if (x >= out) {
       values.copyWithin(p, p + 1, above);
       values[above - 1] = x;
@@ -66,16 +58,9 @@ export class SortedWindow {
 
   /** Removes one copy of x, which the window holds. */
   remove(x: number): void {
-    const values = this.values;
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (values[mid] < x) lo = mid + 1;
-      else hi = mid;
-    }
-    if (values[lo] !== x) throw new Error(`sorted window: ${x} is not in the window`);
-    values.copyWithin(lo, lo + 1, this.size);
+    const at = searchSorted(this.values, this.size, x, false);
+    if (this.values[at] !== x) throw new Error(`sorted window: ${x} is not in the window`);
+    this.values.copyWithin(at, at + 1, this.size);
     this.size--;
   }
 }
@@ -99,18 +84,12 @@ export function robustScore(sorted: Float64Array, n: number, x: number): number 
   // `split` on, B(j) = sorted[split + j] − median, growing with j. The MAD needs the k-th
   // smallest of the two sorted runs (and the one before it when n is even): a binary search for
   // how many of the `taken` smallest come from A, O(log n) instead of merging half the window.
-  let split = 0;
-  let hi = n;
-  while (split < hi) {
-    const mid = (split + hi) >>> 1;
-    if (sorted[mid] < median) split = mid + 1;
-    else hi = mid;
-  }
+  const split = searchSorted(sorted, n, median, false);
   const fromA = split;
   const fromB = n - split;
   const taken = (n >> 1) + 1;
   let lo = Math.max(0, taken - fromB);
-  hi = Math.min(taken, fromA);
+  let hi = Math.min(taken, fromA);
   while (lo < hi) {
     const i = (lo + hi) >>> 1;
     const j = taken - i;
