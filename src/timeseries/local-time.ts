@@ -8,7 +8,7 @@ import { civilFromDays, type CivilDate } from '../schema/civil-date.js';
  * formatter is built once per zone and a zone's UTC offset is cached per UTC hour: every offset
  * transition in the database falls on a whole minute, and when an hour's first and last second
  * have the same offset the whole hour has it (two transitions within one hour do not occur). An
- * hour that holds a transition (Lord Howe's half-hour shifts happen at :30) is marked and computed
+ * hour that holds a transition (Lord Howe enters daylight time at 15:30Z) is marked and computed
  * per call.
  *
  * Resolving a wall-clock time (as the staging table keeps naive timestamps) to an instant:
@@ -16,7 +16,8 @@ import { civilFromDays, type CivilDate } from '../schema/civil-date.js';
  *     with the offset in force before the transition;
  *   - non-existent (clocks set forward, the wall time is skipped): moved forward by the gap,
  *     i.e. read with the offset in force before the transition (Europe/Berlin 2024-03-31 02:30 →
- *     03:30 CEST = 01:30Z), as java.time, Temporal ('compatible') and PostgreSQL do.
+ *     03:30 CEST = 01:30Z), as java.time and Temporal ('compatible') do (PostgreSQL reads an
+ *     ambiguous time as standard time, the later instant).
  */
 
 const SECOND = 1_000_000;

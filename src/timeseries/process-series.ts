@@ -98,7 +98,7 @@ export function processSeries(input: SeriesInput, options: SeriesOptions): Serie
   const features = seriesFeatures(times, values, n, from, options);
 
   const seasons = options.anomaly.seasonal ? seasonsFor(interval) : [];
-  const references = seasons.length > 0 ? seasonReferenceRows(times, n, seasons, (interval as { micros: number }).micros) : null;
+  const references = seasons.length > 0 && interval?.kind === 'fixed' ? seasonReferenceRows(times, n, seasons, interval.micros) : null;
   const buffers = scoreBuffers(n, from, options.anomaly.window);
   const anomaly = new Uint8Array(rows);
   const score = new Float64Array(rows).fill(Number.NaN);

@@ -77,7 +77,7 @@ export function seasonSearchRows(season: number, step: number): number {
 /** The rows before a point that its seasonal residual can read (0: no season applies). */
 export function seasonalLookbackRows(interval: Interval): number {
   let rows = 0;
-  for (const season of seasonsFor(interval)) rows = Math.max(rows, seasonSearchRows(season, (interval as { micros: number }).micros));
+  if (interval.kind === 'fixed') for (const season of seasonsFor(interval)) rows = Math.max(rows, seasonSearchRows(season, interval.micros));
   return rows;
 }
 
