@@ -8,11 +8,11 @@ import type { SeriesPoints } from './series-points.js';
  * Whether a load's rows, grouped by key, are time series, and how sure that is. Judged on a sample
  * of the series (up to 32, up to 20,000 points each, so a huge file costs what a small one does):
  *
- *   confidence = name × unique × regular
+ *   confidence = name × unique² × regular
  *
  * - name: 1 when the time column's name says time (`ts`, `*_at`, …), else 0.9;
- * - unique: the share of points whose (key, time) is not a repeat — an event log keyed wrongly
- *   repeats times;
+ * - unique: the share of points whose (key, time) is not a repeat, squared — a series repeats a
+ *   time only by mistake, while an event log (a bank export: several payments a day) repeats many;
  * - regular: the share of consecutive deltas within ±50 % of the series' interval, weighted by
  *   points (regularity in sampling-interval.ts) — sensors and prices sit near 1, event logs with
  *   exponential gaps near 0.35.
@@ -63,7 +63,8 @@ export function assessSeries(series: readonly SeriesPoints[], columns: SeriesCol
   const common = [...intervals.values()].sort((a, b) => b.count - a.count)[0]?.interval ?? null;
   const interval = configured ?? common;
   const name = namesTime(columns.time) ? 1 : 0.9;
-  const confidence = Math.round(name * (1 - repeats / points) * (regularWeight / points) * 1000) / 1000;
+  const unique = 1 - repeats / points;
+  const confidence = Math.round(name * unique * unique * (regularWeight / points) * 1000) / 1000;
   const reason = interval === null ? 'no sampling interval (fewer than two distinct times per series)'
     : medianPoints < MIN_POINTS ? `too few points per series (median ${medianPoints}, at least ${MIN_POINTS})`
       : confidence < MIN_CONFIDENCE ? `sampling too irregular or times repeated (confidence ${confidence} below ${MIN_CONFIDENCE})` : null;

@@ -14,6 +14,8 @@ export interface StoredAnomaly {
   /** A metric anomaly's metric (row_count, null_rate, …), else null. */
   metric: string | null;
   byte_offset: number | null;
+  /** A series anomaly's time (its peak), a metric anomaly's load time; null for a value anomaly. */
+  at: string | null;
   column: string | null;
   value: string | null;
   score: number | null;
@@ -25,7 +27,8 @@ export interface StoredAnomaly {
 export async function readStoredAnomalies(client: pg.ClientBase | pg.Pool, dataset: string, limit: number, offset = 0): Promise<{ rows: StoredAnomaly[]; total: number }> {
   const names = [dataset, normaliseIdentifier(dataset, dataset)];
   const result = await client.query<StoredAnomaly>(
-    `SELECT a.file_id::float8 AS file_id, coalesce(f.source, f.path) AS file, a.kind, a.metric, a.byte_offset::float8 AS byte_offset, a.column_name AS column,
+    `SELECT a.file_id::float8 AS file_id, coalesce(f.source, f.path) AS file, a.kind, a.metric, a.byte_offset::float8 AS byte_offset,
+            to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, a.column_name AS column,
             a.value, a.score, a.method, a.detail, to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at
        FROM ingest.anomalies a LEFT JOIN ingest.files f ON f.id = a.file_id
       WHERE a.dataset = ANY($1::text[])
@@ -37,9 +40,9 @@ export async function readStoredAnomalies(client: pg.ClientBase | pg.Pool, datas
 
 export function formatStoredAnomalies(found: { rows: StoredAnomaly[]; total: number }): string {
   if (found.rows.length === 0) return 'no anomalies\n';
-  const header = ['file', 'offset', 'column', 'value', 'score', 'method'];
+  const header = ['file', 'offset / time', 'column', 'value', 'score', 'method'];
   const rows = found.rows.map((a) => [
-    String(a.file_id ?? '-'), String(a.byte_offset ?? '-'), a.metric === null ? a.column ?? '-' : a.column === null ? a.metric : `${a.metric}(${a.column})`, (a.value ?? 'NULL').slice(0, 40),
+    String(a.file_id ?? '-'), a.byte_offset !== null ? String(a.byte_offset) : a.kind === 'series' && a.at !== null ? a.at : '-', a.metric === null ? a.column ?? '-' : a.column === null ? a.metric : `${a.metric}(${a.column})`, (a.value ?? 'NULL').slice(0, 40),
     a.score === null ? '-' : Number.isFinite(a.score) ? a.score.toPrecision(4) : String(a.score), a.method,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -68,7 +68,7 @@ export async function finishHistory(load: FinishedLoad): Promise<FinisherResult>
   const { client, fileId, dataset } = load;
   const at = Date.now();
   const metrics = loadMetrics({
-    rows: load.rows, rejected: load.rejected, profile: load.reports.profile as ProfileReport | undefined, quality: load.summary.quality,
+    rows: load.rows, rejected: load.rejected, profile: load.reports.profile as ProfileReport | undefined, quality: load.summary.quality, timeseries: load.summary.timeseries,
   });
   await client.query('DELETE FROM ingest.quality_history WHERE file_id = $1', [fileId]);
   await client.query(`DELETE FROM ingest.anomalies WHERE file_id = $1 AND kind = 'metric'`, [fileId]);

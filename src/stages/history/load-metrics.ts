@@ -1,6 +1,7 @@
 import { profileOf } from '../../profile/column-sketch.js';
 import { ColumnType } from '../../schema/column-type.js';
 import type { QualitySummary } from '../../summary.js';
+import type { TimeseriesSummary } from '../../timeseries/timeseries-finish.js';
 import type { ProfileReport } from '../profile/profile-stage.js';
 import { DIMENSIONS } from '../quality-scores.js';
 import type { MetricKind } from './metric-baselines.js';
@@ -9,7 +10,8 @@ import type { MetricKind } from './metric-baselines.js';
  * What the quality history keeps of one load: the rows it kept and its reject rate; per profiled
  * column the share of NULLs, the distinct count and distinct / values and, for numbers and
  * booleans, the mean (a boolean's is the share true); each quality dimension that was assessed and
- * the score. Dates and timestamps have no mean here: theirs moves with the calendar in every
+ * the score; for a load processed as time series, the share of grid points that were missing
+ * (missing / (points + missing)) and the share of series rows that were imputed. Dates and timestamps have no mean here: theirs moves with the calendar in every
  * healthy dataset.
  *
  * Which distinct figure is compared depends on what the column has been (`distinctFigure`): a
@@ -19,7 +21,7 @@ import type { MetricKind } from './metric-baselines.js';
  * whatever the volume until duplicates appear.
  */
 
-export type MetricName = 'row_count' | 'reject_rate' | 'null_rate' | 'distinct' | 'distinct_ratio' | 'mean' | (typeof DIMENSIONS)[number] | 'score';
+export type MetricName = 'row_count' | 'reject_rate' | 'null_rate' | 'distinct' | 'distinct_ratio' | 'mean' | 'series_missing_rate' | 'series_imputed_rate' | (typeof DIMENSIONS)[number] | 'score';
 
 export interface LoadMetric {
   metric: MetricName;
@@ -35,7 +37,9 @@ export interface LoadMetric {
 
 const MEAN_TYPES: ReadonlySet<number> = new Set([ColumnType.int, ColumnType.bigint, ColumnType.float, ColumnType.bool]);
 
-export function loadMetrics(load: { rows: number; rejected: number; profile: ProfileReport | undefined; quality: QualitySummary | null | undefined }): LoadMetric[] {
+export function loadMetrics(load: {
+  rows: number; rejected: number; profile: ProfileReport | undefined; quality: QualitySummary | null | undefined; timeseries?: TimeseriesSummary | null;
+}): LoadMetric[] {
   const seen = load.rows + load.rejected;
   const metrics: LoadMetric[] = [{ metric: 'row_count', column: null, kind: 'count', value: load.rows, n: seen }];
   if (seen > 0) metrics.push({ metric: 'reject_rate', column: null, kind: 'share', value: load.rejected / seen, n: seen });
@@ -49,6 +53,13 @@ export function loadMetrics(load: { rows: number; rejected: number; profile: Pro
     if (MEAN_TYPES.has(profiled.type) && profile.mean !== null && Number.isFinite(profile.mean)) {
       metrics.push({ metric: 'mean', column, kind: 'mean', value: profile.mean + profiled.origin, n: profiled.state.numbers.count, stddev: profile.stddev });
     }
+  }
+  const series = load.timeseries;
+  if (series?.detected === true && series.points > 0) {
+    const slots = series.points - series.duplicates + series.missing;
+    metrics.push({ metric: 'series_missing_rate', column: null, kind: 'share', value: series.missing / slots, n: slots });
+    const rows = series.points - series.duplicates + series.imputed;
+    metrics.push({ metric: 'series_imputed_rate', column: null, kind: 'share', value: series.imputed / rows, n: rows });
   }
   const quality = load.quality;
   if (quality != null) {
