@@ -1,6 +1,7 @@
 import { COLON, COMMA, daysInMonth, DOT, isDigit, lower, MINUS, PLUS, SLASH, SPACE, ZERO } from './ascii.js';
 import { ColumnType, type ColumnTypeCode } from './column-type.js';
 import { fitsType } from './value-checks.js';
+import { civilFromDays } from './civil-date.js';
 
 /**
  * How the values of a column are written when PostgreSQL cannot read them as they are: numbers
@@ -306,19 +307,6 @@ function writeDateTime(dt: DateTime, bytes: Uint8Array, withTime: boolean, out: 
     for (let i = dt.fractionStart; i < dt.fractionEnd; i++) out[n++] = bytes[i];
   }
   return n;
-}
-
-/** Days since 1970-01-01 → civil date (Howard Hinnant's algorithm). */
-function civilFromDays(days: number, dt: DateTime): void {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  dt.day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  dt.month = mp < 10 ? mp + 3 : mp - 9;
-  dt.year = yoe + era * 400 + (dt.month <= 2 ? 1 : 0);
 }
 
 /** Epoch seconds or milliseconds within 1980..2100 — outside that a number is not a time. */

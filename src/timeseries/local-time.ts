@@ -1,4 +1,5 @@
 import { SluiceError } from '../errors.js';
+import { civilFromDays, type CivilDate } from '../schema/civil-date.js';
 
 /**
  * Wall-clock times in an IANA zone, through Intl (the only zone database Node carries).
@@ -7,7 +8,7 @@ import { SluiceError } from '../errors.js';
  * formatter is built once per zone and a zone's UTC offset is cached per UTC hour: every offset
  * transition in the database falls on a whole minute, and when an hour's first and last second
  * have the same offset the whole hour has it (two transitions within one hour do not occur). An
- * hour that holds a transition (Lord Howe's half-hour shifts happen at :30) is marked and computed
+ * hour that holds a transition (Lord Howe enters daylight time at 15:30Z) is marked and computed
  * per call.
  *
  * Resolving a wall-clock time (as the staging table keeps naive timestamps) to an instant:
@@ -15,7 +16,8 @@ import { SluiceError } from '../errors.js';
  *     with the offset in force before the transition;
  *   - non-existent (clocks set forward, the wall time is skipped): moved forward by the gap,
  *     i.e. read with the offset in force before the transition (Europe/Berlin 2024-03-31 02:30 →
- *     03:30 CEST = 01:30Z), as java.time, Temporal ('compatible') and PostgreSQL do.
+ *     03:30 CEST = 01:30Z), as java.time and Temporal ('compatible') do (PostgreSQL reads an
+ *     ambiguous time as standard time, the later instant).
  */
 
 const SECOND = 1_000_000;
@@ -112,17 +114,6 @@ export function zonedToUtcMicros(wallMicros: number, zone: string): { micros: nu
   return { micros: early, ambiguous: false, nonexistent: true };
 }
 
-/** Days since 1970-01-01 → month 1..12 of the proleptic Gregorian calendar (Hinnant's civil_from_days). */
-function monthOfEpochDay(days: number): number {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  return mp < 10 ? mp + 3 : mp - 9;
-}
-
 /** Hour 0..23 of a wall-clock time written as if it were UTC (µs). No Date: this runs per row. */
 export function hourOfWall(wallMicros: number): number {
   return Math.floor((wallMicros - Math.floor(wallMicros / DAY) * DAY) / HOUR);
@@ -133,8 +124,11 @@ export function weekdayOfWall(wallMicros: number): number {
   return (((Math.floor(wallMicros / DAY) + 4) % 7) + 7) % 7;
 }
 
+const civil: CivilDate = { year: 0, month: 0, day: 0 };
+
 export function monthOfWall(wallMicros: number): number {
-  return monthOfEpochDay(Math.floor(wallMicros / DAY));
+  civilFromDays(Math.floor(wallMicros / DAY), civil);
+  return civil.month;
 }
 
 /** Hour 0..23, weekday 0 = Sunday … 6, month 1..12 of an instant on the zone's wall clock. */

@@ -1,7 +1,7 @@
 import { seriesFeatures } from './rolling-features.js';
 import { METHOD_SEASONAL, scoreBuffers, scoreColumn, seasonReferenceRows, seasonsFor, type ColumnScores } from './series-anomalies.js';
 import { buildGrid } from './series-grid.js';
-import type { Interval, SeriesOptions } from './series-options.js';
+import { assertSeriesOptions, type Interval, type SeriesOptions } from './series-options.js';
 
 /**
  * One series (or one slice of one) through the time-series computation, as a worker runs it:
@@ -91,13 +91,14 @@ function byStartThenColumn(a: SeriesEvent, b: SeriesEvent): number {
 }
 
 export function processSeries(input: SeriesInput, options: SeriesOptions): SeriesOutput {
+  assertSeriesOptions(options, options.interval);
   const grid = buildGrid(input, options);
   const { rows: n, times, values, imputed, from, interval } = grid;
   const rows = n - from;
   const features = seriesFeatures(times, values, n, from, options);
 
   const seasons = options.anomaly.seasonal ? seasonsFor(interval) : [];
-  const references = seasons.length > 0 ? seasonReferenceRows(times, n, seasons, (interval as { micros: number }).micros) : null;
+  const references = seasons.length > 0 && interval?.kind === 'fixed' ? seasonReferenceRows(times, n, seasons, interval.micros) : null;
   const buffers = scoreBuffers(n, from, options.anomaly.window);
   const anomaly = new Uint8Array(rows);
   const score = new Float64Array(rows).fill(Number.NaN);

@@ -127,8 +127,9 @@ export function seriesFeatures(times: Float64Array, values: readonly Float64Arra
     const hour = make();
     const weekday = make();
     const month = make();
+    const utc = zone === 'UTC';
     for (let i = from; i < n; i++) {
-      const wall = times[i] + zoneOffsetMicros(times[i], zone);
+      const wall = utc ? times[i] : times[i] + zoneOffsetMicros(times[i], zone);
       hour[i - from] = hourOfWall(wall);
       weekday[i - from] = weekdayOfWall(wall);
       month[i - from] = monthOfWall(wall);

@@ -84,7 +84,8 @@ export function* seriesTasks(run: Omit<SeriesRun, 'tables' | 'dataset'>): Genera
       yield {
         series: s, slice,
         task: {
-          ...base, times: sorted.times.slice(from, end), offsets: sorted.offsets.slice(from, end), values: sorted.values.map((v) => v.slice(from, end)),
+          // Every slice steps by the whole series' interval (one it detected itself could differ).
+          ...base, options: { ...run.options, interval }, times: sorted.times.slice(from, end), offsets: sorted.offsets.slice(from, end), values: sorted.values.map((v) => v.slice(from, end)),
           tail: start === 0 ? run.tails[s] : empty(run.tails[s]), outputFrom: start === 0 ? Number.NEGATIVE_INFINITY : sorted.times[start],
         },
       };

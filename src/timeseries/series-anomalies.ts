@@ -77,7 +77,7 @@ export function seasonSearchRows(season: number, step: number): number {
 /** The rows before a point that its seasonal residual can read (0: no season applies). */
 export function seasonalLookbackRows(interval: Interval): number {
   let rows = 0;
-  for (const season of seasonsFor(interval)) rows = Math.max(rows, seasonSearchRows(season, (interval as { micros: number }).micros));
+  if (interval.kind === 'fixed') for (const season of seasonsFor(interval)) rows = Math.max(rows, seasonSearchRows(season, interval.micros));
   return rows;
 }
 
@@ -158,9 +158,11 @@ function firstPass(a: Float64Array, n: number, window: number, minPoints: number
       score[i] = Number.NaN;
       flag[i] = 0;
     }
-    if (!Number.isNaN(x)) sorted.insert(x);
-    const leaving = i - window;
-    if (leaving >= 0 && !Number.isNaN(a[leaving])) sorted.remove(a[leaving]);
+    const out = i >= window ? a[i - window] : Number.NaN;
+    if (Number.isNaN(x)) {
+      if (!Number.isNaN(out)) sorted.remove(out);
+    } else if (Number.isNaN(out)) sorted.insert(x);
+    else sorted.replace(out, x);
   }
 }
 

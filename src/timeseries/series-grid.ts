@@ -81,18 +81,17 @@ function anchorDay(rows: RowBuffer, a: number): number {
   return day;
 }
 
-/** Indices of `times` sorted by time, ties in input order; null when already in that order. */
-function timeOrder(times: Float64Array): Uint32Array | null {
+/** Indices of `times` sorted by time, ties in input order (the comparator runs only when the input is out of order). */
+function timeOrder(times: Float64Array): Uint32Array {
   const n = times.length;
+  const order = new Uint32Array(n);
   let sorted = true;
   for (let i = 0; i < n; i++) {
     assert.ok(Number.isFinite(times[i]), 'series times are finite');
     if (i > 0 && times[i] < times[i - 1]) sorted = false;
+    order[i] = i;
   }
-  if (sorted) return null;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order.sort((x, y) => times[x] - times[y] || x - y);
+  return sorted ? order : order.sort((x, y) => times[x] - times[y] || x - y);
 }
 
 export function buildGrid(input: SeriesInput, options: SeriesOptions): SeriesGrid {
@@ -103,7 +102,6 @@ export function buildGrid(input: SeriesInput, options: SeriesOptions): SeriesGri
   const tailRows = tail.times.length;
   const tailLast = tailRows > 0 ? tail.times[tailRows - 1] : -Infinity;
   const order = timeOrder(times);
-  const at = (i: number): number => (order === null ? i : order[i]);
 
   const keptTimes = new Float64Array(n);
   const keptValues = Array.from({ length: columns }, () => new Float64Array(n));
@@ -111,9 +109,9 @@ export function buildGrid(input: SeriesInput, options: SeriesOptions): SeriesGri
   let points = 0;
   let duplicates = 0;
   for (let i = 0; i < n;) {
-    const t = times[at(i)];
+    const t = times[order[i]];
     let end = i + 1;
-    while (end < n && times[at(end)] === t) end++;
+    while (end < n && times[order[end]] === t) end++;
     const output = t >= outputFrom;
     if (output) points += end - i;
     if (t <= tailLast) {
@@ -130,12 +128,12 @@ export function buildGrid(input: SeriesInput, options: SeriesOptions): SeriesGri
         let sum = 0;
         let count = 0;
         for (let j = i; j < end; j++) {
-          const v = cleanValue(column[at(j)]);
+          const v = cleanValue(column[order[j]]);
           if (!Number.isNaN(v)) { sum += v; count++; }
         }
         x = count === 0 ? Number.NaN : sum / count;
       } else {
-        x = cleanValue(column[at(options.duplicates === 'first' ? i : end - 1)]);
+        x = cleanValue(column[order[options.duplicates === 'first' ? i : end - 1]]);
       }
       keptValues[c][kept] = x;
     }

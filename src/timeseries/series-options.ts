@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { seasonalLookbackRows } from './series-anomalies.js';
 
 /**
@@ -33,10 +34,10 @@ export interface SeriesOptions {
 export const DEFAULT_SERIES_OPTIONS: SeriesOptions = Object.freeze({
   interval: null,
   duplicates: 'last',
-  impute: [],
+  impute: Object.freeze([]) as unknown as ImputeMethod[],
   maxGapMicros: null,
-  windows: [10],
-  lags: [1],
+  windows: Object.freeze([10]) as unknown as number[],
+  lags: Object.freeze([1]) as unknown as number[],
   ewmaAlpha: 2 / (10 + 1),
   calendarZone: 'UTC',
   anomaly: Object.freeze({ window: 60, threshold: 5, minPoints: 12, seasonal: true }),
@@ -90,4 +91,17 @@ export function contextPoints(options: SeriesOptions, interval: Interval): numbe
   rows = Math.max(rows, anomaly);
   if (interval.kind === 'calendar') rows = Math.max(rows, ANCHOR_LOOKBACK + 1);
   return rows;
+}
+
+/** The invariants the computation relies on (the configuration is validated at the edge, with messages; these only assert). */
+export function assertSeriesOptions(options: SeriesOptions, interval: Interval | null): void {
+  if (interval !== null) {
+    if (interval.kind === 'fixed') assert.ok(Number.isFinite(interval.micros) && interval.micros > 0, 'a fixed interval is a positive number of microseconds');
+    else assert.ok(Number.isInteger(interval.months) && interval.months > 0, 'a calendar interval is a positive whole number of months');
+  }
+  for (const w of options.windows) assert.ok(Number.isInteger(w) && w >= 1, 'rolling windows are whole rows');
+  for (const k of options.lags) assert.ok(Number.isInteger(k) && k >= 1, 'lags are whole rows');
+  assert.ok(options.ewmaAlpha > 0 && options.ewmaAlpha <= 1, 'the EWMA alpha is in (0, 1]');
+  const { window, minPoints } = options.anomaly;
+  assert.ok(Number.isInteger(window) && window >= 1 && Number.isInteger(minPoints) && minPoints >= 1, 'the anomaly window and minPoints are whole rows');
 }

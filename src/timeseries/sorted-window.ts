@@ -2,10 +2,23 @@ import { MAD_TO_SIGMA, robustScaleFloor } from '../profile/robust-scale.js';
 
 /**
  * A trailing window kept sorted: a value enters and leaves by binary search and one copyWithin
- * (O(window) moves, no allocation), so the median is read in O(1) and the MAD in O(window / 2)
- * by merging the deviations on either side of the median, which are already in order. Sorting
+ * (O(window) moves, no allocation; a copyWithin beats a JS loop from about ten values on), so
+ * the median is read in O(1) and the MAD in O(log window) from the deviations on either side of
+ * the median, which are already in order. Sorting
  * each window afresh costs O(window · log window) per point (bench/series-features.ts).
  */
+/** The first index of sorted[0, size) whose value is ≥ x (strictly > x when `after`). */
+function searchSorted(values: Float64Array, size: number, x: number, after: boolean): number {
+  let lo = 0;
+  let hi = size;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid] < x || (after && values[mid] === x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class SortedWindow {
   readonly values: Float64Array;
   size = 0;
@@ -19,31 +32,35 @@ export class SortedWindow {
   }
 
   insert(x: number): void {
-    const values = this.values;
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (values[mid] <= x) lo = mid + 1;
-      else hi = mid;
-    }
-    values.copyWithin(lo + 1, lo, this.size);
-    values[lo] = x;
+    const at = searchSorted(this.values, this.size, x, true);
+    this.values.copyWithin(at + 1, at, this.size);
+    this.values[at] = x;
     this.size++;
+  }
+
+  /**
+   * Removes one copy of `out` (which the window holds) and inserts x, moving only the values
+   * between the two positions: one copyWithin instead of two (the window slides by one row).
+   */
+  replace(out: number, x: number): void {
+    const values = this.values;
+    const p = searchSorted(values, this.size, out, false);
+    if (values[p] !== out) throw new Error(`sorted window: ${out} is not in the window`);
+    const above = searchSorted(values, this.size, x, true);
+    if (x >= out) {
+      values.copyWithin(p, p + 1, above);
+      values[above - 1] = x;
+    } else {
+      values.copyWithin(above + 1, above, p);
+      values[above] = x;
+    }
   }
 
   /** Removes one copy of x, which the window holds. */
   remove(x: number): void {
-    const values = this.values;
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (values[mid] < x) lo = mid + 1;
-      else hi = mid;
-    }
-    if (values[lo] !== x) throw new Error(`sorted window: ${x} is not in the window`);
-    values.copyWithin(lo, lo + 1, this.size);
+    const at = searchSorted(this.values, this.size, x, false);
+    if (this.values[at] !== x) throw new Error(`sorted window: ${x} is not in the window`);
+    this.values.copyWithin(at, at + 1, this.size);
     this.size--;
   }
 }
@@ -63,35 +80,61 @@ export function medianOfSorted(sorted: Float64Array, n: number): number {
  */
 export function robustScore(sorted: Float64Array, n: number, x: number): number {
   const median = medianOfSorted(sorted, n);
-  // Deviations left of `split` are median − sorted[k], growing as k falls; from `split` on,
-  // sorted[k] − median, growing as k rises: the k-th smallest deviation is a merge of the two.
-  let split = 0;
-  let hi = n;
-  while (split < hi) {
-    const mid = (split + hi) >>> 1;
-    if (sorted[mid] < median) split = mid + 1;
-    else hi = mid;
+  // Deviations left of `split` are A(i) = median − sorted[split − 1 − i], growing with i; from
+  // `split` on, B(j) = sorted[split + j] − median, growing with j. The MAD needs the k-th
+  // smallest of the two sorted runs (and the one before it when n is even): a binary search for
+  // how many of the `taken` smallest come from A, O(log n) instead of merging half the window.
+  const split = searchSorted(sorted, n, median, false);
+  const fromA = split;
+  const fromB = n - split;
+  const taken = (n >> 1) + 1;
+  let lo = Math.max(0, taken - fromB);
+  let hi = Math.min(taken, fromA);
+  while (lo < hi) {
+    const i = (lo + hi) >>> 1;
+    const j = taken - i;
+    // Too few from A while B's last taken exceeds A's next: take more from A.
+    if (j > 0 && sorted[split + j - 1] - median > median - sorted[split - 1 - i]) lo = i + 1;
+    else hi = i;
   }
-  let left = split - 1;
-  let right = split;
-  const wanted = n >> 1;
-  let previous = 0;
-  let current = 0;
-  for (let k = 0; k <= wanted; k++) {
-    previous = current;
-    if (right < n && (left < 0 || sorted[right] - median <= median - sorted[left])) current = sorted[right++] - median;
-    else current = median - sorted[left--];
+  const i = lo;
+  const j = taken - i;
+  const lastA = i > 0 ? median - sorted[split - i] : -Infinity;
+  const lastB = j > 0 ? sorted[split + j - 1] - median : -Infinity;
+  const kth = Math.max(lastA, lastB);
+  let mad = kth;
+  if (n % 2 === 0) {
+    const before = lastA >= lastB
+      ? Math.max(i > 1 ? median - sorted[split - i + 1] : -Infinity, lastB)
+      : Math.max(lastA, j > 1 ? sorted[split + j - 2] - median : -Infinity);
+    mad = (before + kth) / 2;
   }
-  const mad = n % 2 === 1 ? current : (previous + current) / 2;
-  let step = Infinity;
-  let deviationSum = 0;
-  for (let k = 0; k < n; k++) {
-    deviationSum += Math.abs(sorted[k] - median);
-    if (k > 0) {
+  const spread = MAD_TO_SIGMA * mad;
+  let scale: number;
+  if (mad > 0) {
+    // Two distinct values at least, so the floor is the smallest positive step, which matters
+    // only when every step exceeds 1.4826 · MAD: one step at or below it ends the scan (on
+    // continuous data, the first).
+    let step = Infinity;
+    for (let k = 1; k < n; k++) {
       const gap = sorted[k] - sorted[k - 1];
-      if (gap > 0 && gap < step) step = gap;
+      if (gap > 0 && gap < step) {
+        step = gap;
+        if (step <= spread) break;
+      }
     }
+    scale = Math.max(spread, step, ABSOLUTE_SCALE_FLOOR);
+  } else {
+    let step = Infinity;
+    let deviationSum = 0;
+    for (let k = 0; k < n; k++) {
+      deviationSum += Math.abs(sorted[k] - median);
+      if (k > 0) {
+        const gap = sorted[k] - sorted[k - 1];
+        if (gap > 0 && gap < step) step = gap;
+      }
+    }
+    scale = Math.max(robustScaleFloor(step, mad, deviationSum / n, median, false), ABSOLUTE_SCALE_FLOOR);
   }
-  const scale = Math.max(MAD_TO_SIGMA * mad, robustScaleFloor(step, mad, deviationSum / n, median, false), ABSOLUTE_SCALE_FLOOR);
   return Math.abs(x - median) / scale;
 }

@@ -39,7 +39,7 @@ test('a resolved wall time reads back as the same wall time unless it did not ex
   );
 });
 
-test('the cached offsets equal Intl for any instant, also inside an hour with a transition (Lord Howe shifts at :30)', () => {
+test('the cached offsets equal Intl for any instant, also inside an hour with a transition (the Lord Howe shift at :30)', () => {
   const format = (zone: string) => new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
   fc.assert(
     fc.property(fc.integer({ min: Date.UTC(2000, 0, 1) / 1000, max: Date.UTC(2035, 0, 1) / 1000 }), fc.constantFrom('Europe/Berlin', 'Australia/Lord_Howe', 'America/St_Johns'), (seconds, zone) => {
@@ -49,7 +49,13 @@ test('the cached offsets equal Intl for any instant, also inside an hour with a 
     }),
     { numRuns: 300 },
   );
-  // Lord Howe leaves daylight time at 02:00 local = 15:00Z, on 2024-04-06: the offset changes in the hour 14:30Z–15:30Z.
+  // Lord Howe enters daylight time at 02:00 local (+10:30) = 15:30Z on 2024-10-05, inside the
+  // UTC hour 15:00Z–16:00Z: that hour is not cached as one offset.
+  assert.equal(zoneOffsetMicros(wall('2024-10-05T15:00:00'), 'Australia/Lord_Howe'), 10.5 * 3600e6);
+  assert.equal(zoneOffsetMicros(wall('2024-10-05T15:29:59'), 'Australia/Lord_Howe'), 10.5 * 3600e6);
+  assert.equal(zoneOffsetMicros(wall('2024-10-05T15:30:00'), 'Australia/Lord_Howe'), 11 * 3600e6);
+  assert.equal(zoneOffsetMicros(wall('2024-10-05T15:59:59'), 'Australia/Lord_Howe'), 11 * 3600e6);
+  // It leaves daylight time at 02:00 local (+11) = 15:00Z on 2024-04-06, on an hour boundary.
   assert.equal(zoneOffsetMicros(wall('2024-04-06T14:59:59'), 'Australia/Lord_Howe'), 11 * 3600e6);
   assert.equal(zoneOffsetMicros(wall('2024-04-06T15:00:00'), 'Australia/Lord_Howe'), 10.5 * 3600e6);
 });

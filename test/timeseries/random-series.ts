@@ -114,6 +114,29 @@ export function optionsArbitrary(columns: number, interval: Interval): fc.Arbitr
   }) as fc.Arbitrary<SeriesOptions>;
 }
 
+/**
+ * A random case: the series' shape (its points, value columns, interval, jitter and NULL share;
+ * `seed` drives the values), test-specific fields, and options for it (with the series' interval
+ * when `knownInterval`, else that or null: detected).
+ */
+export function caseArbitrary<Extra extends object>(
+  limits: { minPoints: number; maxPoints: number; maxColumns: number; jitters: number[] }, extra: fc.Arbitrary<Extra>, knownInterval: boolean,
+): fc.Arbitrary<[SeriesShape & { seed: number } & Extra, SeriesOptions]> {
+  const shape = fc.record({
+    seed: fc.integer(),
+    points: fc.integer({ min: limits.minPoints, max: limits.maxPoints }),
+    columns: fc.integer({ min: 1, max: limits.maxColumns }),
+    interval: intervalArbitrary,
+    jitter: fc.constantFrom(...limits.jitters),
+    nullShare: fc.constantFrom(0, 0.05, 0.3),
+  });
+  return fc.tuple(shape, extra).chain(([base, more]) => {
+    const merged = { ...base, ...more };
+    const options = optionsArbitrary(merged.columns, merged.interval).map((o): SeriesOptions => (knownInterval ? { ...o, interval: merged.interval } : o));
+    return fc.tuple(fc.constant(merged), options);
+  });
+}
+
 /** Times and values of a random series in shuffled input order. */
 export function randomPoints(seed: number, shape: SeriesShape, random: () => number): { times: Float64Array; values: Float64Array[] } {
   const sorted = randomTimes(random, shape);

@@ -10,19 +10,20 @@ import fc from 'fast-check';
 import { joinSeriesEvents, processSeries, type SeriesOutput } from '../../src/timeseries/process-series.js';
 import { contextPoints, type SeriesOptions } from '../../src/timeseries/series-options.js';
 import { mulberry32 } from '../helpers/random.js';
-import { assertSameOutput, emptyTail, intervalArbitrary, optionsArbitrary, randomPoints, scaleOf } from './random-series.js';
+import { assertSameOutput, caseArbitrary, emptyTail, randomPoints, scaleOf, type SeriesShape } from './random-series.js';
 
-const caseArbitrary = fc
-  .record({
-    seed: fc.integer(),
-    points: fc.integer({ min: 1, max: 400 }),
-    columns: fc.integer({ min: 1, max: 2 }),
-    interval: intervalArbitrary,
-    jitter: fc.constantFrom(0, 0.2),
-    nullShare: fc.constantFrom(0, 0.05, 0.3),
-    cuts: fc.uniqueArray(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }),
-  })
-  .chain((shape) => fc.tuple(fc.constant(shape), optionsArbitrary(shape.columns, shape.interval).map((o): SeriesOptions => ({ ...o, interval: shape.interval }))));
+const cases = caseArbitrary(
+  { minPoints: 1, maxPoints: 400, maxColumns: 2, jitters: [0, 0.2] },
+  fc.record({ cuts: fc.uniqueArray(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }) }),
+  true,
+);
+
+/** The case's series in one pass, and its distinct times in order. */
+function onePass(shape: SeriesShape & { seed: number }, options: SeriesOptions) {
+  const { times, values } = randomPoints(shape.seed, shape, mulberry32(shape.seed));
+  const full = processSeries({ tail: emptyTail(values.length), times, values, outputFrom: -Infinity }, options);
+  return { times, values, full, distinct: [...new Set(times)].sort((a, b) => a - b) };
+}
 
 /** The points with low ≤ time < high, in input order. */
 function pointsBetween(times: Float64Array, values: Float64Array[], low: number, high: number): { times: Float64Array; values: Float64Array[] } {
@@ -51,10 +52,8 @@ function concatenate(parts: SeriesOutput[]): SeriesOutput {
 
 test('slices with contextPoints points before them concatenate to the unsliced output', () => {
   fc.assert(
-    fc.property(caseArbitrary, ([shape, options]) => {
-      const { times, values } = randomPoints(shape.seed, shape, mulberry32(shape.seed));
-      const full = processSeries({ tail: emptyTail(values.length), times, values, outputFrom: -Infinity }, options);
-      const distinct = [...new Set(times)].sort((a, b) => a - b);
+    fc.property(cases, ([shape, options]) => {
+      const { times, values, full, distinct } = onePass(shape, options);
       const context = contextPoints(options, shape.interval);
       const starts = [...new Set([0, ...shape.cuts.map((c) => Math.floor(c * distinct.length))])].filter((b) => b < distinct.length).sort((a, b) => a - b);
       const slices = starts.map((start, s) => {
@@ -70,10 +69,8 @@ test('slices with contextPoints points before them concatenate to the unsliced o
 
 test('a continuation from the last contextPoints stored rows equals one pass', () => {
   fc.assert(
-    fc.property(caseArbitrary, ([shape, options]) => {
-      const { times, values } = randomPoints(shape.seed, shape, mulberry32(shape.seed));
-      const full = processSeries({ tail: emptyTail(values.length), times, values, outputFrom: -Infinity }, options);
-      const distinct = [...new Set(times)].sort((a, b) => a - b);
+    fc.property(cases, ([shape, options]) => {
+      const { times, values, full, distinct } = onePass(shape, options);
       const cut = distinct[Math.floor(shape.cuts[0] * distinct.length)] ?? Infinity;
       const first = processSeries({ tail: emptyTail(values.length), ...pointsBetween(times, values, -Infinity, cut), outputFrom: -Infinity }, options);
       const keep = Math.max(0, first.times.length - contextPoints(options, shape.interval));

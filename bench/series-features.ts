@@ -1,0 +1,90 @@
+/**
+ * What the time-series computation costs per row of one series, beside the alternatives it
+ * replaces: rolling mean/std/min/max slid incrementally (Welford add/remove, monotone deques)
+ * against recomputing every window; the robust z over a trailing window kept sorted (insert and
+ * remove by binary search, MAD by merging the two sides of the median) against sorting a copy of
+ * each window; and processSeries whole with the default options, on 1-second data (no season)
+ * and on 15-minute data over 3 weeks (the seasonal score on).
+ * `node dist/bench/series-features.js` (BENCH_SERIES_ROWS, BENCH_SERIES_ROUNDS; --json).
+ */
+import { processSeries } from '../src/timeseries/process-series.js';
+import { rollingWindow } from '../src/timeseries/rolling-features.js';
+import { scoreBuffers, scoreColumn } from '../src/timeseries/series-anomalies.js';
+import { DEFAULT_SERIES_OPTIONS } from '../src/timeseries/series-options.js';
+import { robustScore } from '../src/timeseries/sorted-window.js';
+import { mulberry32 } from '../test/helpers/random.js';
+import { nsPerValue } from './stage-bench.js';
+import { envInteger, isMain } from './support.js';
+
+/** Every window's mean, std, min and max from its values, O(w) per row. */
+function recomputeWindows(values: Float64Array, w: number, mean: Float64Array, std: Float64Array, min: Float64Array, max: Float64Array): void {
+  for (let i = 0; i < values.length; i++) {
+    let sum = 0;
+    let count = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = Math.max(0, i - w + 1); j <= i; j++) {
+      const x = values[j];
+      if (Number.isNaN(x)) continue;
+      sum += x;
+      count++;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    const mu = sum / count;
+    let m2 = 0;
+    for (let j = Math.max(0, i - w + 1); j <= i; j++) if (!Number.isNaN(values[j])) m2 += (values[j] - mu) ** 2;
+    mean[i] = mu;
+    std[i] = Math.sqrt(m2 / (count - 1));
+    min[i] = lo;
+    max[i] = hi;
+  }
+}
+
+/** The robust z of every row against a sorted copy of its trailing window. */
+function sortEachWindow(values: Float64Array, window: number, minPoints: number, out: Float64Array): void {
+  const copy = new Float64Array(window);
+  for (let i = 0; i < values.length; i++) {
+    let n = 0;
+    for (let j = Math.max(0, i - window); j < i; j++) copy[n++] = values[j];
+    out[i] = n >= minPoints ? robustScore(copy.subarray(0, n).sort(), n, values[i]) : Number.NaN;
+  }
+}
+
+export async function runSeriesFeaturesBench(options: { log?: (line: string) => void } = {}): Promise<Array<{ task: string; nsPerValue: number }>> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const n = envInteger('BENCH_SERIES_ROWS', 100_000, 1000);
+  const rounds = envInteger('BENCH_SERIES_ROUNDS', 3, 1);
+  const random = mulberry32(42);
+  const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const values = Float64Array.from({ length: n }, () => 20 + gaussian());
+  const seconds = Float64Array.from({ length: n }, (_, i) => 1.7e15 + i * 1e6);
+  const seasonalRows = Math.min(n, 21 * 96);
+  const quarterHours = Float64Array.from({ length: seasonalRows }, (_, i) => 1.7e15 + i * 900e6);
+  const daily = Float64Array.from({ length: seasonalRows }, (_, i) => 10 * Math.sin((2 * Math.PI * i) / 96) + gaussian());
+  const imputed = new Uint8Array(n);
+  const out = Array.from({ length: 4 }, () => new Float64Array(n));
+  const anomaly = DEFAULT_SERIES_OPTIONS.anomaly;
+  const buffers = scoreBuffers(n, 0, anomaly.window);
+  const tail = { times: new Float64Array(0), values: [new Float64Array(0)], imputed: new Uint8Array(0) };
+  let sink = 0;
+  const figures = await nsPerValue({
+    'rolling w=10: incremental (Welford, deques)': { perRun: n, run: () => { rollingWindow(values, n, 0, 10, out[0], out[1], out[2], out[3]); sink += out[1][n - 1]; } },
+    'alternative: rolling w=10, recompute each window': { perRun: n, run: () => { recomputeWindows(values, 10, out[0], out[1], out[2], out[3]); sink += out[1][n - 1]; } },
+    'rolling w=60: incremental (Welford, deques)': { perRun: n, run: () => { rollingWindow(values, n, 0, 60, out[0], out[1], out[2], out[3]); sink += out[1][n - 1]; } },
+    'alternative: rolling w=60, recompute each window': { perRun: n, run: () => { recomputeWindows(values, 60, out[0], out[1], out[2], out[3]); sink += out[1][n - 1]; } },
+    'robust z, window 60, two passes: sorted window': { perRun: n, run: () => { sink += scoreColumn(values, imputed, n, 0, null, 0, anomaly, buffers).score[n - 1]; } },
+    'alternative: one pass, sort each window': { perRun: n, run: () => { sortEachWindow(values, anomaly.window, anomaly.minPoints, out[0]); sink += out[0][n - 1]; } },
+    'processSeries, defaults, 1-second data': { perRun: n, run: () => { sink += processSeries({ tail, times: seconds, values: [values], outputFrom: -Infinity }, DEFAULT_SERIES_OPTIONS).times.length; } },
+    [`processSeries, defaults, 15-minute data (${seasonalRows} rows, seasonal)`]: { perRun: seasonalRows, run: () => { sink += processSeries({ tail, times: quarterHours, values: [daily], outputFrom: -Infinity }, DEFAULT_SERIES_OPTIONS).times.length; } },
+  }, rounds);
+  if (sink === 0) throw new Error('series-features: no work done');
+  log(`  time-series computation, ${n.toLocaleString('en-US')} rows of one value column per run (ns per row)`);
+  for (const f of figures) log(`  ${f.task.padEnd(66)} ${f.nsPerValue.toFixed(1).padStart(8)}`);
+  return figures;
+}
+
+if (isMain(import.meta.url)) {
+  const figures = await runSeriesFeaturesBench();
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ bench: 'series-features', figures })}\n`);
+}
