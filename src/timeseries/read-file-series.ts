@@ -4,7 +4,7 @@ import { readBinaryCopy, readInt64, readTimestampMicros } from '../sink/binary-c
 import { qualifiedTable } from '../sink/staging-table.js';
 import { zonedToUtcMicros } from './local-time.js';
 import type { SeriesColumns } from './series-columns.js';
-import { keyOf, SeriesPoints } from './series-points.js';
+import { SeriesPoints } from './series-points.js';
 
 /**
  * The second pass reads back what the file put in staging.<dataset> (ARCHITECTURE.md, "After the
@@ -33,6 +33,27 @@ export function timeExpression(name: string, type: number): string {
 }
 
 /** `limit`: read only that many rows (in no particular order), to judge whether the rows are series at all. */
+/** FNV-1a over the key's bytes: no string per row to find its series. */
+function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  return hash >>> 0;
+}
+
+function findSeries(byHash: Map<number, SeriesPoints[]>, bytes: Uint8Array, start: number, end: number): SeriesPoints | undefined {
+  const candidates = byHash.get(hashBytes(bytes, start, end));
+  if (candidates === undefined) return undefined;
+  const length = end - start;
+  for (const points of candidates) {
+    const key = points.keyFields;
+    if (key.length !== length) continue;
+    let k = 0;
+    while (k < length && key[k] === bytes[start + k]) k++;
+    if (k === length) return points;
+  }
+  return undefined;
+}
+
 export async function readFileSeries(client: pg.ClientBase, dataset: string, fileId: number, columns: SeriesColumns, zone: string | null, limit?: number): Promise<FileSeries> {
   const keys = columns.keys.map((k) => pg.escapeIdentifier(k.name));
   const values = columns.values.map((v) => `${pg.escapeIdentifier(v)}::float8`);
@@ -40,7 +61,7 @@ export async function readFileSeries(client: pg.ClientBase, dataset: string, fil
                  FROM ${qualifiedTable(dataset)} WHERE _file = ${Number(fileId)}${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}) TO STDOUT (FORMAT binary)`;
   const keyCount = keys.length;
   const valueCount = values.length;
-  const byKey = new Map<string, SeriesPoints>();
+  const byHash = new Map<number, SeriesPoints[]>();
   const result: FileSeries = { series: [], unkeyed: 0, ambiguous: 0, nonexistent: 0 };
   await readBinaryCopy(client, sql, (tuple) => {
     const { bytes, starts, lengths } = tuple;
@@ -50,11 +71,11 @@ export async function readFileSeries(client: pg.ClientBase, dataset: string, fil
     // The key fields with their length prefixes: from the first field's prefix to the time's.
     const keyStart = tuple.start + 2;
     const keyEnd = starts[keyCount] - 4;
-    const key = keyOf(bytes, keyStart, keyEnd);
-    let points = byKey.get(key);
+    let points = findSeries(byHash, bytes, keyStart, keyEnd);
     if (points === undefined) {
       points = new SeriesPoints(Uint8Array.from(bytes.subarray(keyStart, keyEnd)), valueCount);
-      byKey.set(key, points);
+      const hash = hashBytes(bytes, keyStart, keyEnd);
+      byHash.set(hash, [...(byHash.get(hash) ?? []), points]);
       result.series.push(points);
     }
     let time = readTimestampMicros(bytes, starts[keyCount]);

@@ -48,8 +48,3 @@ export class SeriesPoints {
     this.values = this.values.map(grown);
   }
 }
-
-/** A key's fields as a Map key: latin1 keeps every byte, and equal bytes mean the same key. */
-export function keyOf(bytes: Uint8Array, start: number, end: number): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
-}
