@@ -77,7 +77,8 @@ export const ANCHOR_LOOKBACK = 12;
  *     column with no value in that context gives NULL until its next value);
  *   - an anomaly score the previous `window` rows, whose own first-pass flags (which leave
  *     anomalies out of later windows) read `window` rows further back, whose seasonal residuals
- *     read up to seasonalLookbackRows rows further still;
+ *     (their drift windows, their references and those references' first-pass flags) read up
+ *     to seasonalLookbackRows rows further still;
  *   - an imputed row of a calendar interval the ANCHOR_LOOKBACK rows before the gap.
  * Every point is at least one row (imputed rows only add rows), so this many points is at least
  * this many rows. Duplicates count once: the caller counts distinct times.
@@ -87,7 +88,7 @@ export function contextPoints(options: SeriesOptions, interval: Interval): numbe
   for (const w of options.windows) rows = Math.max(rows, w - 1);
   for (const k of options.lags) rows = Math.max(rows, k);
   rows = Math.max(rows, 2 * ewmaHorizon(options.ewmaAlpha));
-  const anomaly = 2 * options.anomaly.window + (options.anomaly.seasonal ? seasonalLookbackRows(interval) : 0);
+  const anomaly = 2 * options.anomaly.window + (options.anomaly.seasonal ? seasonalLookbackRows(interval, options.anomaly.window) : 0);
   rows = Math.max(rows, anomaly);
   if (interval.kind === 'calendar') rows = Math.max(rows, ANCHOR_LOOKBACK + 1);
   return rows;

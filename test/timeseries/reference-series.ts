@@ -9,7 +9,7 @@ import { addMonthsUtc } from '../../src/timeseries/calendar-step.js';
 import { calendarParts } from '../../src/timeseries/local-time.js';
 import type { SeriesEvent, SeriesInput, SeriesOutput } from '../../src/timeseries/process-series.js';
 import { detectInterval } from '../../src/timeseries/sampling-interval.js';
-import { SEASON_REFERENCES, seasonSearchRows, seasonsFor } from '../../src/timeseries/series-anomalies.js';
+import { SEASON_REFERENCES, seasonFor, seasonSearchRows } from '../../src/timeseries/series-anomalies.js';
 import type { Interval, SeriesOptions } from '../../src/timeseries/series-options.js';
 
 interface Row { time: number; values: number[]; imputed: boolean }
@@ -58,17 +58,14 @@ function calendarSteps(a: number, b: number, months: number, day: number): numbe
   }
 }
 
-/** Two passes of robust z over a[] (NaN: not a point), scoring with minPoints values in the window: scores of every row. */
-function twoPass(a: readonly number[], options: SeriesOptions['anomaly'], minPoints: number): number[] {
-  const { window, threshold } = options;
-  const score = (i: number, take: (j: number) => boolean): number => {
-    if (Number.isNaN(a[i])) return Number.NaN;
+/** The robust z of every non-NaN a[i] against the non-NaN a[j] of the previous `window` rows that `take(j)`, with at least minPoints of them. */
+function windowScores(a: readonly number[], window: number, minPoints: number, take: (j: number) => boolean): number[] {
+  return a.map((x, i) => {
+    if (Number.isNaN(x)) return Number.NaN;
     const values: number[] = [];
     for (let j = Math.max(0, i - window); j < i; j++) if (!Number.isNaN(a[j]) && take(j)) values.push(a[j]);
-    return values.length >= minPoints ? referenceRobustScore(values, a[i]) : Number.NaN;
-  };
-  const first = a.map((_, i) => score(i, () => true) >= threshold);
-  return a.map((_, i) => score(i, (j) => !first[j]));
+    return values.length >= minPoints ? referenceRobustScore(values, x) : Number.NaN;
+  });
 }
 
 export function referenceSeries(input: SeriesInput, options: SeriesOptions): SeriesOutput {
@@ -174,35 +171,53 @@ export function referenceSeries(input: SeriesInput, options: SeriesOptions): Ser
     features.push(parts.map((p) => p.hour), parts.map((p) => p.weekday), parts.map((p) => p.month));
   }
 
-  const seasons = options.anomaly.seasonal ? seasonsFor(interval) : [];
+  const season = options.anomaly.seasonal ? seasonFor(interval) : 0;
   const step = interval?.kind === 'fixed' ? interval.micros : 0;
+  const { window, threshold, minPoints } = options.anomaly;
+  const seasonalMin = Math.max(minPoints, Math.ceil(window / 2));
+  // references[k − 1][i]: the row nearest rows[i].time − k·season within half a step, scanning the search rows before i.
+  const references = Array.from({ length: SEASON_REFERENCES }, (_, k) => rows.map((row, i) => {
+    if (season === 0) return -1;
+    const target = row.time - (k + 1) * season;
+    let best = -1;
+    for (let j = Math.max(0, i - seasonSearchRows(season, step)); j < i; j++) {
+      const d = Math.abs(rows[j].time - target);
+      if (d <= step / 2 && (best < 0 || d < Math.abs(rows[best].time - target))) best = j;
+    }
+    return best;
+  }));
   const anomaly = out.map(() => 0);
   const score = out.map(() => Number.NaN);
   const events: SeriesEvent[] = [];
   for (let c = 0; c < columns; c++) {
     const observed = rows.map((r) => (r.imputed ? Number.NaN : r.values[c]));
-    const plain = twoPass(observed, options.anomaly, options.anomaly.minPoints);
-    const residuals = rows.map((row, i) => {
-      if (Number.isNaN(observed[i])) return Number.NaN;
-      for (const season of seasons) {
-        const found: number[] = [];
-        for (let k = 1; k <= SEASON_REFERENCES; k++) {
-          const target = row.time - k * season;
-          let best = -1;
-          for (let j = Math.max(0, i - seasonSearchRows(season, step)); j < i; j++) {
-            const d = Math.abs(rows[j].time - target);
-            if (d <= step / 2 && (best < 0 || d < Math.abs(rows[best].time - target))) best = j;
-          }
-          if (best >= 0 && !Number.isNaN(observed[best])) found.push(observed[best]);
-        }
-        if (found.length >= 2) return observed[i] - median(found.sort(ascending));
-      }
-      return Number.NaN;
-    });
-    const seasonal = seasons.length > 0 ? twoPass(residuals, options.anomaly, Math.max(options.anomaly.minPoints, Math.ceil(options.anomaly.window / 2))) : rows.map(() => Number.NaN);
+    const plainFirst = windowScores(observed, window, minPoints, () => true);
+    const plainFlag = plainFirst.map((s) => s >= threshold);
+    const plain = windowScores(observed, window, minPoints, (j) => !plainFlag[j]);
+    let seasonal = rows.map(() => Number.NaN);
+    if (season > 0) {
+      // terms[k][i] = Δ_k(i) − median of the Δ_k of the previous `window` rows (at least minPoints of them).
+      const terms = references.map((refs) => {
+        const delta = rows.map((_, i) => (refs[i] < 0 ? Number.NaN : observed[i] - observed[refs[i]]));
+        return delta.map((d, i) => {
+          const previous = delta.slice(Math.max(0, i - window), i).filter((v) => !Number.isNaN(v));
+          return Number.isNaN(d) || previous.length < minPoints ? Number.NaN : d - median(previous.sort(ascending));
+        });
+      });
+      const residualsWithout = (excluded: (j: number) => boolean): number[] => rows.map((_, i) => {
+        const defined = terms.map((t) => t[i]).filter((t) => !Number.isNaN(t));
+        const kept = terms.map((t) => t[i]).filter((t, k) => !Number.isNaN(t) && !excluded(references[k][i]));
+        return defined.length >= 2 && kept.length > 0 ? median(kept.sort(ascending)) : Number.NaN;
+      });
+      const firstResiduals = residualsWithout(() => false);
+      const seasonalFirst = windowScores(firstResiduals, window, seasonalMin, () => true);
+      const seasonalFlag = seasonalFirst.map((s) => s >= threshold);
+      const flaggedFirst = (j: number): boolean => (Number.isNaN(seasonalFirst[j]) ? plainFlag[j] : seasonalFlag[j]);
+      seasonal = windowScores(residualsWithout(flaggedFirst), window, seasonalMin, (j) => !seasonalFlag[j]);
+    }
     const columnScore = out.map((_, r) => (Number.isNaN(seasonal[from + r]) ? plain[from + r] : seasonal[from + r]));
     const method = out.map((_, r) => (Number.isNaN(seasonal[from + r]) ? 'robust_z' as const : 'seasonal_robust_z' as const));
-    const flagged = columnScore.map((s) => s >= options.anomaly.threshold);
+    const flagged = columnScore.map((s) => s >= threshold);
     for (let r = 0; r < out.length; r++) {
       if (!Number.isNaN(columnScore[r]) && !(columnScore[r] <= score[r])) score[r] = columnScore[r];
       if (flagged[r]) anomaly[r] = 1;
