@@ -37,6 +37,16 @@ const KEY_TYPES: readonly ColumnTypeCode[] = [ColumnType.text, ColumnType.int, C
 const VALUE_TYPES: readonly ColumnTypeCode[] = [ColumnType.int, ColumnType.bigint, ColumnType.float, ColumnType.numeric];
 const TIME_TYPES: readonly ColumnTypeCode[] = [ColumnType.timestamptz, ColumnType.date];
 
+/** Whether a column could be a detected series key by its name and type (its cardinality decides). */
+export function mayBeKey(column: { name: string; type: ColumnTypeCode }): boolean {
+  return KEY_TYPES.includes(column.type) && KEY_NAME.test(column.name.toLowerCase());
+}
+
+/** Whether the table has a column the time could be in. */
+export function hasTimeColumn(columns: readonly { type: ColumnTypeCode }[]): boolean {
+  return columns.some((c) => TIME_TYPES.includes(c.type));
+}
+
 export interface ColumnChoice {
   columns: SeriesColumns | null;
   /** Why there is no series when columns is null. */
@@ -62,8 +72,7 @@ export function chooseSeriesColumns(columns: readonly ColumnFacts[], rows: numbe
 
   const keyLimit = Math.min(MAX_KEY_VALUES, Math.max(1, Math.floor(rows / 5)));
   const keys = configured.keys === undefined
-    ? columns.filter((c) => c !== time && KEY_TYPES.includes(c.type) && KEY_NAME.test(c.name.toLowerCase())
-      && c.distinct !== undefined && c.distinct >= 2 && c.distinct <= keyLimit)
+    ? columns.filter((c) => c !== time && mayBeKey(c) && c.distinct !== undefined && c.distinct >= 2 && c.distinct <= keyLimit)
     : configured.keys.map((name) => byName.get(name)!);
   const badKey = keys.find((k) => k === time || !KEY_TYPES.includes(k.type));
   if (badKey !== undefined) return { columns: null, reason: `key column ${badKey.name} is ${badKey === time ? 'the time column' : typeName(badKey.type)}; keys are text, integer or boolean columns` };

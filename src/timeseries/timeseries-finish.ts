@@ -5,7 +5,7 @@ import { type FinishedLoad, type FinisherResult, registerFinisher } from '../sta
 import { columnFigures } from '../stages/profile/column-profile.js';
 import type { ProfileReport } from '../stages/profile/profile-stage.js';
 import { type SeriesDecision, assessSeries } from './series-assessment.js';
-import { chooseSeriesColumns, type ColumnFacts } from './series-columns.js';
+import { chooseSeriesColumns, type ColumnFacts, hasTimeColumn, mayBeKey } from './series-columns.js';
 import { readFileSeries } from './read-file-series.js';
 import { runSeriesTasks } from './run-series-tasks.js';
 import { featureColumns } from './series-options.js';
@@ -78,13 +78,17 @@ function columnFacts(load: FinishedLoad): ColumnFacts[] {
   });
 }
 
-/** Distinct counts PostgreSQL gives for the columns the profile did not (profiling off). */
-async function countDistinct(client: pg.ClientBase, load: FinishedLoad, facts: ColumnFacts[]): Promise<ColumnFacts[]> {
-  const unknown = facts.filter((f) => f.distinct === undefined);
-  if (unknown.length === 0) return facts;
+/**
+ * Without a profile (profiling off), the distinct values of the columns that may be keys, counted
+ * by PostgreSQL over at most ASSESS_ROWS of the load's rows (the other columns need no count).
+ */
+async function sampledDistinct(client: pg.ClientBase, load: FinishedLoad, facts: ColumnFacts[]): Promise<ColumnFacts[]> {
+  const candidates = facts.filter(mayBeKey);
+  if (candidates.length === 0) return facts;
   const { rows } = await client.query<Record<string, number>>(
-    `SELECT ${unknown.map((f, i) => `count(DISTINCT ${pg.escapeIdentifier(f.name)})::float8 AS c${i}`).join(', ')} FROM ${load.table} WHERE _file = $1`, [load.fileId]);
-  return facts.map((f) => (f.distinct !== undefined ? f : { ...f, distinct: rows[0][`c${unknown.indexOf(f)}`] }));
+    `SELECT ${candidates.map((f, i) => `count(DISTINCT ${pg.escapeIdentifier(f.name)})::float8 AS c${i}`).join(', ')}
+       FROM (SELECT * FROM ${load.table} WHERE _file = $1 LIMIT ${ASSESS_ROWS}) sample`, [load.fileId]);
+  return facts.map((f) => (candidates.includes(f) ? { ...f, distinct: rows[0][`c${candidates.indexOf(f)}`] } : f));
 }
 
 export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResult> {
@@ -93,14 +97,17 @@ export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResu
   if (settings.mode === 'off' || load.rows === 0) return { summary: { timeseries: null } };
   const { client, dataset, fileId } = load;
 
-  const needsDistinct = settings.columns.keys === undefined && load.reports.profile === undefined;
-  let facts = columnFacts(load);
-  if (needsDistinct) facts = await countDistinct(client, load, facts);
-  const choice = chooseSeriesColumns(facts, load.rows, settings.columns);
+  // Nothing that looks like time: no second pass, nothing to count, and nothing to report.
+  if (settings.columns.time === undefined && !hasTimeColumn(load.columns)) {
+    if (settings.mode === 'on') throw new SluiceError('SLUICE_ERR_TIMESERIES_COLUMNS', `${dataset} cannot be processed as time series: no timestamptz or date column`);
+    return { summary: { timeseries: null } };
+  }
+  const counted = settings.columns.keys === undefined && load.reports.profile === undefined;
+  const facts = counted ? await sampledDistinct(client, load, columnFacts(load)) : columnFacts(load);
+  const choice = chooseSeriesColumns(facts, counted ? Math.min(load.rows, ASSESS_ROWS) : load.rows, settings.columns);
   if (choice.columns === null) {
     if (settings.mode === 'on') throw new SluiceError('SLUICE_ERR_TIMESERIES_COLUMNS', `${dataset} cannot be processed as time series: ${choice.reason}`);
-    // Nothing that looks like time: no second pass, and nothing to report.
-    return { summary: { timeseries: choice.reason === 'no timestamptz or date column' ? null : notASeries(choice.reason!) } };
+    return { summary: { timeseries: notASeries(choice.reason!) } };
   }
   const columns = choice.columns;
   const named = { time: columns.time, keys: columns.keys.map((k) => k.name), values: columns.values };

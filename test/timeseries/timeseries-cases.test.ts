@@ -51,6 +51,7 @@ describe('time series: zones, calendars, the reference and parallelism', () => {
         machines: { match: '**/machines*.csv', timeseries: SERIES_CONFIG },
         machines_small: { timeseries: SERIES_CONFIG },
         plant: { match: '**/plant_*.csv', timeseries: { keys: ['line'] } },
+        unprofiled: { match: '**/unprofiled*.csv', profile: { enabled: false } },
       },
     },
   });
@@ -170,6 +171,16 @@ describe('time series: zones, calendars, the reference and parallelism', () => {
       const total = await fixture.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.machines_small`);
       assert.ok(total.rows[0].n > 1700, `${schema}: ${total.rows[0].n} rows`);
     }
+  });
+
+  test('with profiling off, the keys are still found (PostgreSQL counts their distinct values in a sample)', async () => {
+    const path = join(fixture.dir, 'unprofiled.csv');
+    await writeFile(path, machinesCsv(200, 9));
+    const summary = await fixture.engine.ingest(path);
+    assert.equal(summary.quality, null);
+    assert.equal(summary.timeseries?.detected, true, JSON.stringify(summary.timeseries));
+    assert.deepEqual(summary.timeseries!.keys, ['machine_id']);
+    assert.equal(summary.timeseries!.series, 3);
   });
 
   test('two files of one dataset loaded at once: both series land whole, no deadlock', async () => {
