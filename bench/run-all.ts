@@ -8,9 +8,10 @@
  *   5. the same rows as NDJSON vs psql \copy of the CSV (BENCH_NDJSON=0 skips)  bench/ndjson-vs-psql-copy.ts
  *   6. where one load spends its time (BENCH_PROFILE=0 skips)  bench/profile-sluice-load.ts
  *   7. binary vs CSV COPY of the same parsed rows, server side (BENCH_BINARY=0 skips)  bench/binary-vs-csv-copy.ts
- *   8. the stages end to end: default, stages off, CSV COPY, five rules + two transforms, each vs psql \copy
+ *   8. the stages end to end: default, stages off, CSV COPY, five rules + two transforms, the time-series pass, each vs psql \copy
  *      (BENCH_STAGES=0 skips)  bench/stage-variants-vs-psql-copy.ts
- *   9. the stages per value (tinybench): typed values, transform, validate, profile, detect
+ *   9. the stages per value (tinybench): typed values, transform, validate, profile, detect, and the
+ *      time-series computation per row (rolling windows, robust scores, processSeries)  bench/series-features.ts
  *      bench/typed-values.ts, transform-stage.ts, validate-stage.ts, profile-stage.ts, detect-stage.ts
  * then a summary and one machine-readable JSON line. A watchdog ends the run if it ever takes
  * longer than BENCH_TIMEOUT_S (default 570 s), so it always stops by itself.
@@ -27,6 +28,7 @@ import { runProfile } from './profile-sluice-load.js';
 import { runRowEndScanBench } from './row-end-scan.js';
 import { runDetectStageBench } from './detect-stage.js';
 import { runProfileStageBench } from './profile-stage.js';
+import { runSeriesFeaturesBench } from './series-features.js';
 import { runStageVariantsBench } from './stage-variants-vs-psql-copy.js';
 import { runTransformStageBench } from './transform-stage.js';
 import { runCopyWritersBench } from './copy-writers.js';
@@ -107,6 +109,7 @@ await runTransformStageBench();
 await runValidateStageBench();
 await runProfileStageBench();
 await runDetectStageBench();
+await runSeriesFeaturesBench();
 
 section('summary');
 const task = (prefix: string) => parser.tasks.find((t) => t.name.startsWith(prefix));
