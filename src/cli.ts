@@ -119,9 +119,15 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
   return files;
 }
 
+/** The tables a load wrote: its staging table, and the time-series pass's when it ran. */
+function tablesOf(s: FileSummary): string {
+  const series = s.timeseries?.detected === true ? s.timeseries.tables : [];
+  return [s.table ?? '-', ...series].join(' + ');
+}
+
 function printTable(summaries: FileSummary[]): void {
   const header = ['status', 'rows', 'rejected', 'table', 'ms', 'file'];
-  const rows = summaries.map((s) => [s.status, String(s.rows), String(s.rejected), s.table ?? '-', String(s.duration_ms),
+  const rows = summaries.map((s) => [s.status, String(s.rows), String(s.rejected), tablesOf(s), String(s.duration_ms),
     s.file + (s.sheet !== null ? ` [${s.sheet}]` : '') + (s.error !== null ? `  (${s.error.code}: ${s.error.message})` : '')]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === header.length - 1 ? 0 : r[i].length))));
   const format = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
@@ -190,7 +196,7 @@ async function load(args: string[]): Promise<number> {
 
 function summaryLine(s: FileSummary): string {
   const error = s.error !== null ? `  (${s.error.code}: ${s.error.message})` : '';
-  return `${s.status.padEnd(7)}  ${String(s.rows).padStart(9)} rows  ${String(s.rejected).padStart(6)} rejected  ${(s.table ?? '-').padEnd(24)}  ${s.file}${s.sheet !== null ? ` [${s.sheet}]` : ''}${error}\n`;
+  return `${s.status.padEnd(7)}  ${String(s.rows).padStart(9)} rows  ${String(s.rejected).padStart(6)} rejected  ${tablesOf(s).padEnd(24)}  ${s.file}${s.sheet !== null ? ` [${s.sheet}]` : ''}${error}\n`;
 }
 
 /** `sluice watch`: the daemon (service/daemon.ts) until SIGINT or SIGTERM, then a drain. */
