@@ -77,7 +77,11 @@ function grown<T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(a
 }
 
 export class ColumnBatch {
-  bytes: Uint8Array = new Uint8Array(64 * 1024);
+  /**
+   * A Buffer rather than a plain Uint8Array: its toString and write read and write UTF-8 without a
+   * view or a TextDecoder per value (decode + RegExp.test of a short value: 62 ns against 112).
+   */
+  bytes: Buffer = Buffer.alloc(64 * 1024);
   /** Bytes in use: the chunk's, then appended text. */
   byteLength = 0;
   /** Where the chunk's own bytes end in `bytes` (appended text starts here). */
@@ -101,7 +105,7 @@ export class ColumnBatch {
    */
   reset(input: Uint8Array, start: number, end: number, columns: ReadonlyArray<{ name: string; type: ColumnTypeCode }>): void {
     const length = end - start;
-    if (this.bytes.length < length * 1.25 + 1024) this.bytes = new Uint8Array(Math.ceil(length * 1.5) + 64 * 1024);
+    if (this.bytes.length < length * 1.25 + 1024) this.bytes = Buffer.alloc(Math.ceil(length * 1.5) + 64 * 1024);
     this.bytes.set(input.subarray(start, end), 0);
     this.byteLength = length;
     this.inputEnd = length;
@@ -161,10 +165,10 @@ export class ColumnBatch {
   }
 
   /** Room for `extra` more bytes of appended text; returns the array to write into at `byteLength` (it may have moved). */
-  reserve(extra: number): Uint8Array {
+  reserve(extra: number): Buffer {
     const needed = this.byteLength + extra;
     if (needed > this.bytes.length) {
-      const next = new Uint8Array(Math.max(needed, this.bytes.length * 2));
+      const next = Buffer.alloc(Math.max(needed, this.bytes.length * 2));
       next.set(this.bytes.subarray(0, this.byteLength));
       this.bytes = next;
     }
@@ -179,28 +183,24 @@ export class ColumnBatch {
     this.setSpan(column, row, at, this.byteLength);
   }
 
-  private readonly encoder = new TextEncoder();
-
   /** Appends a string (a mapped or derived value: rare next to spans) as the value of (column, row). */
   appendString(column: ColumnVector, row: number, value: string): void {
     const at = this.byteLength;
     const bytes = this.reserve(value.length * 3);
-    const { written } = this.encoder.encodeInto(value, bytes.subarray(at));
+    const written = bytes.write(value, at, 'utf8');
     this.byteLength = at + written;
     this.setSpan(column, row, at, this.byteLength);
   }
 
-  private readonly decoder = new TextDecoder();
-
   /** The value's text (null for NULL) — for rare paths and tests; stages read spans. */
   text(column: ColumnVector, row: number): string | null {
     if (column.nulls[row] === 1) return null;
-    return this.decoder.decode(this.bytes.subarray(column.starts[row], column.ends[row]));
+    return this.bytes.toString('utf8', column.starts[row], column.ends[row]);
   }
 
   /** The row's raw bytes as text (a reject row's `raw`). */
   rawText(row: number): string {
-    return this.decoder.decode(this.bytes.subarray(this.rowStart[row], this.rowEnd[row]));
+    return this.bytes.toString('utf8', this.rowStart[row], this.rowEnd[row]);
   }
 
   private grow(): void {

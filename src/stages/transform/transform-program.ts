@@ -346,13 +346,24 @@ function deriveColumn(name: string, type: ColumnTypeCode, evaluate: (row: (index
     process(current, context) {
       batch = current;
       const column = batch.addColumn(name, type);
+      // A number or boolean result is kept as the batch's number too, so it is not parsed back
+      // from its text (parseFloat8 was ~0.1 s per million derived values): -0 as 0, as its text
+      // reads; a NaN or an infinity leaves the column to be read from its text.
+      let numbered = type === ColumnType.float || type === ColumnType.bool;
       for (row = 0; row < batch.rowCount; row++) {
         if (batch.rejected[row] === 1) continue;
         const value = evaluate(read);
         const text = textOfValue(value, type);
-        if (text !== null) batch.appendString(column, row, text);
-        else if (value !== null) rejectBatchRow(batch, row, context, 'CAST', `column ${name} (${columnTypeName(type)}): ${shownValue(String(value))}`);
+        if (text !== null) {
+          batch.appendString(column, row, text);
+          if (numbered) {
+            const number = typeof value === 'boolean' ? (value ? 1 : 0) : (value as number) + 0;
+            if (Number.isFinite(number)) column.numbers[row] = number;
+            else numbered = false;
+          }
+        } else if (value !== null) rejectBatchRow(batch, row, context, 'CAST', `column ${name} (${columnTypeName(type)}): ${shownValue(String(value))}`);
       }
+      if (numbered) column.numbersType = type;
     },
   };
 }
