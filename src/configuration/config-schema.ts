@@ -237,7 +237,7 @@ const timeseriesSpec = z.strictObject({
   zone: timeZone.optional().describe('IANA zone of time values written without an offset (wall-clock times); default: they are UTC'),
   duplicates: z.enum(['last', 'first', 'mean']).default('last').describe('two points of a series at one time: keep the last (in file order), the first, or the mean of each value; default last'),
   impute: z.union([imputeMethod, z.record(z.string(), imputeMethod)]).optional().describe('how gaps are filled: one method for every value column, or per value column (linear, locf, none); default none'),
-  max_gap: duration('longest gap filled').optional().describe('longest gap (from the point before it to the point after it) that is filled; longer gaps stay gaps; default: 10 intervals when impute is set'),
+  max_gap: duration('longest gap filled').optional().describe('longest gap (from the point before it to the point after it) that is filled; longer gaps stay gaps; default: every gap when impute is set'),
   features: z.strictObject({
     windows: z.array(z.number().int().positive().max(100_000)).min(1).optional().describe('rolling windows in samples (mean, std, min, max); default [10]'),
     lags: z.array(z.number().int().positive().max(100_000)).min(1).optional().describe('lags in samples (lag and diff features); default [1]'),

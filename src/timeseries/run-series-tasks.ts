@@ -17,7 +17,7 @@ import type { StoredTail } from './stored-series.js';
  * At most two tasks per thread are out at once (memory stays bounded by the tasks in flight, not
  * the file), and while the workers compute, the rows already back are written: their tuples are
  * joined into one binary COPY per table when ~8 MB have gathered, after the partitions they fall
- * in exist. When COPY falls behind (it does: PostgreSQL writes two tables and their indexes), no
+ * in exist. When COPY falls behind (it does: PostgreSQL's one backend writes both tables), no
  * task is sent while more than MAX_UNWRITTEN bytes wait, so memory is bounded by that, not the file.
  */
 
@@ -56,8 +56,9 @@ function sortedPoints(points: SeriesPoints): { times: Float64Array; offsets: Flo
 }
 
 /**
- * The series by their key's values, bytewise (text under the C collation, the usual one): rows
- * written in index order go into the (keys, time) index at its right end, where PostgreSQL appends
+ * The series by their key's values, bytewise (for text, the order of the C and C.UTF-8
+ * collations; under another one the rows are merely not in index order): rows written in index
+ * order go into the (keys, time) index at its right end, where PostgreSQL appends
  * without a descent from the root — COPY of 1M rows into an empty table took 1.3 s instead of 2.1 s.
  */
 export function keyOrder(series: readonly SeriesPoints[]): number[] {
