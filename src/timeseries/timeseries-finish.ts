@@ -5,10 +5,12 @@ import { type FinishedLoad, type FinisherResult, registerFinisher } from '../sta
 import { columnFigures } from '../stages/profile/column-profile.js';
 import type { ProfileReport } from '../stages/profile/profile-stage.js';
 import { type SeriesDecision, assessSeries } from './series-assessment.js';
-import { chooseSeriesColumns, type ColumnFacts, hasTimeColumn, mayBeKey } from './series-columns.js';
+import { chooseSeriesColumns, type ColumnFacts, hasTimeColumn, mayBeKey, type SeriesColumns } from './series-columns.js';
+import type { SeriesPoints } from './series-points.js';
+import { MAX_IDENTIFIER_BYTES } from '../schema/identifiers.js';
 import { readFileSeries } from './read-file-series.js';
 import { runSeriesTasks } from './run-series-tasks.js';
-import { featureColumns } from './series-options.js';
+import { featureColumns, type SeriesOptions } from './series-options.js';
 import { recordSeriesAnomalies } from './series-anomaly-rows.js';
 import { clearReloadedRanges, readStoredTails } from './stored-series.js';
 import { optionsFor, seriesSettings } from './series-settings.js';
@@ -53,6 +55,8 @@ export interface TimeseriesSummary {
   anomalies: number;
   /** Rows flagged is_anomaly. */
   anomalous_points: number;
+  /** When the pass could not write the series (the file still loads): why; else null. */
+  error: { code: string; message: string } | null;
   /** Rows without a time or with a NULL key: in staging, in no series. */
   unkeyed: number;
   ambiguous_times: number;
@@ -65,7 +69,7 @@ function notASeries(reason: string, confidence = 0, columns?: { time: string; ke
   return {
     detected: false, confidence, reason, time_column: columns?.time ?? null, keys: columns?.keys ?? [], values: columns?.values ?? [], interval: null,
     series: 0, points: 0, duplicates: 0, gaps: 0, missing: 0, imputed: 0, open_gaps: 0, anomalies: 0, anomalous_points: 0, unkeyed: 0,
-    ambiguous_times: 0, nonexistent_times: 0, tables: [], duration_ms: 0,
+    ambiguous_times: 0, nonexistent_times: 0, tables: [], duration_ms: 0, error: null,
   };
 }
 
@@ -129,24 +133,64 @@ export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResu
   if (sampled) read = await readFileSeries(client, dataset, fileId, columns, settings.zone);
 
   const features = featureColumns(options, columns.values);
-  const calendar = options.calendarZone === null ? 0 : 3;
-  const tables = await ensureSeriesTables(client, dataset, columns, features.map((name, i) => ({ name, type: i >= features.length - calendar ? 'integer' : 'double precision' })), spanFor(decision.interval));
-  await clearReloadedRanges(client, tables, columns, read.series);
-  const tails = await readStoredTails(client, tables, columns, read.series.length, options, decision.interval);
-  assert(load.piscina !== undefined, 'the time-series pass runs where the loader passes its worker pool');
-  const written = await runSeriesTasks(load.piscina, client, { tables, dataset, fileId, series: read.series, tails, options, integerFeatures: calendar, keyFieldCount: columns.keys.length });
-  await recordSeriesAnomalies(client, { dataset, fileId, columns, series: read.series, events: written.events });
+  const clash = nameClash(columns, features);
+  if (clash !== null) return { summary: { timeseries: { ...notASeries(clash, decision.confidence, named), detected: true, error: { code: 'SLUICE_ERR_TIMESERIES_COLUMNS', message: clash } } } };
 
-  const counts = written.counts;
+  // The pass is the load's extra: a statement PostgreSQL refuses in it (a type it cannot cast, a
+  // name it truncates into another) is reported in the summary and the file still loads. A lost
+  // connection is not caught here: the completing step runs again, this pass with it.
+  await client.query('SAVEPOINT sluice_timeseries');
+  let written: Awaited<ReturnType<typeof writeSeries>>;
+  try {
+    written = await writeSeries(load, { columns, features, options, decision, series: read.series });
+    await client.query('RELEASE SAVEPOINT sluice_timeseries');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string' || !/^(22|23|42)/.test(code)) throw error;
+    await client.query('ROLLBACK TO SAVEPOINT sluice_timeseries');
+    const message = `the time-series pass failed: ${(error as Error).message}`;
+    return { summary: { timeseries: { ...notASeries(message, decision.confidence, named), detected: true, error: { code: `SLUICE_ERR_TIMESERIES_WRITE`, message } } } };
+  }
+  const { tables, counts, events } = written;
   const summary: TimeseriesSummary = {
     detected: true, confidence: decision.confidence, reason: null, ...{ time_column: named.time, keys: named.keys, values: named.values },
     interval: decision.interval === null ? null : formatInterval(decision.interval),
     series: read.series.length, points: counts.points, duplicates: counts.duplicates, gaps: counts.gaps, missing: counts.missing,
-    imputed: counts.imputed, open_gaps: counts.openGaps, anomalies: written.events.length, anomalous_points: counts.anomalies,
+    imputed: counts.imputed, open_gaps: counts.openGaps, anomalies: events.length, anomalous_points: counts.anomalies,
     unkeyed: read.unkeyed, ambiguous_times: read.ambiguous, nonexistent_times: read.nonexistent,
-    tables: tables.names, duration_ms: Math.round(performance.now() - started),
+    tables: tables.names, duration_ms: Math.round(performance.now() - started), error: null,
   };
   return { summary: { timeseries: summary } };
+}
+
+/** The pass's writing steps: tables, a reloaded range cleared, stored tails, the workers' rows, the anomaly rows. */
+async function writeSeries(load: FinishedLoad, pass: {
+  columns: SeriesColumns; features: string[]; options: SeriesOptions; decision: SeriesDecision; series: SeriesPoints[];
+}) {
+  const { client, dataset, fileId } = load;
+  const { columns, features, options, decision, series } = pass;
+  const calendar = options.calendarZone === null ? 0 : 3;
+  const tables = await ensureSeriesTables(client, dataset, columns, features.map((name, i) => ({ name, type: i >= features.length - calendar ? 'integer' : 'double precision' })), spanFor(decision.interval));
+  await clearReloadedRanges(client, tables, columns, series);
+  const tails = await readStoredTails(client, tables, columns, series.length, options, decision.interval);
+  assert(load.piscina !== undefined, 'the time-series pass runs where the loader passes its worker pool');
+  const written = await runSeriesTasks(load.piscina, client, { tables, dataset, fileId, series, tails, options, integerFeatures: calendar, keyFieldCount: columns.keys.length });
+  await recordSeriesAnomalies(client, { dataset, fileId, columns, series, events: written.events });
+  return { tables, counts: written.counts, events: written.events };
+}
+
+const SERIES_COLUMNS = ['is_imputed', 'is_anomaly', 'anomaly_score', '_file'];
+
+/** Why the series tables cannot hold these columns (a name used twice, one of their own, or longer than PostgreSQL keeps), or null. */
+function nameClash(columns: SeriesColumns, features: readonly string[]): string | null {
+  const names = [columns.time, ...columns.keys.map((k) => k.name), ...columns.values];
+  const own = names.find((n) => SERIES_COLUMNS.includes(n));
+  if (own !== undefined) return `column ${own} has the name of a column timeseries.* adds (${SERIES_COLUMNS.join(', ')}): rename it (transforms) to process the dataset as time series`;
+  const long = [...names, ...features].find((n) => Buffer.byteLength(n, 'utf8') > MAX_IDENTIFIER_BYTES);
+  if (long !== undefined) return `column ${long} is longer than the ${MAX_IDENTIFIER_BYTES} bytes PostgreSQL keeps of a name: shorten the value column's name`;
+  const seen = new Set<string>();
+  const twice = [...names, ...features].find((n) => (seen.has(n) ? true : (seen.add(n), false)));
+  return twice === undefined ? null : `a feature column would be named ${twice}, as another column is: rename the value column`;
 }
 
 registerFinisher({ name: 'timeseries', finish: finishTimeseries });
