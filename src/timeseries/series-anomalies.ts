@@ -5,23 +5,45 @@ import { SortedWindow, medianOfSorted, robustScore } from './sorted-window.js';
  * Anomaly scores of one value column of a regular series (rows oldest first, imputed rows
  * flagged).
  *
- * Robust z (method 'robust_z'): x_t against the observed (non-imputed, non-NULL) values among
- * the previous `window` rows: |x − median| / max(1.4826 · MAD, floor) with the value detector's
- * floor (profile/robust-scale.ts: smallest step, mean absolute deviation when the MAD is 0, 1 %
- * of |median| for a single value; at least 1e-9). Not scored with fewer than `minPoints` values
- * in the window; flagged when the score reaches `threshold`. Imputed and NULL rows are never
- * scored or flagged. The window counts rows, not observed values, so every score depends on a
+ * Robust z (method 'robust_z'): a point is anomalous when it is far from the trailing level AND
+ * its own move is far from the recent moves. The level z is x_t against the observed
+ * (non-imputed, non-NULL) values among the previous `window` rows: |x − median| /
+ * max(1.4826 · MAD, floor) with the value detector's floor (profile/robust-scale.ts: smallest
+ * step, mean absolute deviation when the MAD is 0, 1 % of |median| for a single value; at least
+ * 1e-9). The step z is the same robust z of the step d_t = x_t − x_p, p the previous observed row
+ * within the window (flags do not choose p: a flag would then decide later steps and so every
+ * later flag, with no bounded context), against the steps of the previous `window` rows. The
+ * score is min(level z, √2 · step z) — the level z alone when the step cannot be scored (no
+ * previous value in the window, fewer than `minPoints` steps); not scored with fewer than
+ * `minPoints` values; flagged when the score reaches `threshold`. √2 (STEP_SCALE): a step of
+ * white noise spreads √2 times as much as a value, so for a lone spike in noise both z agree and
+ * the min loses no sensitivity there (without it, 8σ spikes in a seasonal series were found 19–22
+ * times in 40 instead of 38–39 before the step; with it 36–37). Imputed and NULL rows are never
+ * scored or flagged. The windows count rows, not observed values, so every score depends on a
  * bounded run of rows before it and a slice with contextPoints rows before it scores exactly as
  * one pass does (a NULL leaves a hole in the window rather than reaching further back).
  *
- * Anomalies do not enter later windows, in two passes: the first pass scores every point against
- * all the observed values of its window; the second pass scores it against those of them the
- * first pass did not flag. (Leaving out the second pass's own flags instead would make each flag
- * depend on every flag before it — no bounded context — and would keep a level shift flagged
- * forever, since its new level would never enter a window.) So a spike is left out of the
- * windows after it, and a level shift is flagged from its start for about three quarters of a
- * window — one event — until the points after it that the first pass already accepted outnumber
- * the old level's, from when on the new level is the normal.
+ * Why both: the trailing median lags a random walk's drift and the MAD of a window is small
+ * while the walk happens to be flat, so the level z alone takes ordinary drift for anomalies (0.7–1.3
+ * % of a walk's points, measured below). A walk's level is far from its window's median after a run
+ * of ordinary steps, not after one large one, so requiring both leaves the walk nearly alone:
+ *   - a spike: both z large, flagged; the step back is as large but the point after it is at the
+ *     level: not flagged;
+ *   - a level shift: its first point is flagged (both large); the points after it move as usual,
+ *     so a level shift is a one-row event at its start, where the change happened. For the half
+ *     window until the trailing median crosses over, their level z stays high and a point is
+ *     flagged by its step alone, at √2 · step z ≥ threshold — rare (a 3.5σ step), one row;
+ *   - a trend: the steps are alike and the level z of a linear trend is small anyway.
+ *
+ * Anomalies do not enter later windows, in two passes: the first pass scores every point (level
+ * and step) against its whole windows; the second pass leaves out of the level windows the points
+ * the first pass flagged, and out of the step windows the steps into or out of them (the step
+ * back from a spike is no normal move either). (Leaving out the second pass's own flags instead
+ * would make each flag depend on every flag before it — no bounded context.) Context: a second-
+ * pass step window reaches one window back, its steps' previous values one more, the first-pass
+ * flags at the steps' far ends their own step windows and those steps' previous values two more:
+ * four windows (contextPoints; test/timeseries/series-slicing.test.ts has series with NULL runs
+ * that need more than three).
  *
  * Seasonal robust z (method 'seasonal_robust_z', when `seasonal` and the interval is fixed and
  * divides a day): one season per series, fixed by the interval alone — daily when a day spans
@@ -43,48 +65,54 @@ import { SortedWindow, medianOfSorted, robustScore } from './sorted-window.js';
  * with 7 of every 97 points missing flagged 1,744 rows. Differences of trailing medians,
  * (x_t − m_t) − (x_ref − m_ref), do not cancel either: with a trend or a season a gap moves a
  * window's median, by up to half the gap's length times the slope.)
- * r_t is scored with the robust z over the residuals of the previous `window` rows, in two passes
- * like the plain score: the first with every reference and every residual; the second leaves out
- * of r_t the terms whose reference the first pass flagged (by the score that applied to it:
- * seasonal, else plain), so a spike does not come back as a false flag one season later when it
- * is one of few references (NaN when every reference was flagged: the plain score applies), and
- * scores r_t against the residuals the first pass did not flag. D_k keeps every difference: a
+ * r_t is scored as the plain score scores x_t — min(level z of r_t, √2 · step z of r_t − r_p)
+ * over the residuals of the previous `window` rows — in two passes: the first with every
+ * reference and every residual; the second leaves out of r_t the terms whose reference the first
+ * pass flagged (by the score that applied to it: seasonal, else plain), so a spike does not come
+ * back as a false flag one season later when it is one of few references (NaN when every
+ * reference was flagged: the plain score applies), and scores r_t against the residuals the first
+ * pass did not flag and its step against the steps that touch none. The step is of the residual,
+ * not of the value: a season moves the value's steps by its slope, so a value's step z is small at
+ * a season's steep phases (measured without the √2, 60 days hourly, a daily sine of amplitude 50, noise σ 1: the
+ * value's step found none of 40 spikes of 12σ, the residual's step all of them). D_k keeps every difference: a
  * median of a window's differences, of which a flagged point is at most two. A point with a
  * residual whose window holds seasonalMinPoints residuals (minPoints, and at least half a window:
  * a MAD of a dozen residuals is too noisy to take over from a full plain window when the seasons
  * start) is scored seasonally, any other observed point by the plain robust z. Context: a second-
- * pass residual reads its references' first-pass flags, which read a window of first-pass
- * residuals, each reading its drift window and its references: seasonalLookbackRows = window + 2 ·
- * seasonSearchRows before the two windows of the passes.
+ * pass residual reads its references' first-pass flags, which read two windows of first-pass
+ * residuals (a step window and the steps' previous values), each reading its drift window and its
+ * references; the second pass's step window and the previous values of its steps add two more
+ * windows: 5 · window + 2 · seasonSearchRows in all, seasonalLookbackRows = window + 2 ·
+ * seasonSearchRows before the four windows of the plain score.
  *
  * The cost of one season: a weekly pattern in hourly data (weekends lower) is not modelled by the
  * daily season — for about half a window at each weekend's start and end the residuals carry the
  * weekend's difference, and a strong one is flagged (measured, 12 weeks hourly, noise σ 2: a
- * weekend drop of 5 flags nothing, one of 20 gives 23 events, about two a week; switching to the
- * weekly season after two weeks gave 6). Switching would need twice the drift windows and a
+ * weekend drop of 5 flags nothing, one of 20 gives 6 one-row events in 12 weeks — 13 events, 60
+ * rows before the step score; switching to the weekly season after two weeks gave 6 events
+ * then). Switching would need twice the drift windows and a
  * switch whose first window mixes two residual scales; the fixed daily season starts after two
  * days rather than two weeks and never changes under a series.
- * A level shift is one event of about half a window from its start. When the season is shorter
- * than half a window (hourly data at window 60) it also echoes 4 and 5 seasons later as one or two
- * short events (1–4 rows measured): D_k still holds the shift for half a window after a reference
- * has crossed it, two such terms overlap for window/2 − season rows, and where the first pass
- * flagged the overlap its rows are no reference a season later, leaving two terms of which one is
- * the echo. (Residuals against the references' median with the weekly switch gave 5–14 events
- * per shift there.)
+ * A level shift is a one-row event at its start (it was 31 rows before the step score; the residual
+ * holds the shift until D_k crosses it, half a window, which the level z alone flagged). When the
+ * season is shorter than half a window (hourly data at window 60) it also echoes 3 to 5 seasons
+ * later as one-row events (measured, 3 seeds: 2–3 per shift; 1–4 rows each before the step score):
+ * D_k still holds the shift for half a window after a reference has crossed it. While the residual
+ * holds the shift a 3.5σ step of it is flagged (measured at 15-minute sampling: one extra row in
+ * one of 3 seeds). (Residuals against the references' median with the weekly switch gave 5–14
+ * events per shift there.)
  *
  * False positives at the defaults (threshold 5, window 60, minPoints 12), measured on 100,000
- * points (test/timeseries/series-anomalies.test.ts; seeds 2024, 7, 99):
- *   - Gaussian white noise, 1-second sampling (no season applies): 5–10 rows flagged
- *     (0.005–0.01 %); at 1-minute sampling, where the daily season takes over after two days:
- *     8–10 rows; hourly 6–10 rows. The test asserts below 0.05 %.
- *   - a Gaussian random walk, 1-second sampling: 1,186–1,280 rows (1.2–1.3 %) in 179–223 events;
- *     at 1-minute sampling 793–979 rows (0.8–1.0 %), hourly 713–851. A trailing median lags a
- *     walk's drift and a window's MAD is small while the walk happens to be flat: the robust z
- *     takes the walk's larger moves for anomalies. Neither a longer window (120: 937–1,061 rows;
- *     240: 948–1,389 — a walk's move and its window's spread both grow as √window) nor scoring the
- *     change from the previous value (4–8 rows on a walk, but a level shift becomes a one-row
- *     event and a spike two) fixes that without breaking the spike and level-shift behaviour
- *     above; raise `threshold` for such series. The test asserts below 2 %.
+ * points (test/timeseries/series-anomalies.test.ts; seeds 2024, 7, 99 — the walk seeded one more):
+ *   - Gaussian white noise, 1-second sampling (no season applies): 2–5 rows flagged
+ *     (0.002–0.005 %); at 1-minute sampling, where the daily season takes over after two days:
+ *     2–5 rows; hourly 1–2 rows. Each flag is a one-row event.
+ *   - a Gaussian random walk, 1-second sampling: 4–6 rows (≤ 0.006 %); at 1-minute sampling 0–1,
+ *     hourly 0–4 (a walk plus a daily sine of amplitude 10 or 50, hourly or 15-minute: 1–2). Before
+ *     the step score: 1,186–1,280 rows (1.2–1.3 %) in 179–223 events at 1 second, 713–979 at 1
+ *     minute and hourly; a longer window had not helped (120: 937–1,061 rows; 240: 948–1,389 — a
+ *     walk's move and its window's spread both grow as √window).
+ * The test asserts below 0.05 % for both, at the three samplings.
  */
 
 const DAY = 86_400_000_000;
@@ -94,6 +122,9 @@ export const MAX_SEASON_ROWS = 10_080;
 export const SEASON_REFERENCES = 4;
 /** Seasonal terms a residual needs: two seasons of history. */
 const MIN_TERMS = 2;
+
+/** A step's z times this is compared with the level's z: the spread of a step of white noise is √2 times that of a value, so for a lone spike in noise the two agree. */
+export const STEP_SCALE = Math.SQRT2;
 
 export const METHOD_NONE = 0;
 export const METHOD_ROBUST = 1;
@@ -223,19 +254,47 @@ function seasonalResiduals(
   }
 }
 
+/**
+ * The steps of a: d[i] = a[i] − a[p] for the nearest row p in [i − window, i) with a non-NaN
+ * a[p] (prev[i] = p); NaN (prev[i] = −1) when a[i] is NaN or no such row exists. The previous
+ * row regardless of flags: a flag must not decide the step of a later point, or each flag would
+ * depend on every flag before it.
+ */
+function steps(a: Float64Array, n: number, window: number, prev: Int32Array, d: Float64Array): void {
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    const p = last >= 0 && last >= i - window ? last : -1;
+    prev[i] = p;
+    d[i] = Number.isNaN(a[i]) || p < 0 ? Number.NaN : a[i] - a[p];
+    if (!Number.isNaN(a[i])) last = i;
+  }
+}
+
+/** The score of a point far from its level AND in its move: min of the two; the level alone when the step cannot be scored, NaN when the level cannot. */
+function combined(level: number, step: number): number {
+  return Number.isNaN(step) ? level : Math.min(level, STEP_SCALE * step);
+}
+
+/** score[i] = combined(level[i], step[i]) and flag[i] = score ≥ threshold, for every row. */
+function combine(level: Float64Array, step: Float64Array, n: number, threshold: number, score: Float64Array, flag: Uint8Array): void {
+  for (let i = 0; i < n; i++) {
+    const s = combined(level[i], step[i]);
+    score[i] = s;
+    flag[i] = s >= threshold ? 1 : 0;
+  }
+}
+
+/** excluded[j] = 1 where step j touches a flagged point: its own row or the row it starts from. */
+function touchingFlags(flag: Uint8Array, prev: Int32Array, n: number, excluded: Uint8Array): void {
+  for (let j = 0; j < n; j++) excluded[j] = flag[j] | (prev[j] >= 0 ? flag[prev[j]] : 0);
+}
+
 /** First pass: each non-NaN a[i] against the non-NaN a-values of the previous `window` rows. */
-function firstPass(a: Float64Array, n: number, window: number, minPoints: number, threshold: number, sorted: SortedWindow, score: Float64Array, flag: Uint8Array): void {
+function firstPass(a: Float64Array, n: number, window: number, minPoints: number, sorted: SortedWindow, score: Float64Array): void {
   sorted.clear();
   for (let i = 0; i < n; i++) {
     const x = a[i];
-    if (!Number.isNaN(x) && sorted.size >= minPoints) {
-      const s = robustScore(sorted.values, sorted.size, x);
-      score[i] = s;
-      flag[i] = s >= threshold ? 1 : 0;
-    } else {
-      score[i] = Number.NaN;
-      flag[i] = 0;
-    }
+    score[i] = !Number.isNaN(x) && sorted.size >= minPoints ? robustScore(sorted.values, sorted.size, x) : Number.NaN;
     const out = i >= window ? a[i - window] : Number.NaN;
     if (Number.isNaN(x)) {
       if (!Number.isNaN(out)) sorted.remove(out);
@@ -245,16 +304,16 @@ function firstPass(a: Float64Array, n: number, window: number, minPoints: number
 }
 
 /**
- * Second pass for rows [from, n): a[i] against the a-values of the window without the first
- * pass's flags. `changed` (null: none) marks the rows whose a-value is not the one the first pass
- * scored. Where neither a flag nor a change is in the window or at i (nearly always) the first
- * pass's score is the answer; otherwise the window is gathered and sorted afresh.
+ * Second pass for rows [from, n): a[i] against the a-values of the window without the
+ * `excluded` rows. `changed` (null: none) marks the rows whose a-value is not the one the first
+ * pass scored. Where neither an exclusion nor a change is in the window or at i (nearly always)
+ * the first pass's score is the answer; otherwise the window is gathered and sorted afresh.
  */
 function secondPass(
-  a: Float64Array, n: number, from: number, window: number, minPoints: number, firstScore: Float64Array, firstFlag: Uint8Array,
+  a: Float64Array, n: number, from: number, window: number, minPoints: number, firstScore: Float64Array, excluded: Uint8Array,
   changed: Uint8Array | null, scratch: Float64Array, out: Float64Array,
 ): void {
-  const dirty = (j: number): number => firstFlag[j] | (changed === null ? 0 : changed[j]);
+  const dirty = (j: number): number => excluded[j] | (changed === null ? 0 : changed[j]);
   let unclean = 0;
   for (let j = Math.max(0, from - window); j < from; j++) unclean += dirty(j);
   for (let i = from; i < n; i++) {
@@ -264,7 +323,7 @@ function secondPass(
       if (unclean === 0 && (changed === null || changed[i] === 0)) s = firstScore[i];
       else {
         let count = 0;
-        for (let j = Math.max(0, i - window); j < i; j++) if (firstFlag[j] === 0 && !Number.isNaN(a[j])) scratch[count++] = a[j];
+        for (let j = Math.max(0, i - window); j < i; j++) if (excluded[j] === 0 && !Number.isNaN(a[j])) scratch[count++] = a[j];
         if (count >= minPoints) {
           const sorted = scratch.subarray(0, count).sort();
           s = robustScore(sorted, count, x);
@@ -288,12 +347,22 @@ export interface ColumnScores {
 /** Reusable buffers of one series' scoring (every column has the same number of rows). */
 export interface ScoreBuffers {
   observed: Float64Array;
+  prev: Int32Array;
+  steps: Float64Array;
+  levelScore: Float64Array;
+  stepScore: Float64Array;
   plainScore: Float64Array;
   plainFlag: Uint8Array;
+  seasonalPrev: Int32Array;
+  firstSteps: Float64Array;
+  seasonalLevelScore: Float64Array;
+  seasonalStepScore: Float64Array;
   seasonalScore: Float64Array;
   seasonalFlag: Uint8Array;
   excluded: Uint8Array;
+  stepExcluded: Uint8Array;
   changed: Uint8Array;
+  stepChanged: Uint8Array;
   differences: Float64Array;
   terms: Float64Array;
   firstResiduals: Float64Array;
@@ -301,17 +370,23 @@ export interface ScoreBuffers {
   sorted: SortedWindow;
   drifts: SortedWindow[];
   scratch: Float64Array;
-  plain: Float64Array;
-  seasonal: Float64Array;
+  level: Float64Array;
+  step: Float64Array;
+  seasonalLevel: Float64Array;
+  seasonalStep: Float64Array;
 }
 
 export function scoreBuffers(n: number, from: number, window: number): ScoreBuffers {
+  const rows = n - from;
   return {
-    observed: new Float64Array(n), plainScore: new Float64Array(n), plainFlag: new Uint8Array(n),
-    seasonalScore: new Float64Array(n), seasonalFlag: new Uint8Array(n), excluded: new Uint8Array(n), changed: new Uint8Array(n),
+    observed: new Float64Array(n), prev: new Int32Array(n), steps: new Float64Array(n), levelScore: new Float64Array(n), stepScore: new Float64Array(n),
+    plainScore: new Float64Array(n), plainFlag: new Uint8Array(n), seasonalPrev: new Int32Array(n), firstSteps: new Float64Array(n),
+    seasonalLevelScore: new Float64Array(n), seasonalStepScore: new Float64Array(n), seasonalScore: new Float64Array(n), seasonalFlag: new Uint8Array(n),
+    excluded: new Uint8Array(n), stepExcluded: new Uint8Array(n), changed: new Uint8Array(n), stepChanged: new Uint8Array(n),
     differences: new Float64Array(n), terms: new Float64Array(SEASON_REFERENCES * n), firstResiduals: new Float64Array(n), residuals: new Float64Array(n),
     sorted: new SortedWindow(window + 1), drifts: Array.from({ length: SEASON_REFERENCES }, () => new SortedWindow(window + 1)),
-    scratch: new Float64Array(window + 1), plain: new Float64Array(n - from), seasonal: new Float64Array(n - from),
+    scratch: new Float64Array(window + 1), level: new Float64Array(rows), step: new Float64Array(rows),
+    seasonalLevel: new Float64Array(rows), seasonalStep: new Float64Array(rows),
   };
 }
 
@@ -324,29 +399,42 @@ export function scoreColumn(
   options: SeriesOptions['anomaly'], buffers: ScoreBuffers,
 ): ColumnScores {
   const { window, minPoints, threshold } = options;
-  const { observed, plainScore, plainFlag, seasonalScore, seasonalFlag, excluded, changed, differences, terms, firstResiduals, residuals, sorted, drifts, scratch, plain, seasonal } = buffers;
+  const b = buffers;
+  const { observed, prev, excluded, stepExcluded, changed, stepChanged, sorted, scratch } = b;
   for (let i = 0; i < n; i++) observed[i] = imputed[i] === 1 ? Number.NaN : values[i];
-  firstPass(observed, n, window, minPoints, threshold, sorted, plainScore, plainFlag);
-  secondPass(observed, n, from, window, minPoints, plainScore, plainFlag, null, scratch, plain);
+  steps(observed, n, window, prev, b.steps);
+  firstPass(observed, n, window, minPoints, sorted, b.levelScore);
+  firstPass(b.steps, n, window, minPoints, sorted, b.stepScore);
+  combine(b.levelScore, b.stepScore, n, threshold, b.plainScore, b.plainFlag);
+  touchingFlags(b.plainFlag, prev, n, stepExcluded);
+  secondPass(observed, n, from, window, minPoints, b.levelScore, b.plainFlag, null, scratch, b.level);
+  secondPass(b.steps, n, from, window, minPoints, b.stepScore, stepExcluded, null, scratch, b.step);
   if (references !== null) {
     const seasonalMin = seasonalMinPoints(options);
-    seasonalTerms(observed, n, references, window, minPoints, drifts, differences, terms);
-    seasonalResiduals(terms, n, references, null, firstResiduals, null, null);
-    firstPass(firstResiduals, n, window, seasonalMin, threshold, sorted, seasonalScore, seasonalFlag);
+    seasonalTerms(observed, n, references, window, minPoints, b.drifts, b.differences, b.terms);
+    seasonalResiduals(b.terms, n, references, null, b.firstResiduals, null, null);
+    steps(b.firstResiduals, n, window, b.seasonalPrev, b.firstSteps);
+    firstPass(b.firstResiduals, n, window, seasonalMin, sorted, b.seasonalLevelScore);
+    firstPass(b.firstSteps, n, window, seasonalMin, sorted, b.seasonalStepScore);
+    combine(b.seasonalLevelScore, b.seasonalStepScore, n, threshold, b.seasonalScore, b.seasonalFlag);
     // A point the first pass flagged, by the score that applied to it, is no reference.
-    for (let i = 0; i < n; i++) excluded[i] = Number.isNaN(seasonalScore[i]) ? plainFlag[i] : seasonalFlag[i];
-    seasonalResiduals(terms, n, references, excluded, residuals, firstResiduals, changed);
-    secondPass(residuals, n, from, window, seasonalMin, seasonalScore, seasonalFlag, changed, scratch, seasonal);
+    for (let i = 0; i < n; i++) excluded[i] = Number.isNaN(b.seasonalScore[i]) ? b.plainFlag[i] : b.seasonalFlag[i];
+    seasonalResiduals(b.terms, n, references, excluded, b.residuals, b.firstResiduals, changed);
+    steps(b.residuals, n, window, b.seasonalPrev, b.steps);
+    for (let i = 0; i < n; i++) stepChanged[i] = Object.is(b.steps[i], b.firstSteps[i]) ? 0 : 1;
+    touchingFlags(b.seasonalFlag, b.seasonalPrev, n, stepExcluded);
+    secondPass(b.residuals, n, from, window, seasonalMin, b.seasonalLevelScore, b.seasonalFlag, changed, scratch, b.seasonalLevel);
+    secondPass(b.steps, n, from, window, seasonalMin, b.seasonalStepScore, stepExcluded, stepChanged, scratch, b.seasonalStep);
   }
   const rows = n - from;
   const score = new Float64Array(rows);
   const method = new Uint8Array(rows);
   const flag = new Uint8Array(rows);
   for (let r = 0; r < rows; r++) {
-    let s = references !== null ? seasonal[r] : Number.NaN;
+    let s = references !== null ? combined(b.seasonalLevel[r], b.seasonalStep[r]) : Number.NaN;
     let m = METHOD_SEASONAL;
     if (Number.isNaN(s)) {
-      s = plain[r];
+      s = combined(b.level[r], b.step[r]);
       m = METHOD_ROBUST;
     }
     score[r] = s;

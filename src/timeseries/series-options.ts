@@ -75,10 +75,11 @@ export const ANCHOR_LOOKBACK = 12;
  *   - the EWMA twice its horizon (ewmaHorizon): a NULL keeps s, so NULLs and imputed NULL rows
  *     in the context do not count towards the horizon, and twice it leaves room for them (a
  *     column with no value in that context gives NULL until its next value);
- *   - an anomaly score the previous `window` rows, whose own first-pass flags (which leave
- *     anomalies out of later windows) read `window` rows further back, whose seasonal residuals
- *     (their drift windows, their references and those references' first-pass flags) read up
- *     to seasonalLookbackRows rows further still;
+ *   - an anomaly score four windows: its step window, the steps' previous values (up to a
+ *     window before each), the first-pass flags at both ends of those steps (which leave
+ *     anomalies out of later windows), and their own step windows and previous values; the
+ *     seasonal residuals (their drift windows, their references and those references' first-pass
+ *     flags) read up to seasonalLookbackRows rows further still;
  *   - an imputed row of a calendar interval the ANCHOR_LOOKBACK rows before the gap.
  * Every point is at least one row (imputed rows only add rows), so this many points is at least
  * this many rows. Duplicates count once: the caller counts distinct times.
@@ -88,7 +89,7 @@ export function contextPoints(options: SeriesOptions, interval: Interval): numbe
   for (const w of options.windows) rows = Math.max(rows, w - 1);
   for (const k of options.lags) rows = Math.max(rows, k);
   rows = Math.max(rows, 2 * ewmaHorizon(options.ewmaAlpha));
-  const anomaly = 2 * options.anomaly.window + (options.anomaly.seasonal ? seasonalLookbackRows(interval, options.anomaly.window) : 0);
+  const anomaly = 4 * options.anomaly.window + (options.anomaly.seasonal ? seasonalLookbackRows(interval, options.anomaly.window) : 0);
   rows = Math.max(rows, anomaly);
   if (interval.kind === 'calendar') rows = Math.max(rows, ANCHOR_LOOKBACK + 1);
   return rows;

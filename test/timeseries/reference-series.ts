@@ -9,7 +9,7 @@ import { addMonthsUtc } from '../../src/timeseries/calendar-step.js';
 import { calendarParts } from '../../src/timeseries/local-time.js';
 import type { SeriesEvent, SeriesInput, SeriesOutput } from '../../src/timeseries/process-series.js';
 import { detectInterval } from '../../src/timeseries/sampling-interval.js';
-import { SEASON_REFERENCES, seasonFor, seasonSearchRows } from '../../src/timeseries/series-anomalies.js';
+import { SEASON_REFERENCES, STEP_SCALE, seasonFor, seasonSearchRows } from '../../src/timeseries/series-anomalies.js';
 import type { Interval, SeriesOptions } from '../../src/timeseries/series-options.js';
 
 interface Row { time: number; values: number[]; imputed: boolean }
@@ -66,6 +66,36 @@ function windowScores(a: readonly number[], window: number, minPoints: number, t
     for (let j = Math.max(0, i - window); j < i; j++) if (!Number.isNaN(a[j]) && take(j)) values.push(a[j]);
     return values.length >= minPoints ? referenceRobustScore(values, x) : Number.NaN;
   });
+}
+
+/** prev[i]: the latest j in [i − window, i) with a non-NaN a[j], or −1; the step a[i] − a[prev[i]] (NaN without one). */
+function stepsOf(a: readonly number[], window: number): { prev: number[]; d: number[] } {
+  const prev = a.map((_, i) => {
+    for (let j = i - 1; j >= Math.max(0, i - window); j--) if (!Number.isNaN(a[j])) return j;
+    return -1;
+  });
+  return { prev, d: a.map((x, i) => (prev[i] < 0 ? Number.NaN : x - a[prev[i]])) };
+}
+
+/** Far from the level and in its move: the smaller z; the level alone when the step has no score. */
+function bothScores(level: number, step: number): number {
+  return Number.isNaN(step) ? level : Math.min(level, STEP_SCALE * step);
+}
+
+/**
+ * The two passes of a level and its steps: the first scores every value and step against its whole
+ * window; the second leaves out of the level windows the points the first flagged and out of the
+ * step windows the steps into or out of them.
+ */
+function twoPassScores(values: readonly number[], window: number, minPoints: number, threshold: number): { first: number[]; flagged: boolean[]; second: number[] } {
+  const { prev, d } = stepsOf(values, window);
+  const levelFirst = windowScores(values, window, minPoints, () => true);
+  const stepFirst = windowScores(d, window, minPoints, () => true);
+  const first = levelFirst.map((l, i) => bothScores(l, stepFirst[i]));
+  const flagged = first.map((s) => s >= threshold);
+  const level = windowScores(values, window, minPoints, (j) => !flagged[j]);
+  const step = windowScores(d, window, minPoints, (j) => !flagged[j] && !(prev[j] >= 0 && flagged[prev[j]]));
+  return { first, flagged, second: level.map((l, i) => bothScores(l, step[i])) };
 }
 
 export function referenceSeries(input: SeriesInput, options: SeriesOptions): SeriesOutput {
@@ -191,9 +221,7 @@ export function referenceSeries(input: SeriesInput, options: SeriesOptions): Ser
   const events: SeriesEvent[] = [];
   for (let c = 0; c < columns; c++) {
     const observed = rows.map((r) => (r.imputed ? Number.NaN : r.values[c]));
-    const plainFirst = windowScores(observed, window, minPoints, () => true);
-    const plainFlag = plainFirst.map((s) => s >= threshold);
-    const plain = windowScores(observed, window, minPoints, (j) => !plainFlag[j]);
+    const { flagged: plainFlag, second: plain } = twoPassScores(observed, window, minPoints, threshold);
     let seasonal = rows.map(() => Number.NaN);
     if (season > 0) {
       // terms[k][i] = Δ_k(i) − median of the Δ_k of the previous `window` rows (at least minPoints of them).
@@ -209,11 +237,16 @@ export function referenceSeries(input: SeriesInput, options: SeriesOptions): Ser
         const kept = terms.map((t) => t[i]).filter((t, k) => !Number.isNaN(t) && !excluded(references[k][i]));
         return defined.length >= 2 && kept.length > 0 ? median(kept.sort(ascending)) : Number.NaN;
       });
+      // The residuals go through the same two passes as the values; the second pass's residuals
+      // leave out the references the first pass flagged, and its windows the first pass's flags.
       const firstResiduals = residualsWithout(() => false);
-      const seasonalFirst = windowScores(firstResiduals, window, seasonalMin, () => true);
-      const seasonalFlag = seasonalFirst.map((s) => s >= threshold);
+      const { first: seasonalFirst, flagged: seasonalFlag } = twoPassScores(firstResiduals, window, seasonalMin, threshold);
       const flaggedFirst = (j: number): boolean => (Number.isNaN(seasonalFirst[j]) ? plainFlag[j] : seasonalFlag[j]);
-      seasonal = windowScores(residualsWithout(flaggedFirst), window, seasonalMin, (j) => !seasonalFlag[j]);
+      const residuals = residualsWithout(flaggedFirst);
+      const { prev, d } = stepsOf(residuals, window);
+      const level = windowScores(residuals, window, seasonalMin, (j) => !seasonalFlag[j]);
+      const step = windowScores(d, window, seasonalMin, (j) => !seasonalFlag[j] && !(prev[j] >= 0 && seasonalFlag[prev[j]]));
+      seasonal = level.map((l, i) => bothScores(l, step[i]));
     }
     const columnScore = out.map((_, r) => (Number.isNaN(seasonal[from + r]) ? plain[from + r] : seasonal[from + r]));
     const method = out.map((_, r) => (Number.isNaN(seasonal[from + r]) ? 'robust_z' as const : 'seasonal_robust_z' as const));

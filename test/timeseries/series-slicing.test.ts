@@ -128,3 +128,34 @@ test('a seasonal series with a trend, gaps, NULLs and spikes: slices with contex
     assertSameOutput(concatenate(slices), full, scaleOf(values));
   }
 });
+
+test('steps over runs of NULLs and many flags: a slice needs up to four anomaly windows of context', () => {
+  // A score reads the steps of its window; a step reads the previous observed value up to a
+  // window before it, and the first-pass flags of both its ends; those flags read their own
+  // windows of steps. A walk with jumps, a third to two thirds NULL, at threshold 1 reaches there.
+  const window = 6;
+  const options: SeriesOptions = { ...optionsDefaults(), windows: [2], ewmaAlpha: 1, interval: { kind: 'fixed', micros: 1e6 }, anomaly: { window, threshold: 1, minPoints: 2, seasonal: false } };
+  const n = 80;
+  const times = Float64Array.from({ length: n }, (_, i) => i * 1e6);
+  const series = (seed: number): Float64Array[] => {
+    const random = mulberry32(seed);
+    const nullRate = random() * 0.7;
+    let level = 0;
+    return [Float64Array.from({ length: n }, () => {
+      level += random() < 0.2 ? (random() - 0.5) * 20 : random() - 0.5;
+      return random() < nullRate ? Number.NaN : level;
+    })];
+  };
+  const slice = (values: Float64Array[], start: number, context: number): number[] => {
+    const from = Math.max(0, start - context);
+    return Array.from(processSeries({ tail: emptyTail(1), times: times.slice(from), values: [values[0].slice(from)], outputFrom: times[start] }, options).score);
+  };
+  const context = contextPoints(options, options.interval!);
+  assert.equal(context, 4 * window);
+  for (const seed of [535, 3223]) {
+    const values = series(seed);
+    const full = Array.from(processSeries({ tail: emptyTail(1), times, values, outputFrom: -Infinity }, options).score);
+    for (let start = 1; start < n; start++) assert.deepEqual(slice(values, start, context), full.slice(start), `seed ${seed}, slice at ${start}`);
+    if (seed === 3223) assert.notDeepEqual(slice(values, 24, 3 * window), full.slice(24), 'three windows of context are not enough here');
+  }
+});
