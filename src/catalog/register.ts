@@ -76,8 +76,8 @@ export async function registerStagingLoad(client: pg.ClientBase, load: StagingLo
 
 /**
  * The time-series pass's tables (when it ran): timeseries.<dataset> and features.<dataset> in the
- * catalog (kinds `timeseries` and `features`, with their time column and keys in the schema), and
- * the lineage staging → timeseries → features.
+ * catalog (kinds `timeseries` and `features`, with their columns as PostgreSQL has them and the
+ * time column, keys and interval in the schema), and the lineage staging → timeseries → features.
  */
 async function registerSeriesTables(client: pg.ClientBase, load: StagingLoad): Promise<void> {
   const series = load.summary.timeseries;
@@ -90,9 +90,12 @@ async function registerSeriesTables(client: pg.ClientBase, load: StagingLoad): P
   ];
   for (const [name, kind, description] of entries) {
     await client.query(
-      `INSERT INTO metadata_datasets AS d (name, kind, dataset, schema, tables, time_column, run_id, description)
-       VALUES ($1, $2, $3, $4, ARRAY[$1], $5, $6, $7)
-       ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, schema = EXCLUDED.schema, time_column = EXCLUDED.time_column,
+      `INSERT INTO metadata_datasets AS d (name, kind, dataset, schema, columns, tables, time_column, run_id, description)
+       VALUES ($1, $2, $3, $4,
+               coalesce((SELECT jsonb_agg(jsonb_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
+                           FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped), '[]'),
+               ARRAY[$1], $5, $6, $7)
+       ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, schema = EXCLUDED.schema, columns = EXCLUDED.columns, time_column = EXCLUDED.time_column,
          run_id = EXCLUDED.run_id, deleted_at = NULL, updated_at = now()`,
       [name, kind, load.summary.dataset, schema, series.time_column, load.runId, description]);
   }

@@ -96,6 +96,22 @@ describe('time series: detected, gap-filled, featured and flagged', () => {
     assert.ok(parts.rows[0].n >= 1);
     const staging = await fixture.client.query<{ n: number }>('SELECT count(*)::int AS n FROM staging.sensors');
     assert.equal(staging.rows[0].n, 1070, 'staging keeps the rows as loaded');
+
+    // In the catalog with their columns, and in the lineage: staging → timeseries → features.
+    const catalog = await fixture.client.query<{ name: string; kind: string; columns: Array<{ name: string; type: string }>; time_column: string }>(
+      `SELECT name, kind, columns, time_column FROM metadata_datasets WHERE kind IN ('timeseries', 'features') ORDER BY name`);
+    assert.deepEqual(catalog.rows.map((r) => [r.name, r.kind, r.time_column]), [['features.sensors', 'features', 'ts'], ['timeseries.sensors', 'timeseries', 'ts']]);
+    assert.deepEqual(catalog.rows[1].columns.map((c) => `${c.name} ${c.type}`), [
+      'ts timestamp with time zone', 'sensor_id text', 'temperature double precision', 'is_imputed boolean', 'is_anomaly boolean',
+      'anomaly_score double precision', '_file bigint',
+    ]);
+    assert.ok(catalog.rows[0].columns.some((c) => c.name === 'temperature_ewma'));
+    const edges = await fixture.client.query<{ source: string; target: string; relation: string }>(
+      `SELECT source, target, relation FROM metadata_lineage WHERE relation IN ('processed_into', 'derived_into') ORDER BY relation DESC`);
+    assert.deepEqual(edges.rows, [
+      { source: 'staging.sensors', target: 'timeseries.sensors', relation: 'processed_into' },
+      { source: 'timeseries.sensors', target: 'features.sensors', relation: 'derived_into' },
+    ]);
   });
 
   test('a later file continues each series from the stored tail; reloading a range does not duplicate points', async () => {
