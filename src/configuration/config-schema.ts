@@ -245,6 +245,7 @@ const timeseriesSpec = z.strictObject({
     calendar: z.boolean().optional().describe('calendar parts (hour, weekday, month); default true'),
     zone: timeZone.optional().describe('IANA zone the calendar parts are taken in; default: timeseries.zone, else UTC'),
   }).optional(),
+  memory_points: z.number().int().min(10_000).optional().describe('points of one file the pass holds in memory at once: a file with more is processed in groups of series keys that fit (each series whole); default 4,000,000'),
   anomalies: z.strictObject({
     enabled: z.boolean().default(true).describe('flag anomalies in each series; default true'),
     window: z.number().int().min(4).max(100_000).optional().describe('trailing observed points the robust score is computed against; default 60'),

@@ -32,7 +32,11 @@ export function timeExpression(name: string, type: number): string {
   return type === ColumnType.date ? `(${column}::timestamp AT TIME ZONE 'UTC')` : column;
 }
 
-/** `limit`: read only that many rows (in no particular order), to judge whether the rows are series at all. */
+function groupFilter(keys: readonly string[], group: ReadOptions['group']): string {
+  if (group === undefined || group.count <= 1 || keys.length === 0) return '';
+  return ` AND abs(hashtext(ROW(${keys.join(', ')})::text) % ${Math.floor(group.count)}) = ${Math.floor(group.index)}`;
+}
+
 /** FNV-1a over the key's bytes: no string per row to find its series. */
 function hashBytes(bytes: Uint8Array, start: number, end: number): number {
   let hash = 0x811c9dc5;
@@ -54,11 +58,18 @@ function findSeries(byHash: Map<number, SeriesPoints[]>, bytes: Uint8Array, star
   return undefined;
 }
 
-export async function readFileSeries(client: pg.ClientBase, dataset: string, fileId: number, columns: SeriesColumns, zone: string | null, limit?: number): Promise<FileSeries> {
+export interface ReadOptions {
+  /** Read only that many rows (in no particular order), to judge whether the rows are series at all. */
+  limit?: number;
+  /** Read only the series whose key hashes to `index` of `count` groups (each series whole in one). */
+  group?: { count: number; index: number };
+}
+
+export async function readFileSeries(client: pg.ClientBase, dataset: string, fileId: number, columns: SeriesColumns, zone: string | null, read: ReadOptions = {}): Promise<FileSeries> {
   const keys = columns.keys.map((k) => pg.escapeIdentifier(k.name));
   const values = columns.values.map((v) => `${pg.escapeIdentifier(v)}::float8`);
   const sql = `COPY (SELECT ${[...keys, timeExpression(columns.time, columns.timeType), '_offset', ...values].join(', ')}
-                 FROM ${qualifiedTable(dataset)} WHERE _file = ${Number(fileId)}${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}) TO STDOUT (FORMAT binary)`;
+                 FROM ${qualifiedTable(dataset)} WHERE _file = ${Number(fileId)}${groupFilter(keys, read.group)}${read.limit === undefined ? '' : ` LIMIT ${Math.floor(read.limit)}`}) TO STDOUT (FORMAT binary)`;
   const keyCount = keys.length;
   const valueCount = values.length;
   const byHash = new Map<number, SeriesPoints[]>();

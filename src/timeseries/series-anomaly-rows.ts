@@ -8,7 +8,7 @@ import type { WrittenSeries } from './run-series-tasks.js';
  * Each anomaly event of the series becomes one ingest.anomalies row of kind `series`: `at` its
  * peak (the flagged point with the largest score), the value column, the value there, the score
  * and the method; `detail` has the series' keys, the event's first and last time and its points.
- * A completion that runs again replaces the rows an earlier attempt wrote.
+ * A completion that runs again replaces the rows an earlier attempt wrote (clearSeriesAnomalies first).
  */
 
 export type KeyValue = string | number | boolean | null;
@@ -35,11 +35,15 @@ export function keyValues(keyFields: Uint8Array, columns: SeriesColumns): KeyVal
 
 const iso = (micros: number): string => new Date(Math.floor(micros / 1000)).toISOString();
 
+/** Removes the series anomaly rows an earlier attempt at completing the load wrote. */
+export async function clearSeriesAnomalies(client: pg.ClientBase, fileId: number): Promise<void> {
+  await client.query(`DELETE FROM ingest.anomalies WHERE file_id = $1 AND kind = 'series'`, [fileId]);
+}
+
 export async function recordSeriesAnomalies(client: pg.ClientBase, load: {
   dataset: string; fileId: number; columns: SeriesColumns; series: readonly SeriesPoints[]; events: WrittenSeries['events'];
 }): Promise<void> {
   const { dataset, fileId, columns } = load;
-  await client.query(`DELETE FROM ingest.anomalies WHERE file_id = $1 AND kind = 'series'`, [fileId]);
   if (load.events.length === 0) return;
   const rows = load.events.map((e) => ({
     at: iso(e.peak), column_name: columns.values[e.column], value: String(e.value), score: Number.isFinite(e.score) ? e.score : null, method: e.method,

@@ -18,9 +18,14 @@ export interface SeriesSettings {
   /** Options without `impute` (per value column: `imputeFor`). */
   options: SeriesOptions;
   impute: ImputeMethod | Readonly<Record<string, ImputeMethod>> | undefined;
+  /** Points of a file held in memory at once (its series are processed in groups of keys that fit). */
+  memoryPoints: number;
 }
 
 type SeriesConfig = NonNullable<DatasetConfig['timeseries']>;
+
+/** About 32 bytes per point with one value column (time, offset, value, and the task's copy): ~130 MB. */
+const DEFAULT_MEMORY_POINTS = 4_000_000;
 
 export function intervalFromConfig(interval: SeriesConfig['interval']): Interval | null {
   if (interval === undefined) return null;
@@ -39,6 +44,7 @@ export function seriesSettings(config: SeriesConfig | undefined, flag: boolean |
     columns: { time: config?.time, keys: config?.keys, values: config?.values },
     zone,
     impute: config?.impute,
+    memoryPoints: config?.memory_points ?? DEFAULT_MEMORY_POINTS,
     options: {
       ...DEFAULT_SERIES_OPTIONS,
       interval: intervalFromConfig(config?.interval),

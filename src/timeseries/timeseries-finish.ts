@@ -6,12 +6,11 @@ import { columnFigures } from '../stages/profile/column-profile.js';
 import type { ProfileReport } from '../stages/profile/profile-stage.js';
 import { type SeriesDecision, assessSeries } from './series-assessment.js';
 import { chooseSeriesColumns, type ColumnFacts, hasTimeColumn, mayBeKey, type SeriesColumns } from './series-columns.js';
-import type { SeriesPoints } from './series-points.js';
 import { MAX_IDENTIFIER_BYTES } from '../schema/identifiers.js';
-import { readFileSeries } from './read-file-series.js';
+import { type FileSeries, readFileSeries } from './read-file-series.js';
 import { runSeriesTasks } from './run-series-tasks.js';
 import { featureColumns, type SeriesOptions } from './series-options.js';
-import { recordSeriesAnomalies } from './series-anomaly-rows.js';
+import { clearSeriesAnomalies, recordSeriesAnomalies } from './series-anomaly-rows.js';
 import { clearReloadedRanges, readStoredTails } from './stored-series.js';
 import { optionsFor, seriesSettings } from './series-settings.js';
 import { ensureSeriesTables } from './series-tables.js';
@@ -123,14 +122,15 @@ export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResu
 
   await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sluice:timeseries:${dataset}`]);
   const options = optionsFor(settings, columns.values);
+  // A file's series are held in memory a group of keys at a time (each series whole in one group).
+  const groups = columns.keys.length === 0 ? 1 : Math.max(1, Math.ceil(load.rows / settings.memoryPoints));
   // Judged on a sample first: a load that is no series pays for reading a few rows back, not all.
-  const sampled = load.rows > ASSESS_ROWS && settings.mode === 'auto';
-  let read = await readFileSeries(client, dataset, fileId, columns, settings.zone, sampled ? ASSESS_ROWS : undefined);
-  const decision: SeriesDecision = assessSeries(read.series, columns, options.interval);
+  const sampled = groups > 1 || (load.rows > ASSESS_ROWS && settings.mode === 'auto');
+  const first = await readFileSeries(client, dataset, fileId, columns, settings.zone, sampled ? { limit: ASSESS_ROWS } : {});
+  const decision: SeriesDecision = assessSeries(first.series, columns, options.interval);
   if (settings.mode === 'auto' && !decision.detected) {
-    return { summary: { timeseries: { ...notASeries(decision.reason ?? 'not regular enough', decision.confidence, named), unkeyed: read.unkeyed } } };
+    return { summary: { timeseries: { ...notASeries(decision.reason ?? 'not regular enough', decision.confidence, named), unkeyed: first.unkeyed } } };
   }
-  if (sampled) read = await readFileSeries(client, dataset, fileId, columns, settings.zone);
 
   const features = featureColumns(options, columns.values);
   const clash = nameClash(columns, features);
@@ -142,7 +142,7 @@ export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResu
   await client.query('SAVEPOINT sluice_timeseries');
   let written: Awaited<ReturnType<typeof writeSeries>>;
   try {
-    written = await writeSeries(load, { columns, features, options, decision, series: read.series });
+    written = await writeSeries(load, { columns, features, options, decision, groups, zone: settings.zone, read: sampled ? null : first });
     await client.query('RELEASE SAVEPOINT sluice_timeseries');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
@@ -151,32 +151,50 @@ export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResu
     const message = `the time-series pass failed: ${(error as Error).message}`;
     return { summary: { timeseries: { ...notASeries(message, decision.confidence, named), detected: true, error: { code: `SLUICE_ERR_TIMESERIES_WRITE`, message } } } };
   }
-  const { tables, counts, events } = written;
+  const { tables, counts, events, read } = written;
   const summary: TimeseriesSummary = {
     detected: true, confidence: decision.confidence, reason: null, ...{ time_column: named.time, keys: named.keys, values: named.values },
     interval: decision.interval === null ? null : formatInterval(decision.interval),
-    series: read.series.length, points: counts.points, duplicates: counts.duplicates, gaps: counts.gaps, missing: counts.missing,
-    imputed: counts.imputed, open_gaps: counts.openGaps, anomalies: events.length, anomalous_points: counts.anomalies,
+    series: read.series, points: counts.points, duplicates: counts.duplicates, gaps: counts.gaps, missing: counts.missing,
+    imputed: counts.imputed, open_gaps: counts.openGaps, anomalies: events, anomalous_points: counts.anomalies,
     unkeyed: read.unkeyed, ambiguous_times: read.ambiguous, nonexistent_times: read.nonexistent,
     tables: tables.names, duration_ms: Math.round(performance.now() - started), error: null,
   };
   return { summary: { timeseries: summary } };
 }
 
-/** The pass's writing steps: tables, a reloaded range cleared, stored tails, the workers' rows, the anomaly rows. */
+/**
+ * The pass's writing steps: the tables, then per group of keys (one group unless the file holds
+ * more points than `memory_points`) its series read back, a reloaded range cleared, the stored
+ * tails, the workers' rows and the anomaly rows.
+ */
 async function writeSeries(load: FinishedLoad, pass: {
-  columns: SeriesColumns; features: string[]; options: SeriesOptions; decision: SeriesDecision; series: SeriesPoints[];
+  columns: SeriesColumns; features: string[]; options: SeriesOptions; decision: SeriesDecision; groups: number; zone: string | null; read: FileSeries | null;
 }) {
   const { client, dataset, fileId } = load;
-  const { columns, features, options, decision, series } = pass;
+  const { columns, features, options, decision, groups } = pass;
   const calendar = options.calendarZone === null ? 0 : 3;
   const tables = await ensureSeriesTables(client, dataset, columns, features.map((name, i) => ({ name, type: i >= features.length - calendar ? 'integer' : 'double precision' })), spanFor(decision.interval));
-  await clearReloadedRanges(client, tables, columns, series);
-  const tails = await readStoredTails(client, tables, columns, series.length, options, decision.interval);
+  await clearSeriesAnomalies(client, fileId);
   assert(load.piscina !== undefined, 'the time-series pass runs where the loader passes its worker pool');
-  const written = await runSeriesTasks(load.piscina, client, { tables, dataset, fileId, series, tails, options, integerFeatures: calendar, keyFieldCount: columns.keys.length });
-  await recordSeriesAnomalies(client, { dataset, fileId, columns, series, events: written.events });
-  return { tables, counts: written.counts, events: written.events };
+  const counts = { points: 0, duplicates: 0, gaps: 0, missing: 0, imputed: 0, openGaps: 0, anomalies: 0 };
+  const read = { series: 0, unkeyed: 0, ambiguous: 0, nonexistent: 0 };
+  let events = 0;
+  for (let group = 0; group < groups; group++) {
+    const found = pass.read ?? await readFileSeries(client, dataset, fileId, columns, pass.zone, groups === 1 ? {} : { group: { count: groups, index: group } });
+    const { series } = found;
+    await clearReloadedRanges(client, tables, columns, series);
+    const tails = await readStoredTails(client, tables, columns, series.length, options, decision.interval);
+    const written = await runSeriesTasks(load.piscina, client, { tables, dataset, fileId, series, tails, options, integerFeatures: calendar, keyFieldCount: columns.keys.length });
+    await recordSeriesAnomalies(client, { dataset, fileId, columns, series, events: written.events });
+    for (const key of Object.keys(counts) as Array<keyof typeof counts>) counts[key] += written.counts[key];
+    events += written.events.length;
+    read.series += series.length;
+    read.unkeyed += found.unkeyed;
+    read.ambiguous += found.ambiguous;
+    read.nonexistent += found.nonexistent;
+  }
+  return { tables, counts, events, read };
 }
 
 const SERIES_COLUMNS = ['is_imputed', 'is_anomaly', 'anomaly_score', '_file'];

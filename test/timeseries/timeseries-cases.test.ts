@@ -53,6 +53,8 @@ describe('time series: zones, calendars, the reference and parallelism', () => {
         machines_small: { timeseries: SERIES_CONFIG },
         plant: { match: '**/plant_*.csv', timeseries: { keys: ['line'] } },
         unprofiled: { match: '**/unprofiled*.csv', profile: { enabled: false } },
+        grouped: { timeseries: { ...SERIES_CONFIG, memory_points: 10_000 } },
+        ungrouped: { timeseries: SERIES_CONFIG },
       },
     },
   });
@@ -174,6 +176,19 @@ describe('time series: zones, calendars, the reference and parallelism', () => {
     assert.equal(summary.timeseries?.detected, true, JSON.stringify(summary.timeseries));
     assert.deepEqual(summary.timeseries!.keys, ['machine_id']);
     assert.equal(summary.timeseries!.series, 3);
+  });
+
+  test('a file with more points than memory_points is processed a group of keys at a time: the same tables', async () => {
+    const path = join(fixture.dir, 'machines_big.csv');
+    await writeFile(path, machinesCsv(8000, 13));
+    const grouped = await fixture.engine.ingest(path, { dataset: 'grouped' });
+    const ungrouped = await fixture.engine.ingest(path, { dataset: 'ungrouped', force: true });
+    for (const s of [grouped, ungrouped]) assert.equal(s.timeseries?.detected, true, JSON.stringify(s.timeseries));
+    assert.ok(grouped.rows > 20_000, `${grouped.rows} rows: three groups of at most 10,000 points`);
+    const { duration_ms: _a, ...a } = grouped.timeseries!;
+    const { duration_ms: _b, ...b } = ungrouped.timeseries!;
+    assert.deepEqual({ ...a, tables: [] }, { ...b, tables: [] });
+    for (const schema of ['timeseries', 'features'] as const) await assertSameSeriesTables(fixture.client, schema, 'grouped', 'ungrouped');
   });
 
   test('two files of one dataset loaded at once: both series land whole, no deadlock', async () => {
