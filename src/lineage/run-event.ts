@@ -14,7 +14,9 @@ import type { FileSummary } from '../summary.js';
  *   inputs  the file — namespace `file`, name its absolute path (a URL: namespace scheme://host,
  *           name its path); facets schema (header text, type), dataSource;
  *           inputFacets dataQualityMetrics (from the load's profile, when it has one)
- *   outputs the staging table — namespace `postgres://host:port`, name `database.staging.<dataset>`;
+ *   outputs the staging table — namespace `postgres://host:port`, name `database.staging.<dataset>`
+ *           (and `database.timeseries.<dataset>`, `database.features.<dataset>` when the
+ *           time-series pass wrote them);
  *           facets schema, dataSource; outputFacets outputStatistics (rows this run wrote)
  *
  * Every facet carries `_producer` and `_schemaURL`; `eventTime` is ISO 8601 in UTC (`Z`).
@@ -132,7 +134,7 @@ export class RunEventBuilder {
     // A workbook's sheets are one input with several outputs: its metrics would mix the sheets.
     const profiled = end.summaries.length === 1 && first.table !== null ? end.profiles.get(first.table) : undefined;
     if (profiled !== undefined) input.inputFacets = { dataQualityMetrics: this.qualityMetrics(first, profiled) };
-    const outputs = end.summaries.filter((s) => s.dataset !== null).map((s) => this.table(s.dataset!, s));
+    const outputs = end.summaries.filter((s) => s.dataset !== null).flatMap((s) => [this.table(s.dataset!, s), ...this.seriesTables(s)]);
     const runFacets: Record<string, Facet> = failed === null ? {} : {
       errorMessage: this.facet('errorMessage', { message: `${failed.code}: ${failed.message}`, programmingLanguage: 'JavaScript' }),
     };
@@ -168,6 +170,19 @@ export class RunEventBuilder {
     // A skipped file wrote nothing in this run.
     output.outputFacets = { outputStatistics: this.facet('outputStatistics', { rowCount: summary.status === 'loaded' ? summary.rows : 0 }) };
     return output;
+  }
+
+  /** timeseries.<dataset> and features.<dataset> when the load's time-series pass wrote them: a row per series point. */
+  private seriesTables(summary: FileSummary): LineageDataset[] {
+    const series = summary.timeseries;
+    if (summary.status !== 'loaded' || series === null || !series.detected || series.error !== null || series.tables.length === 0) return [];
+    const rowCount = series.points - series.duplicates + series.imputed;
+    return ['timeseries', 'features'].map((schema) => ({
+      namespace: this.warehouse.namespace,
+      name: `${this.warehouse.database}.${schema}.${summary.dataset}`,
+      facets: { dataSource: this.facet('dataSource', { name: this.warehouse.namespace, uri: this.warehouse.uri }) },
+      outputFacets: { outputStatistics: this.facet('outputStatistics', { rowCount }) },
+    }));
   }
 
   private qualityMetrics(summary: FileSummary, columns: readonly ColumnFigures[]): Facet {

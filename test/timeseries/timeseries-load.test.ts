@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { engineFixture } from '../helpers/engine-fixture.js';
 import { mulberry32 } from '../helpers/random.js';
+import { until } from '../helpers/until.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -112,6 +113,12 @@ describe('time series: detected, gap-filled, featured and flagged', () => {
       { source: 'staging.sensors', target: 'timeseries.sensors', relation: 'processed_into' },
       { source: 'timeseries.sensors', target: 'features.sensors', relation: 'derived_into' },
     ]);
+    // The OpenLineage COMPLETE event has the series tables among its outputs, with the rows written.
+    const complete = async () => (await fixture.client.query<{ event: { outputs: Array<{ name: string; outputFacets?: { outputStatistics?: { rowCount: number } } }> } }>(
+      `SELECT event FROM ingest.lineage_events WHERE event_type = 'COMPLETE' AND 'sensors' = ANY(datasets) ORDER BY id DESC LIMIT 1`)).rows[0]?.event;
+    await until('the COMPLETE event', async () => (await complete()) !== undefined);
+    const outputs = (await complete())!.outputs.map((o) => [o.name.split('.').slice(-2).join('.'), o.outputFacets?.outputStatistics?.rowCount]);
+    assert.deepEqual(outputs, [['staging.sensors', 1070], ['timeseries.sensors', 1080], ['features.sensors', 1080]]);
   });
 
   test('a later file continues each series from the stored tail; reloading a range does not duplicate points', async () => {
