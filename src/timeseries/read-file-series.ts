@@ -13,9 +13,10 @@ import { SeriesPoints } from './series-points.js';
  * series, and the offsets keep file order for duplicates. Rows without a time or with a NULL key
  * belong to no series; they stay in staging and are counted.
  *
- * With a zone, the time values were written without an offset and PostgreSQL read them as UTC
- * wall-clock times: each is moved to the instant it names in the zone (local-time.ts states how an
- * ambiguous or non-existent local time is resolved; both are counted).
+ * With a zone, the time values are wall-clock times there, which PostgreSQL read as UTC: each is
+ * moved to the instant it names in the zone (local-time.ts states how an ambiguous or non-existent
+ * local time is resolved; both are counted). Staging no longer shows whether a value was written
+ * with an offset, so the zone is for datasets whose times carry none (README "Time series").
  */
 
 export interface FileSeries {
