@@ -146,7 +146,8 @@ export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResu
     await client.query('RELEASE SAVEPOINT sluice_timeseries');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (typeof code !== 'string' || !/^(22|23|42)/.test(code)) throw error;
+    // Data (22), constraint (23), name or definition (42) and limit (54: columns, sizes) errors.
+    if (typeof code !== 'string' || !/^(22|23|42|54)/.test(code)) throw error;
     await client.query('ROLLBACK TO SAVEPOINT sluice_timeseries');
     const message = `the time-series pass failed: ${(error as Error).message}`;
     return { summary: { timeseries: { ...notASeries(message, decision.confidence, named), detected: true, error: { code: `SLUICE_ERR_TIMESERIES_WRITE`, message } } } };
@@ -198,6 +199,8 @@ async function writeSeries(load: FinishedLoad, pass: {
 }
 
 const SERIES_COLUMNS = ['is_imputed', 'is_anomaly', 'anomaly_score', '_file'];
+/** PostgreSQL's limit on a table's columns. */
+const MAX_TABLE_COLUMNS = 1600;
 
 /** Why the series tables cannot hold these columns (a name used twice, one of their own, or longer than PostgreSQL keeps), or null. */
 function nameClash(columns: SeriesColumns, features: readonly string[]): string | null {
@@ -206,6 +209,10 @@ function nameClash(columns: SeriesColumns, features: readonly string[]): string 
   if (own !== undefined) return `column ${own} has the name of a column timeseries.* adds (${SERIES_COLUMNS.join(', ')}): rename it (transforms) to process the dataset as time series`;
   const long = [...names, ...features].find((n) => Buffer.byteLength(n, 'utf8') > MAX_IDENTIFIER_BYTES);
   if (long !== undefined) return `column ${long} is longer than the ${MAX_IDENTIFIER_BYTES} bytes PostgreSQL keeps of a name: shorten the value column's name`;
+  const width = SERIES_COLUMNS.length + 1 + columns.keys.length + Math.max(columns.values.length, features.length);
+  if (width > MAX_TABLE_COLUMNS) {
+    return `${columns.values.length} value columns make ${features.length} feature columns, more than a PostgreSQL table holds (${MAX_TABLE_COLUMNS}): name fewer in timeseries.values, or fewer windows and lags`;
+  }
   const seen = new Set<string>();
   const twice = [...names, ...features].find((n) => (seen.has(n) ? true : (seen.add(n), false)));
   return twice === undefined ? null : `a feature column would be named ${twice}, as another column is: rename the value column`;

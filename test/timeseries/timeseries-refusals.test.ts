@@ -34,6 +34,17 @@ describe('time series: a pass that cannot write', () => {
     assert.equal(made.rows[0].t, null);
   });
 
+  test('more value columns than a features table can hold: the reason in the summary, the rows in staging', async () => {
+    const values = Array.from({ length: 210 }, (_, i) => `v${i}`);
+    const rows = Array.from({ length: 30 }, (_, m) => [new Date(T0 + m * MINUTE).toISOString(), ...values.map((_, i) => String(i + m))].join(','));
+    const path = join(fixture.dir, 'wide.csv');
+    await writeFile(path, `ts,${values.join(',')}\n${rows.join('\n')}\n`);
+    const summary = await fixture.engine.ingest(path);
+    assert.equal(summary.status, 'loaded', JSON.stringify(summary.error));
+    assert.equal(summary.timeseries?.error?.code, 'SLUICE_ERR_TIMESERIES_COLUMNS');
+    assert.match(summary.timeseries!.error!.message, /more than a PostgreSQL table holds/);
+  });
+
   test('a statement PostgreSQL refuses (the time column moved): rolled back to before the pass, the file loaded', async () => {
     const first = join(fixture.dir, 'moved_1.csv');
     await writeFile(first, csv('ts,sensor_id,value', 120));
