@@ -1,4 +1,5 @@
 import { ColumnType, type ColumnTypeCode } from '../schema/column-type.js';
+import { BINARY_COPY_HEADER, BINARY_COPY_SIGNATURE } from './binary-copy.js';
 
 /**
  * Reading binary COPY data back (binary-copy.ts writes it), for the rare path where PostgreSQL
@@ -8,12 +9,11 @@ import { ColumnType, type ColumnTypeCode } from '../schema/column-type.js';
  */
 
 /** Header length: signature (11), flags (4), header extension length (4, always 0 here). */
-export const BINARY_HEADER_LENGTH = 19;
-const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
+export const BINARY_HEADER_LENGTH = BINARY_COPY_HEADER.length;
 
 export function isBinaryCopy(data: Uint8Array): boolean {
   if (data.length < BINARY_HEADER_LENGTH) return false;
-  for (let k = 0; k < SIGNATURE.length; k++) if (data[k] !== SIGNATURE[k]) return false;
+  for (let k = 0; k < BINARY_COPY_SIGNATURE.length; k++) if (data[k] !== BINARY_COPY_SIGNATURE[k]) return false;
   return true;
 }
 

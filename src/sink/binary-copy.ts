@@ -22,6 +22,8 @@ import { ColumnType } from '../schema/column-type.js';
  */
 
 export const BINARY_COPY_SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
+/** The whole header: the signature, flags 0 and no header extension. */
+export const BINARY_COPY_HEADER = Uint8Array.from([...BINARY_COPY_SIGNATURE, 0, 0, 0, 0, 0, 0, 0, 0]);
 /** 2000-01-01, PostgreSQL's epoch, in days and milliseconds since 1970-01-01. */
 export const PG_EPOCH_DAYS = 10_957;
 export const PG_EPOCH_MS = PG_EPOCH_DAYS * 86_400_000;
@@ -37,11 +39,7 @@ export class BinaryCopyEncoder {
   constructor(readonly sink: ByteSink) {}
 
   header(): void {
-    const bytes = this.sink.reserve(19);
-    let at = this.sink.length;
-    for (let k = 0; k < BINARY_COPY_SIGNATURE.length; k++) bytes[at++] = BINARY_COPY_SIGNATURE[k];
-    for (let k = 0; k < 8; k++) bytes[at++] = 0;
-    this.sink.length = at;
+    this.sink.pushBytes(BINARY_COPY_HEADER, 0, BINARY_COPY_HEADER.length);
   }
 
   trailer(): void {
@@ -91,6 +89,12 @@ export class BinaryCopyEncoder {
   /** Milliseconds since 1970-01-01 UTC (an integer) and the microseconds within it (0..999). */
   timestamptz(epochMs: number, micros = 0): void {
     this.sink.length = putTimestamptz(this.sink.reserve(12), this.sink.length, epochMs, micros);
+  }
+
+  /** Microseconds since 1970-01-01 UTC (a double: exact to the microsecond until about 2255). */
+  timestamptzMicros(micros: number): void {
+    const ms = Math.floor(micros / 1000);
+    this.timestamptz(ms, Math.round(micros - ms * 1000));
   }
 
   /** UTF-8 text as it is in `bytes[start, end)` (already checked to be valid UTF-8, no NUL). */

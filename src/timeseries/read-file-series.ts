@@ -28,7 +28,7 @@ export interface FileSeries {
 }
 
 /** A column's value read back as what the second pass works on: a timestamp, or a double. */
-export function timeExpression(name: string, type: number): string {
+function timeExpression(name: string, type: number): string {
   const column = pg.escapeIdentifier(name);
   return type === ColumnType.date ? `(${column}::timestamp AT TIME ZONE 'UTC')` : column;
 }

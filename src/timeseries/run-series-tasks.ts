@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import type { Piscina } from 'piscina';
-import { BINARY_COPY_SIGNATURE } from '../sink/binary-copy.js';
+import { BINARY_COPY_HEADER } from '../sink/binary-copy.js';
 import { copyIn } from '../sink/copy-writer.js';
 import { detectInterval } from './sampling-interval.js';
 import { contextPoints, type SeriesOptions } from './series-options.js';
-import type { SeriesPoints } from './series-points.js';
+import { inTimeOrder, type SeriesPoints } from './series-points.js';
 import { joinSeriesEvents, type SeriesEvent, type SeriesOutput } from './process-series.js';
 import type { SeriesTask, SeriesTaskResult } from './series-task.js';
 import { ensurePartitions, type SeriesTables } from './series-tables.js';
@@ -44,16 +44,7 @@ export interface WrittenSeries {
 const SLICE_POINTS = 200_000;
 const FLUSH_BYTES = 8 * 1024 * 1024;
 const MAX_UNWRITTEN = 4 * FLUSH_BYTES;
-const HEADER = Uint8Array.from([...BINARY_COPY_SIGNATURE, 0, 0, 0, 0, 0, 0, 0, 0]);
 const TRAILER = Uint8Array.from([0xff, 0xff]);
-
-/** A series' points in (time, file order), for cutting it into slices. */
-function sortedPoints(points: SeriesPoints): { times: Float64Array; offsets: Float64Array; values: Float64Array[] } {
-  const { times, offsets, values } = points.trimmed();
-  const order = Uint32Array.from({ length: times.length }, (_, i) => i).sort((a, b) => times[a] - times[b] || offsets[a] - offsets[b]);
-  const pick = (array: Float64Array): Float64Array => Float64Array.from(order, (i) => array[i]);
-  return { times: pick(times), offsets: pick(offsets), values: values.map(pick) };
-}
 
 /**
  * The series by their key's values, bytewise (for text, the order of the C and C.UTF-8
@@ -102,7 +93,7 @@ export function* seriesTasks(run: Omit<SeriesRun, 'tables' | 'dataset'>): Genera
       yield { series: s, slice: 0, task: { ...base, times: times.slice(), offsets: offsets.slice(), values: values.map((v) => v.slice()), tail: run.tails[s], outputFrom: Number.NEGATIVE_INFINITY } };
       continue;
     }
-    const sorted = sortedPoints(points);
+    const sorted = inTimeOrder(points.trimmed());
     const interval = run.options.interval ?? detectInterval(sorted.times) ?? { kind: 'fixed', micros: 1e6 };
     const context = contextPoints(run.options, interval);
     // A slice at least as long as its context, so the re-read context at most doubles the work.
@@ -154,8 +145,8 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
     pending.to = Number.NEGATIVE_INFINITY;
     await ensurePartitions(client, run.tables, run.dataset, Math.floor(batch.from / 1000), Math.floor(batch.to / 1000), partitions);
     const columns = (names: string[]) => names.map((n) => `"${n.replaceAll('"', '""')}"`).join(', ');
-    await copyIn(client, `COPY ${run.tables.timeseries} (${columns(run.tables.timeseriesColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([HEADER, ...batch.timeseries, TRAILER]));
-    await copyIn(client, `COPY ${run.tables.features} (${columns(run.tables.featureColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([HEADER, ...batch.features, TRAILER]));
+    await copyIn(client, `COPY ${run.tables.timeseries} (${columns(run.tables.timeseriesColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([BINARY_COPY_HEADER, ...batch.timeseries, TRAILER]));
+    await copyIn(client, `COPY ${run.tables.features} (${columns(run.tables.featureColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([BINARY_COPY_HEADER, ...batch.features, TRAILER]));
     unwritten -= batch.bytes;
   };
 

@@ -48,3 +48,24 @@ export class SeriesPoints {
     this.values = this.values.map(grown);
   }
 }
+
+/**
+ * Points in (time, file order) — what duplicate policies and slicing need; the same arrays back
+ * when they already are in that order (a series written in time order costs one scan).
+ */
+export function inTimeOrder(points: { times: Float64Array; offsets: Float64Array; values: readonly Float64Array[] }): { times: Float64Array; offsets: Float64Array; values: Float64Array[] } {
+  const { times, offsets } = points;
+  const n = times.length;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = times[i - 1] < times[i] || (times[i - 1] === times[i] && offsets[i - 1] <= offsets[i]);
+  if (sorted) return { times, offsets, values: [...points.values] };
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => times[a] - times[b] || offsets[a] - offsets[b]);
+  const pick = (array: Float64Array): Float64Array => {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = array[order[i]];
+    return out;
+  };
+  return { times: pick(times), offsets: pick(offsets), values: points.values.map(pick) };
+}

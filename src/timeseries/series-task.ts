@@ -2,6 +2,7 @@ import { ByteSink } from '../formats/byte-sink.js';
 import { BinaryCopyEncoder } from '../sink/binary-copy.js';
 import { processSeries, type SeriesEvent, type SeriesOutput } from './process-series.js';
 import type { Interval, SeriesOptions } from './series-options.js';
+import { inTimeOrder } from './series-points.js';
 
 /**
  * What a worker does with one series (or a slice of one): put its points in (time, file order),
@@ -39,38 +40,14 @@ export interface SeriesTaskResult {
   events: SeriesEvent[];
 }
 
-/** Reorders the points by time, ties in file order, so duplicate policies see the file's order. */
-function inFileOrder(task: SeriesTask): { times: Float64Array; values: Float64Array[] } {
-  const { times, offsets } = task;
-  const n = times.length;
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) sorted = times[i - 1] < times[i] || (times[i - 1] === times[i] && offsets[i - 1] <= offsets[i]);
-  if (sorted) return { times, values: task.values };
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => times[a] - times[b] || offsets[a] - offsets[b]);
-  const sortedTimes = new Float64Array(n);
-  for (let i = 0; i < n; i++) sortedTimes[i] = times[order[i]];
-  const values = task.values.map((column) => {
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = column[order[i]];
-    return out;
-  });
-  return { times: sortedTimes, values };
-}
-
-function putTime(encoder: BinaryCopyEncoder, micros: number): void {
-  const ms = Math.floor(micros / 1000);
-  encoder.timestamptz(ms, Math.round(micros - ms * 1000));
-}
-
 function putDouble(encoder: BinaryCopyEncoder, value: number): void {
   if (Number.isNaN(value)) encoder.null();
   else encoder.float8(value);
 }
 
 export function runSeriesTask(task: SeriesTask): SeriesTaskResult {
-  const points = inFileOrder(task);
+  // In time order, ties in file order, so duplicate policies see the file's order.
+  const points = inTimeOrder(task);
   const output = processSeries({ tail: task.tail, times: points.times, values: points.values, outputFrom: task.outputFrom }, task.options);
   const rows = output.times.length;
   const valueCount = output.values.length;
@@ -82,7 +59,7 @@ export function runSeriesTask(task: SeriesTask): SeriesTaskResult {
   const firstInteger = featureCount - task.integerFeatures;
   for (let r = 0; r < rows; r++) {
     series.row(1 + keyFieldCount + valueCount + 4);
-    putTime(series, output.times[r]);
+    series.timestamptzMicros(output.times[r]);
     series.sink.pushBytes(keyFields, 0, keyFields.length);
     for (let v = 0; v < valueCount; v++) putDouble(series, output.values[v][r]);
     series.bool(output.imputed[r] === 1);
@@ -91,7 +68,7 @@ export function runSeriesTask(task: SeriesTask): SeriesTaskResult {
     series.int8(fileId);
 
     features.row(1 + keyFieldCount + featureCount + 1);
-    putTime(features, output.times[r]);
+    features.timestamptzMicros(output.times[r]);
     features.sink.pushBytes(keyFields, 0, keyFields.length);
     for (let f = 0; f < featureCount; f++) {
       const value = output.features[f][r];

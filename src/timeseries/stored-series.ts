@@ -61,10 +61,8 @@ export async function clearReloadedRanges(client: pg.ClientBase, tables: SeriesT
     to = Math.max(to, hi);
     encoder.row(columns.keys.length + 3);
     encoder.sink.pushBytes(points.keyFields, 0, points.keyFields.length);
-    for (const t of [lo, hi]) {
-      const ms = Math.floor(t / 1000);
-      encoder.timestamptz(ms, t - ms * 1000);
-    }
+    encoder.timestamptzMicros(lo);
+    encoder.timestamptzMicros(hi);
     encoder.int4(s);
   });
   encoder.trailer();
