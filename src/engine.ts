@@ -14,7 +14,7 @@ import { uuidV7 } from './lineage/uuid-v7.js';
 import { RecentAlerts } from './events/recent-alerts.js';
 import { qualityAlert } from './stages/history/quality-alerts.js';
 import { DependencyBreakers } from './resilience/dependency-breakers.js';
-import { RedisEventPublisher } from './telemetry/redis-events.js';
+import type { RedisEventPublisher } from './telemetry/redis-events.js';
 import { loadInput, type LoadRequest } from './schedule/file-loader.js';
 import { CopyWriter } from './sink/copy-writer.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -157,11 +157,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async open(): Promise<void> {
-    if (this.options.redisUrl !== undefined) {
-      this.redisEvents = new RedisEventPublisher(this.events, this.breakers.redis, { url: this.options.redisUrl, log: this.options.log });
-    }
     // Workers start first: their start-up (loading modules) overlaps connecting and migrating.
     this.piscina = createWorkerPool(this.options.workers);
+    if (this.options.redisUrl !== undefined) {
+      // Imported when used: ioredis costs a load without REDIS_URL nothing.
+      const { RedisEventPublisher } = await import('./telemetry/redis-events.js');
+      this.redisEvents = new RedisEventPublisher(this.events, this.breakers.redis, { url: this.options.redisUrl, log: this.options.log });
+    }
     try {
       this.database = await openDatabase(this.options, this.breakers.postgres);
     } catch (error) {

@@ -3,7 +3,35 @@ import { Piscina } from 'piscina';
 /** The pool's entry file: a CommonJS shim (see workers/pool-entry.cts for why) in front of workers/chunk-worker.js. */
 const POOL_ENTRY = new URL('../workers/pool-entry.cjs', import.meta.url);
 
-/** The worker pool that sniffs and encodes: a fixed number of threads, started at once. */
-export function createWorkerPool(threads: number): Piscina {
+function newPool(threads: number): Piscina {
   return new Piscina({ filename: POOL_ENTRY.href, minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
+}
+
+/** A pool started before anything asked for one (prestartWorkerPool), until createWorkerPool takes it. */
+let prestarted: Piscina | undefined;
+
+/**
+ * Starts the pool ahead of time: a worker thread spends ~180 ms loading its modules, and started
+ * before the process loads its own (the CLI's commands, ~300 ms), the two overlap instead of the
+ * first sniff waiting for both. The next createWorkerPool takes it; discardPrestartedPool stops
+ * it when nothing did.
+ */
+export function prestartWorkerPool(threads: number): void {
+  prestarted ??= newPool(threads);
+}
+
+/** Stops a prestarted pool nothing took, so its threads do not keep the process alive. */
+export async function discardPrestartedPool(): Promise<void> {
+  const unused = prestarted;
+  prestarted = undefined;
+  await unused?.destroy();
+}
+
+/** The worker pool that sniffs and encodes: a fixed number of threads, started at once (or earlier, by prestartWorkerPool). */
+export function createWorkerPool(threads: number): Piscina {
+  const early = prestarted;
+  prestarted = undefined;
+  if (early !== undefined && early.options.maxThreads === threads) return early;
+  void early?.destroy();
+  return newPool(threads);
 }

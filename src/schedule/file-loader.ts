@@ -23,6 +23,7 @@ import type { CopyWriter } from '../sink/copy-writer.js';
 import { displayTable, ensureStagingTable, plannedColumns, sameColumns, type StagingColumn, stagingTableWidens } from '../sink/staging-table.js';
 import { inputLabel, inUserTerms, type ResolvedInput, resolveInput, resolveOptionsFrom } from '../sources/resolve-input.js';
 import '../stages/all-stages.js';
+import '../stages/all-finishers.js';
 import { emptySummary, type FileSummary } from '../summary.js';
 import { claimContent } from './claim-content.js';
 import { ControlSession } from './control-session.js';

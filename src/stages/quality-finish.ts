@@ -9,7 +9,7 @@ import { qualityOf, type RuleOutcome } from './quality-scores.js';
 /**
  * After the last chunk, in the completing transaction: the merged profile per column into
  * ingest.profiles, the quality dimensions into ingest.quality, and the summary's `quality` and
- * `anomalies`. Registered after the validation finisher (stages/all-stages.ts imports it after),
+ * `anomalies`. Registered after the validation finisher (stages/all-finishers.ts imports it after),
  * so its rule outcomes (summary.validation) and the rows it moved to the rejects are counted.
  * Writing replaces what an earlier attempt at completing the same load wrote.
  */
