@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { DatasetConfig } from '../configuration/config-schema.js';
+import { readingFileRows } from '../sink/file-rows-index.js';
 import { qualifiedTable } from '../sink/staging-table.js';
 import type { FileSummary } from '../summary.js';
 
@@ -146,7 +147,7 @@ async function loadRange(client: pg.ClientBase, load: StagingLoad, column: strin
     [load.fileId, column, type]);
   if (profiled.rows.length > 0) return profiled.rows[0];
   const name = pg.escapeIdentifier(column);
-  const own = await client.query<{ min: string | null; max: string | null }>(
-    `SELECT min(${name})::timestamptz::text AS min, max(${name})::timestamptz::text AS max FROM ${qualifiedTable(load.summary.dataset!)} WHERE _file = $1`, [load.fileId]);
+  const own = await readingFileRows(client, () => client.query<{ min: string | null; max: string | null }>(
+    `SELECT min(${name})::timestamptz::text AS min, max(${name})::timestamptz::text AS max FROM ${qualifiedTable(load.summary.dataset!)} WHERE _file = $1`, [load.fileId]));
   return own.rows[0];
 }

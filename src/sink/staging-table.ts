@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { type ColumnTypeCode, columnTypeFromPostgres, postgresTypeName } from '../schema/column-type.js';
 import { joinTypes } from '../schema/type-widening.js';
+import { ensureFileRowsIndex } from './file-rows-index.js';
 
 /**
  * `staging.<dataset>`: the typed rows of every file loaded into a dataset, plus provenance —
@@ -78,6 +79,7 @@ export async function ensureStagingTable(client: pg.ClientBase, dataset: string,
         ...columns.map((c) => `${pg.escapeIdentifier(c.name)} ${postgresTypeName(c.type)}`)];
       await client.query(`CREATE TABLE ${table} (${definitions.join(', ')})`);
       await client.query(`COMMENT ON TABLE ${table} IS ${pg.escapeLiteral(OWNED_COMMENT)}`);
+      await ensureFileRowsIndex(client, table);
       await client.query('COMMIT');
       return columns.map((c) => ({ ...c }));
     }
@@ -87,12 +89,18 @@ export async function ensureStagingTable(client: pg.ClientBase, dataset: string,
       }
     }
     const effective = effectiveColumns(columns, existing);
+    if (await ownedTable(client, table)) await ensureFileRowsIndex(client, table);
     await client.query('COMMIT');
     return effective;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+async function ownedTable(client: pg.ClientBase, table: string): Promise<boolean> {
+  const { rows } = await client.query<{ comment: string | null }>(`SELECT obj_description(to_regclass($1), 'pg_class') AS comment`, [table]);
+  return rows[0].comment === OWNED_COMMENT;
 }
 
 /** Whether Sluice may widen the dataset's columns: it created the table, or the table does not exist yet. */

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ColumnType } from '../schema/column-type.js';
 import { readBinaryCopy, readInt64, readTimestampMicros } from '../sink/binary-copy-reader.js';
+import { readingFileRows } from '../sink/file-rows-index.js';
 import { qualifiedTable } from '../sink/staging-table.js';
 import { zonedToUtcMicros } from './local-time.js';
 import type { SeriesColumns } from './series-columns.js';
@@ -75,7 +76,7 @@ export async function readFileSeries(client: pg.ClientBase, dataset: string, fil
   const valueCount = values.length;
   const byHash = new Map<number, SeriesPoints[]>();
   const result: FileSeries = { series: [], unkeyed: 0, ambiguous: 0, nonexistent: 0 };
-  await readBinaryCopy(client, sql, (tuple) => {
+  await readingFileRows(client, () => readBinaryCopy(client, sql, (tuple) => {
     const { bytes, starts, lengths } = tuple;
     let keyed = lengths[keyCount] === 8;
     for (let k = 0; k < keyCount && keyed; k++) keyed = lengths[k] >= 0;
@@ -102,6 +103,6 @@ export async function readFileSeries(client: pg.ClientBase, dataset: string, fil
       const f = keyCount + 2 + v;
       points.values[v][at] = lengths[f] === 8 ? bytes.readDoubleBE(starts[f]) : Number.NaN;
     }
-  });
+  }));
   return result;
 }

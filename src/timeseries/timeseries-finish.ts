@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { SluiceError } from '../errors.js';
+import { readingFileRows } from '../sink/file-rows-index.js';
 import { type FinishedLoad, type FinisherResult, registerFinisher } from '../stages/load-finish.js';
 import { columnFigures } from '../stages/profile/column-profile.js';
 import type { ProfileReport } from '../stages/profile/profile-stage.js';
@@ -88,9 +89,9 @@ function columnFacts(load: FinishedLoad): ColumnFacts[] {
 async function sampledDistinct(client: pg.ClientBase, load: FinishedLoad, facts: ColumnFacts[]): Promise<ColumnFacts[]> {
   const candidates = facts.filter(mayBeKey);
   if (candidates.length === 0) return facts;
-  const { rows } = await client.query<Record<string, number>>(
+  const { rows } = await readingFileRows(client, () => client.query<Record<string, number>>(
     `SELECT ${candidates.map((f, i) => `count(DISTINCT ${pg.escapeIdentifier(f.name)})::float8 AS c${i}`).join(', ')}
-       FROM (SELECT * FROM ${load.table} WHERE _file = $1 LIMIT ${ASSESS_ROWS}) sample`, [load.fileId]);
+       FROM (SELECT * FROM ${load.table} WHERE _file = $1 LIMIT ${ASSESS_ROWS}) sample`, [load.fileId]));
   return facts.map((f) => (candidates.includes(f) ? { ...f, distinct: rows[0][`c${candidates.indexOf(f)}`] } : f));
 }
 

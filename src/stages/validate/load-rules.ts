@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { RuleConfig } from '../../configuration/config-schema.js';
 import { SluiceError } from '../../errors.js';
+import { readingFileRows } from '../../sink/file-rows-index.js';
 import type { SummaryValidation } from '../../summary.js';
 import { inDataset } from '../dataset-config-error.js';
 import { type FinishedLoad, type LoadFinisher, registerFinisher } from '../load-finish.js';
@@ -48,11 +49,14 @@ async function checkUnique(load: FinishedLoad, rule: RuleConfig): Promise<number
       FROM ${load.table}
      WHERE ${column} IS NOT NULL AND ${candidates}
     WINDOW w AS (PARTITION BY ${column} ORDER BY _file, _offset)`;
+  // A load-scoped rule reads this file's rows alone.
+  const query = <R extends pg.QueryResultRow>(sql: string, values: unknown[]) =>
+    (tableScope ? load.client.query<R>(sql, values) : readingFileRows(load.client, () => load.client.query<R>(sql, values)));
   if (rule.severity === 'warn') {
-    const counted = await load.client.query<{ n: string }>(`SELECT count(*) AS n FROM (${ranked}) d WHERE d._sluice_n > 1 AND d._file = $1`, [load.fileId]);
+    const counted = await query<{ n: string }>(`SELECT count(*) AS n FROM (${ranked}) d WHERE d._sluice_n > 1 AND d._file = $1`, [load.fileId]);
     return Number(counted.rows[0].n);
   }
-  const moved = await load.client.query<{ n: string }>(`
+  const moved = await query<{ n: string }>(`
     WITH duplicate AS (SELECT * FROM (${ranked}) d WHERE d._sluice_n > 1 AND d._file = $1),
     moved AS (
       DELETE FROM ${load.table} t USING duplicate d WHERE t.ctid = d._sluice_ctid
@@ -72,9 +76,9 @@ async function checkUnique(load: FinishedLoad, rule: RuleConfig): Promise<number
 /** 1 when the newest value of this load is older than the rule's duration (or there is none), else 0. */
 async function checkFreshness(load: FinishedLoad, rule: RuleConfig): Promise<{ failed: number; newest: string | null }> {
   const column = pg.escapeIdentifier(rule.column!);
-  const result = await load.client.query<{ fresh: boolean | null; newest: string | null }>(
+  const result = await readingFileRows(load.client, () => load.client.query<{ fresh: boolean | null; newest: string | null }>(
     `SELECT max(${column})::timestamptz >= now() - $2::double precision * interval '1 millisecond' AS fresh, max(${column})::text AS newest
-       FROM ${load.table} WHERE _file = $1`, [load.fileId, rule.freshness]);
+       FROM ${load.table} WHERE _file = $1`, [load.fileId, rule.freshness]));
   const { fresh, newest } = result.rows[0];
   return { failed: fresh === true ? 0 : 1, newest };
 }
