@@ -11,7 +11,7 @@ import { processSeries } from '../src/timeseries/process-series.js';
 import { rollingWindow } from '../src/timeseries/rolling-features.js';
 import { scoreBuffers, scoreColumn } from '../src/timeseries/series-anomalies.js';
 import { DEFAULT_SERIES_OPTIONS } from '../src/timeseries/series-options.js';
-import { robustScore } from '../src/timeseries/sorted-window.js';
+import { robustScore, SortedWindow } from '../src/timeseries/sorted-window.js';
 import { mulberry32 } from '../test/helpers/random.js';
 import { nsPerValue } from './stage-bench.js';
 import { envInteger, isMain } from './support.js';
@@ -51,6 +51,56 @@ function sortEachWindow(values: Float64Array, window: number, minPoints: number,
   }
 }
 
+/** The sorted window as it was before the branch-free search: a branching binary search for both positions and one copyWithin. */
+class BranchingSortedWindow {
+  readonly values: Float64Array;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.values = new Float64Array(capacity);
+  }
+
+  private search(x: number, after: boolean): number {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.values[mid] < x || (after && this.values[mid] === x)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  insert(x: number): void {
+    const at = this.search(x, true);
+    this.values.copyWithin(at + 1, at, this.size++);
+    this.values[at] = x;
+  }
+
+  replace(out: number, x: number): void {
+    const p = this.search(out, false);
+    const above = this.search(x, true);
+    if (x >= out) {
+      this.values.copyWithin(p, p + 1, above);
+      this.values[above - 1] = x;
+    } else {
+      this.values.copyWithin(above + 1, above, p);
+      this.values[above] = x;
+    }
+  }
+}
+
+/** Slides a window of `w` over the values, reading its middle value each step. */
+function slide(window: { insert(x: number): void; replace(out: number, x: number): void; values: Float64Array }, values: Float64Array, w: number): number {
+  let sink = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (i < w) window.insert(values[i]);
+    else window.replace(values[i - w], values[i]);
+    sink += window.values[w >> 1];
+  }
+  return sink;
+}
+
 export async function runSeriesFeaturesBench(options: { log?: (line: string) => void } = {}): Promise<Array<{ task: string; nsPerValue: number }>> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const n = envInteger('BENCH_SERIES_ROWS', 100_000, 1000);
@@ -73,6 +123,8 @@ export async function runSeriesFeaturesBench(options: { log?: (line: string) => 
     'alternative: rolling w=10, recompute each window': { perRun: n, run: () => { recomputeWindows(values, 10, out[0], out[1], out[2], out[3]); sink += out[1][n - 1]; } },
     'rolling w=60: incremental (Welford, deques)': { perRun: n, run: () => { rollingWindow(values, n, 0, 60, out[0], out[1], out[2], out[3]); sink += out[1][n - 1]; } },
     'alternative: rolling w=60, recompute each window': { perRun: n, run: () => { recomputeWindows(values, 60, out[0], out[1], out[2], out[3]); sink += out[1][n - 1]; } },
+    'sorted window w=60 slid by one: branch-free search, moves in a loop': { perRun: n, run: () => { sink += slide(new SortedWindow(61), values, 60); } },
+    'alternative: branching binary searches and copyWithin': { perRun: n, run: () => { sink += slide(new BranchingSortedWindow(61), values, 60); } },
     'robust z of level and step, window 60, two passes: sorted windows': { perRun: n, run: () => { sink += scoreColumn(values, imputed, n, 0, null, anomaly, buffers).score[n - 1]; } },
     'alternative: one pass, sort each window': { perRun: n, run: () => { sortEachWindow(values, anomaly.window, anomaly.minPoints, out[0]); sink += out[0][n - 1]; } },
     'processSeries, defaults, 1-second data': { perRun: n, run: () => { sink += processSeries({ tail, times: seconds, values: [values], outputFrom: -Infinity }, DEFAULT_SERIES_OPTIONS).times.length; } },

@@ -7,7 +7,7 @@ import { contextPoints, type SeriesOptions } from './series-options.js';
 import { inTimeOrder, type SeriesPoints } from './series-points.js';
 import { joinSeriesEvents, type SeriesEvent, type SeriesOutput } from './process-series.js';
 import type { SeriesTask, SeriesTaskResult } from './series-task.js';
-import { ensurePartitions, type SeriesTables } from './series-tables.js';
+import { copyTargets, ensurePartitions, type SeriesTables } from './series-tables.js';
 import type { StoredTail } from './stored-series.js';
 
 /**
@@ -17,7 +17,7 @@ import type { StoredTail } from './stored-series.js';
  * At most two tasks per thread are out at once (memory stays bounded by the tasks in flight, not
  * the file), and while the workers compute, the rows already back are written: their tuples are
  * joined into one binary COPY per table when ~8 MB have gathered, after the partitions they fall
- * in exist. When COPY falls behind (it does: PostgreSQL's one backend writes both tables), no
+ * in exist (into the partitions themselves when the batch fits in one: copyTargets). When COPY falls behind (it does: PostgreSQL's one backend writes both tables), no
  * task is sent while more than MAX_UNWRITTEN bytes wait, so memory is bounded by that, not the file.
  */
 
@@ -126,7 +126,7 @@ function transfers(task: SeriesTask): ArrayBuffer[] {
 export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, run: SeriesRun): Promise<WrittenSeries> {
   const written: WrittenSeries = { counts: { points: 0, duplicates: 0, gaps: 0, missing: 0, imputed: 0, openGaps: 0, anomalies: 0 }, events: [], rows: 0 };
   const pending = { timeseries: [] as Uint8Array[], features: [] as Uint8Array[], bytes: 0, from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
-  const partitions = new Set<number>();
+  const partitions = new Map<number, boolean>();
   let writing: Promise<void> = Promise.resolve();
   // Tuples back from the workers and not yet in PostgreSQL: past MAX_UNWRITTEN no task is sent.
   let unwritten = 0;
@@ -145,8 +145,9 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
     pending.to = Number.NEGATIVE_INFINITY;
     await ensurePartitions(client, run.tables, run.dataset, Math.floor(batch.from / 1000), Math.floor(batch.to / 1000), partitions);
     const columns = (names: string[]) => names.map((n) => `"${n.replaceAll('"', '""')}"`).join(', ');
-    await copyIn(client, `COPY ${run.tables.timeseries} (${columns(run.tables.timeseriesColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([BINARY_COPY_HEADER, ...batch.timeseries, TRAILER]));
-    await copyIn(client, `COPY ${run.tables.features} (${columns(run.tables.featureColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([BINARY_COPY_HEADER, ...batch.features, TRAILER]));
+    const into = copyTargets(run.tables, run.dataset, Math.floor(batch.from / 1000), Math.floor(batch.to / 1000), partitions);
+    await copyIn(client, `COPY ${into.timeseries} (${columns(run.tables.timeseriesColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([BINARY_COPY_HEADER, ...batch.timeseries, TRAILER]));
+    await copyIn(client, `COPY ${into.features} (${columns(run.tables.featureColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([BINARY_COPY_HEADER, ...batch.features, TRAILER]));
     unwritten -= batch.bytes;
   };
 

@@ -229,7 +229,7 @@ describe('series tables on TimescaleDB (PGlite build)', () => {
     const tables: SeriesTables = await ensureSeriesTables(client, 'unpartitioned', SENSORS, featuresOf(SENSORS.values), 'day');
     const relations = `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('timeseries', 'features', '_timescaledb_internal')`;
     const [{ n: before }] = await rows<{ n: number }>(relations);
-    const made = new Set<number>();
+    const made = new Map<number, boolean>();
     await ensurePartitions(client, tables, 'unpartitioned', T0, T0 + 10 * DAY_MS, made);
     const [{ n: afterwards }] = await rows<{ n: number }>(relations);
     assert.equal(afterwards, before);
