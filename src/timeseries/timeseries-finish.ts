@@ -127,7 +127,8 @@ export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResu
   const groups = columns.keys.length === 0 ? 1 : Math.max(1, Math.ceil(load.rows / settings.memoryPoints));
   // Judged on a sample first: a load that is no series pays for reading a few rows back, not all.
   const sampled = groups > 1 || (load.rows > ASSESS_ROWS && settings.mode === 'auto');
-  const first = await readFileSeries(client, dataset, fileId, columns, settings.zone, sampled ? { limit: ASSESS_ROWS } : {});
+  // The judgement reads times alone: a sample is read without its values.
+  const first = await readFileSeries(client, dataset, fileId, sampled ? { ...columns, values: [] } : columns, settings.zone, sampled ? { limit: ASSESS_ROWS } : {});
   const decision: SeriesDecision = assessSeries(first.series, columns, options.interval);
   if (settings.mode === 'auto' && !decision.detected) {
     return { summary: { timeseries: { ...notASeries(decision.reason ?? 'not regular enough', decision.confidence, named), unkeyed: first.unkeyed } } };
