@@ -163,8 +163,9 @@ export function compileTransforms(columns: readonly StageColumn[], steps: readon
   return { operations, columns: state.map((c) => ({ name: c.name, type: c.type, dropped: c.dropped, changed: c.changed })) };
 }
 
-/** Runs `process` over the rows still kept whose value is not NULL. */
+/** Runs `process` over the rows still kept whose value is not NULL (on their text: a derived column's is written first). */
 function eachValue(batch: ColumnBatch, column: ColumnVector, process: (row: number) => void): void {
+  batch.writeNumberText(column);
   const { rejected } = batch;
   const { nulls } = column;
   for (let r = 0; r < batch.rowCount; r++) if (rejected[r] === 0 && nulls[r] === 0) process(r);
@@ -319,6 +320,7 @@ function settleType(index: number, type: ColumnTypeCode): Operation {
   return {
     process(batch, context) {
       const column = batch.columns[index];
+      batch.writeNumberText(column);
       column.type = type;
       if (type === ColumnType.text) return;
       eachValue(batch, column, (r) => {
@@ -342,28 +344,40 @@ function deriveColumn(name: string, type: ColumnTypeCode, evaluate: (row: (index
   let row = 0;
   // One reader for every row: the row it reads is a variable, not a closure per row.
   const read = (index: number): Value => readValue(batch, batch.columns[index], row, 'text');
+  // A number or boolean result is kept as the batch's number, and its text is written only if
+  // something reads it (ColumnVector.textPending): binary COPY and the profile do not, and
+  // String(number) cost ~150 ns a value.
+  const numbered = type === ColumnType.float || type === ColumnType.bool;
   return {
     process(current, context) {
       batch = current;
       const column = batch.addColumn(name, type);
-      // A number or boolean result is kept as the batch's number too, so it is not parsed back
-      // from its text (parseFloat8 was ~0.1 s per million derived values): -0 as 0, as its text
-      // reads; a NaN or an infinity leaves the column to be read from its text.
-      let numbered = type === ColumnType.float || type === ColumnType.bool;
+      const { nulls, numbers } = column;
+      let finite = true;
       for (row = 0; row < batch.rowCount; row++) {
         if (batch.rejected[row] === 1) continue;
         const value = evaluate(read);
+        if (numbered) {
+          if (value === null) continue;
+          // -0 as 0, as its text reads.
+          const number = typeof value === 'boolean' ? (value ? 1 : 0) : (value as number) + 0;
+          nulls[row] = 0;
+          numbers[row] = number;
+          if (!Number.isFinite(number)) finite = false;
+          continue;
+        }
         const text = textOfValue(value, type);
-        if (text !== null) {
-          batch.appendString(column, row, text);
-          if (numbered) {
-            const number = typeof value === 'boolean' ? (value ? 1 : 0) : (value as number) + 0;
-            if (Number.isFinite(number)) column.numbers[row] = number;
-            else numbered = false;
-          }
-        } else if (value !== null) rejectBatchRow(batch, row, context, 'CAST', `column ${name} (${columnTypeName(type)}): ${shownValue(String(value))}`);
+        if (text !== null) batch.appendString(column, row, text);
+        else if (value !== null) rejectBatchRow(batch, row, context, 'CAST', `column ${name} (${columnTypeName(type)}): ${shownValue(String(value))}`);
       }
-      if (numbered) column.numbersType = type;
+      if (!numbered) return;
+      column.numbersType = type;
+      column.textPending = true;
+      // A NaN or an infinity: the column is read from its text, as every float column holding one.
+      if (!finite) {
+        batch.writeNumberText(column);
+        column.numbersType = 0;
+      }
     },
   };
 }
