@@ -55,7 +55,7 @@ export async function runValidateStageBench(options: { log?: (line: string) => v
     'range (numbers)': staged([{ column: 'amount', range: { min: 0, max: 200 }, severity: 'warn' }]),
     'in (ByteLookup on spans)': staged([{ column: 'status', in: ['ok', 'late', 'lost'], severity: 'warn' }]),
     'alt: decode + Set.has': alternative(3, (t) => { sink += allowed.has(t) ? 1 : 0; }),
-    'length (code points from bytes)': staged([{ column: 'email', length: { max: 20 }, severity: 'warn' }]),
+    'length (byte count, else code points)': staged([{ column: 'email', length: { max: 20 }, severity: 'warn' }]),
     'alt: decode + [...s].length': alternative(2, (t) => { sink += [...t].length; }),
     'regex, 250 distinct ids (memo by bytes)': staged([{ column: 'sensor_id', regex: '^sensor-[0-9]{4}$', severity: 'warn' }]),
     'alt: decode + RegExp.test (250 distinct ids)': alternative(6, (t) => { sink += sensorPattern.test(t) ? 1 : 0; }),

@@ -49,3 +49,21 @@ test('a regex rule rejects exactly the rows RegExp.test refuses, chunk after chu
     }
   }), { numRuns: 200 });
 });
+
+// length decides from the byte count when it can (n bytes hold n / 4 to n code points): it must
+// still count as [...s].length does, over every mix of 1- to 4-byte characters and bounds.
+test('a length rule rejects exactly the rows whose code points are out of bounds', () => {
+  const text = fc.string({ maxLength: 24, unit: fc.constantFrom('a', 'é', '€', '😀', ' ') });
+  const bounds = fc.tuple(fc.option(fc.integer({ min: 0, max: 12 })), fc.option(fc.integer({ min: 0, max: 24 })))
+    .filter(([min, max]) => (min !== null || max !== null) && (min === null || max === null || min <= max));
+  fc.assert(fc.property(bounds, fc.array(fc.option(text), { maxLength: 200 }), ([min, max], values) => {
+    const length = { ...(min === null ? {} : { min }), ...(max === null ? {} : { max }) };
+    const rules = validateConfig({ datasets: { d: { rules: [{ column: 'id', length }] } } }).datasets.d.rules!;
+    const stage = validateStage.create(validateOptions.parse({ rules }), columns);
+    const batch = new ColumnBatch();
+    fill(batch, values);
+    stage.process(batch, { dataset: 'd', fileId: 1, chunkNo: 0, rejects: new ByteSink(new Uint8Array(0)), anomalies: new ByteSink(new Uint8Array(0)) });
+    const expected = values.map((v) => (v !== null && ([...v].length < (min ?? 0) || [...v].length > (max ?? Infinity)) ? 1 : 0));
+    assert.deepEqual([...batch.rejected.subarray(0, batch.rowCount)], expected);
+  }), { numRuns: 500 });
+});
