@@ -243,6 +243,19 @@ describe('planTransforms', () => {
     const plan = planTransforms([text('d'), text('e')], stepsOf([{ column: ['d', 'e'], trim: true }]), [[' 2024-01-02 ', '2024-02-29'], [' a ', ' 1 ']]);
     assert.deepEqual(plan.tableColumns.map((c) => c.type), [ColumnType.date, ColumnType.text]);
   });
+
+  test('asked again for the same sample, columns and steps, the plan is the same, as a copy; other steps give their own', () => {
+    const columns = [text('d'), text('e')];
+    const sample = [[' 1 ', '2'], ['x', 'y']];
+    const first = planTransforms(columns, stepsOf([{ column: 'd', trim: true }]), sample);
+    first.tableColumns[0].type = ColumnType.bool;
+    const again = planTransforms(columns, stepsOf([{ column: 'd', trim: true }]), sample);
+    assert.deepEqual(again.tableColumns.map((c) => c.type), [ColumnType.int, ColumnType.text]);
+    const other = planTransforms(columns, stepsOf([{ column: 'd', trim: true }, { derive: 'n', expr: 'd * 2' }]), sample);
+    assert.deepEqual(other.tableColumns.map((c) => c.name), ['d', 'e', 'n']);
+    const otherSample = planTransforms(columns, stepsOf([{ column: 'd', trim: true }]), [[' 1 ', 'z'], ['x', 'y']]);
+    assert.deepEqual(otherSample.tableColumns.map((c) => c.type), [ColumnType.text, ColumnType.text]);
+  });
 });
 
 describe('transform stage planFor', () => {
