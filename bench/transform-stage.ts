@@ -7,6 +7,8 @@
 import { nsPerValue } from './stage-bench.js';
 import { ColumnBatch } from '../src/batch/column-batch.js';
 import { validateConfig } from '../src/configuration/read-config.js';
+import { compileExpression } from '../src/expression/compile-expression.js';
+import { compileNumberColumns } from '../src/expression/number-columns.js';
 import { ByteSink } from '../src/formats/byte-sink.js';
 import { ColumnType } from '../src/schema/column-type.js';
 import { transformOptions, transformStage } from '../src/stages/transform/transform-stage.js';
@@ -62,6 +64,14 @@ export async function runTransformStageBench(options: { log?: (line: string) => 
     };
   };
   const derive = [{ derive: 'total', expr: 'price * qty' }];
+  // The expression alone, over the price column's numbers: a column at a time, or a closure tree per row.
+  const names = new Map(columns.map((c, index) => [c.name, { index, kind: c.type === ColumnType.text ? 'text' as const : 'number' as const }]));
+  const columnwise = compileNumberColumns('price * 1.8 + 32', names)!;
+  const rowwise = compileExpression('price * 1.8 + 32', names);
+  const out = { numbers: new Float64Array(rows), nulls: new Uint8Array(rows) };
+  // One reader for every row, as the transform stage's (the row is a variable).
+  let row = 0;
+  const readPrice = (): number | null => (batch.columns[3].nulls[row] === 1 ? null : batch.columns[3].numbers[row]);
   const alternative = (column: number, work: (text: string) => void) => () => {
     refill(batch, chunk);
     for (let r = 0; r < rows; r++) work(decoded(column, r));
@@ -79,6 +89,12 @@ export async function runTransformStageBench(options: { log?: (line: string) => 
     'scale/offset (parse, multiply, append text)': staged([{ column: 'price', scale: 1.1, offset: 2 }]),
     'derive price * qty (operands from text, text pending)': staged(derive),
     'derive price * qty (from the parser\'s numbers)': parsed(derive),
+    'price * 1.8 + 32 a column at a time (number-columns)': () => { refill(batch, chunk); columnwise.run(rows, (i) => batch.columns[i], out); sink += out.numbers[1]; },
+    'alt: price * 1.8 + 32 by the row evaluator': () => {
+      refill(batch, chunk);
+      for (row = 0; row < rows; row++) { const v = rowwise.evaluate(readPrice); out.numbers[row] = v === null ? 0 : (v as number); }
+      sink += out.numbers[1];
+    },
     'alt: derive, then its text written (CSV COPY)': staged(derive, undefined, () => batch.writeNumberText(batch.columns[5])),
   };
   const figures = await nsPerValue(Object.fromEntries(Object.entries(tasks).map(([task, run]) => [task, { perRun: rows, run }])), rounds);

@@ -29,14 +29,35 @@ interface VectorNode extends NumberColumn {
   evaluate(rowCount: number, column: (index: number) => NumberColumn): void;
 }
 
-type Arithmetic = (a: number, b: number) => number;
-const OPERATORS: Record<string, Arithmetic> = {
-  '+': (a, b) => a + b,
-  '-': (a, b) => a - b,
-  '*': (a, b) => a * b,
-  '/': (a, b) => a / b,
-  '%': (a, b) => a % b,
-};
+/**
+ * Operators by code: the loop switches on a code that is the same for every row (a branch the
+ * CPU predicts) rather than calling a function per row, which V8 does not inline once one loop's
+ * code serves several operators (measured: 40 ns a row for `value * 1.8 + 32` in a load, not 3).
+ */
+const BINARY: Record<string, number> = { '+': 0, '-': 1, '*': 2, '/': 3, '%': 4 };
+const ROUND_TO = 5;
+const NEGATE = 0;
+const ABS = 1;
+const ROUND = 2;
+
+function applyBinary(code: number, a: number, b: number): number {
+  switch (code) {
+    case 0: return a + b;
+    case 1: return a - b;
+    case 2: return a * b;
+    case 3: return a / b;
+    case 4: return a % b;
+    default: return roundTo(a, b);
+  }
+}
+
+function applyUnary(code: number, x: number): number {
+  switch (code) {
+    case NEGATE: return -x;
+    case ABS: return Math.abs(x);
+    default: return roundTo(x, 0);
+  }
+}
 
 /** Room for `rows` in a node's own arrays (grown, never shrunk: batches are reused). */
 function ensure(node: VectorNode, rows: number): void {
@@ -62,21 +83,21 @@ export function compileNumberColumns(source: string, columns: ReadonlyMap<string
       case 'unary': {
         const operand = build(node.operand);
         if (operand === null || node.op === 'not') return null;
-        return node.op === '-' ? mapped(operand, (x) => -x) : operand;
+        return node.op === '-' ? mapped(operand, NEGATE) : operand;
       }
       case 'binary': {
-        const op = OPERATORS[node.op];
-        if (op === undefined) return null;
+        const code = BINARY[node.op];
+        if (code === undefined) return null;
         const left = build(node.left);
         const right = left === null ? null : build(node.right);
-        return right === null ? null : binary(left!, right, op, node.op === '/' || node.op === '%');
+        return right === null ? null : binary(left!, right, code, node.op === '/' || node.op === '%');
       }
       case 'call': {
         const args = node.args.map(build);
         if (args.some((a) => a === null)) return null;
-        if (node.name === 'abs' && args.length === 1) return mapped(args[0]!, Math.abs);
-        if (node.name === 'round' && args.length === 1) return mapped(args[0]!, roundHalfAway);
-        if (node.name === 'round' && args.length === 2) return binary(args[0]!, args[1]!, (v, d) => roundTo(v, d), false);
+        if (node.name === 'abs' && args.length === 1) return mapped(args[0]!, ABS);
+        if (node.name === 'round' && args.length === 1) return mapped(args[0]!, ROUND);
+        if (node.name === 'round' && args.length === 2) return binary(args[0]!, args[1]!, ROUND_TO, false);
         return null;
       }
     }
@@ -118,7 +139,7 @@ function constant(value: number): VectorNode {
   return node;
 }
 
-function mapped(operand: VectorNode, f: (x: number) => number): VectorNode {
+function mapped(operand: VectorNode, code: number): VectorNode {
   const node: VectorNode = {
     numbers: new Float64Array(0), nulls: new Uint8Array(0),
     evaluate(rowCount, column) {
@@ -129,7 +150,7 @@ function mapped(operand: VectorNode, f: (x: number) => number): VectorNode {
       const xNulls = operand.nulls;
       for (let r = 0; r < rowCount; r++) {
         nulls[r] = xNulls[r];
-        numbers[r] = xNulls[r] === 1 ? 0 : f(x[r]);
+        numbers[r] = xNulls[r] === 1 ? 0 : applyUnary(code, x[r]);
       }
     },
   };
@@ -137,7 +158,7 @@ function mapped(operand: VectorNode, f: (x: number) => number): VectorNode {
 }
 
 /** `byZero`: a zero right operand gives NULL (division and modulo, as the row evaluator). */
-function binary(left: VectorNode, right: VectorNode, op: Arithmetic, byZero: boolean): VectorNode {
+function binary(left: VectorNode, right: VectorNode, code: number, byZero: boolean): VectorNode {
   const node: VectorNode = {
     numbers: new Float64Array(0), nulls: new Uint8Array(0),
     evaluate(rowCount, column) {
@@ -152,18 +173,14 @@ function binary(left: VectorNode, right: VectorNode, op: Arithmetic, byZero: boo
       for (let r = 0; r < rowCount; r++) {
         const none = aNulls[r] | bNulls[r] | (byZero && b[r] === 0 ? 1 : 0);
         nulls[r] = none;
-        numbers[r] = none === 1 ? 0 : op(a[r], b[r]);
+        numbers[r] = none === 1 ? 0 : applyBinary(code, a[r], b[r]);
       }
     },
   };
   return node;
 }
 
-/** round(v): half away from zero, as PostgreSQL rounds numeric (and the row evaluator). */
-function roundHalfAway(v: number): number {
-  return roundTo(v, 0);
-}
-
+/** round(v, digits): half away from zero, as PostgreSQL rounds numeric (and the row evaluator). */
 function roundTo(v: number, digits: number): number {
   const scale = 10 ** Math.trunc(digits);
   return (Math.sign(v) * Math.round(Math.abs(v) * scale)) / scale;
