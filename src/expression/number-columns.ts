@@ -5,7 +5,7 @@ import { type ExpressionNode, parseExpression } from './parse-expression.js';
  * An arithmetic expression of number columns and literals (`value * 1.8 + 32`, `abs(a - b)`,
  * `round(x / 3, 2)`) evaluated a column at a time: one loop per operator over typed arrays
  * instead of a tree of closures per row, whose every intermediate number is a heap allocation
- * (~29 ns a row for `price * qty`, most of a derived column's cost once its text is not written).
+ * (16 ns a row for `price * 1.8 + 32` against 7 here, bench/transform-stage).
  * It gives what compileExpression's evaluator gives row by row — the same operations in the same
  * order, NULL from a NULL operand or a division by zero (test/expression/number-columns.property).
  * Anything else (text, times, booleans, comparisons, coalesce, a NULL literal) has no such form.
@@ -32,7 +32,8 @@ interface VectorNode extends NumberColumn {
 /**
  * Operators by code: the loop switches on a code that is the same for every row (a branch the
  * CPU predicts) rather than calling a function per row, which V8 does not inline once one loop's
- * code serves several operators (measured: 40 ns a row for `value * 1.8 + 32` in a load, not 3).
+ * code serves several operators (`value * 1.8 + 32`: ~40 ms per million rows profiled in a load
+ * with a call per row; 8 ns a row with the code).
  */
 const BINARY: Record<string, number> = { '+': 0, '-': 1, '*': 2, '/': 3, '%': 4 };
 const ROUND_TO = 5;
