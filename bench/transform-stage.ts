@@ -7,6 +7,8 @@
 import { nsPerValue } from './stage-bench.js';
 import { ColumnBatch } from '../src/batch/column-batch.js';
 import { validateConfig } from '../src/configuration/read-config.js';
+import { compileExpression } from '../src/expression/compile-expression.js';
+import { compileNumberColumns } from '../src/expression/number-columns.js';
 import { ByteSink } from '../src/formats/byte-sink.js';
 import { ColumnType } from '../src/schema/column-type.js';
 import { transformOptions, transformStage } from '../src/stages/transform/transform-stage.js';
@@ -31,7 +33,7 @@ export async function runTransformStageBench(options: { log?: (line: string) => 
   ];
   const chunk = stageChunk(columns, rows, (r, c) => [
     `  Customer ${r % 977} `, COUNTRIES[r % COUNTRIES.length], r % 3 === 0 ? 'yes' : 'N', `${(r % 1000) / 4}`, `${r % 17}`,
-  ][c]);
+  ][c], (r, c) => [0, 0, 0, (r % 1000) / 4, r % 17][c]);
   const batch = new ColumnBatch();
   const context = { dataset: 'bench', fileId: 1, chunkNo: 0, rejects: new ByteSink(new Uint8Array(0)), anomalies: new ByteSink(new Uint8Array(0)) };
   const stageWith = (transforms: unknown[], types: Record<string, string> = {}) => {
@@ -44,10 +46,32 @@ export async function runTransformStageBench(options: { log?: (line: string) => 
   const truthy = new Set(['yes', 'y']);
 
   let sink = 0;
-  const staged = (transforms: unknown[], types?: Record<string, string>) => {
+  // `after`: what a later reader makes the batch do (CSV COPY writing a derived number's text).
+  const staged = (transforms: unknown[], types?: Record<string, string>, after?: () => void) => {
     const stage = stageWith(transforms, types);
-    return () => { refill(batch, chunk); stage.process(batch, context); stage.report(); context.rejects.length = 0; sink += batch.byteLength; };
+    return () => { refill(batch, chunk); stage.process(batch, context); after?.(); stage.report(); context.rejects.length = 0; sink += batch.byteLength; };
   };
+  // As the CSV parser leaves typed columns: their numbers read while checking the values.
+  const parsed = (transforms: unknown[]) => {
+    const stage = stageWith(transforms);
+    return () => {
+      refill(batch, chunk);
+      batch.columns[3].numbersType = ColumnType.float;
+      batch.columns[4].numbersType = ColumnType.int;
+      stage.process(batch, context);
+      stage.report();
+      sink += batch.columns[5].numbers[1];
+    };
+  };
+  const derive = [{ derive: 'total', expr: 'price * qty' }];
+  // The expression alone, over the price column's numbers: a column at a time, or a closure tree per row.
+  const names = new Map(columns.map((c, index) => [c.name, { index, kind: c.type === ColumnType.text ? 'text' as const : 'number' as const }]));
+  const columnwise = compileNumberColumns('price * 1.8 + 32', names)!;
+  const rowwise = compileExpression('price * 1.8 + 32', names);
+  const out = { numbers: new Float64Array(rows), nulls: new Uint8Array(rows) };
+  // One reader for every row, as the transform stage's (the row is a variable).
+  let row = 0;
+  const readPrice = (): number | null => (batch.columns[3].nulls[row] === 1 ? null : batch.columns[3].numbers[row]);
   const alternative = (column: number, work: (text: string) => void) => () => {
     refill(batch, chunk);
     for (let r = 0; r < rows; r++) work(decoded(column, r));
@@ -63,7 +87,15 @@ export async function runTransformStageBench(options: { log?: (line: string) => 
     'booleans (folded ByteLookup) + bool check': staged([{ column: 'active', booleans: { true: ['yes', 'Y'], false: ['no', 'N'] } }], { active: 'bool' }),
     'alt: decode + toLowerCase + Set.has': alternative(2, (t) => { sink += truthy.has(t.toLowerCase()) ? 1 : 0; }),
     'scale/offset (parse, multiply, append text)': staged([{ column: 'price', scale: 1.1, offset: 2 }]),
-    'derive price * qty (expression from text)': staged([{ derive: 'total', expr: 'price * qty' }]),
+    'derive price * qty (operands from text, text pending)': staged(derive),
+    'derive price * qty (from the parser\'s numbers)': parsed(derive),
+    'price * 1.8 + 32 a column at a time (number-columns)': () => { refill(batch, chunk); columnwise.run(rows, (i) => batch.columns[i], out); sink += out.numbers[1]; },
+    'alt: price * 1.8 + 32 by the row evaluator': () => {
+      refill(batch, chunk);
+      for (row = 0; row < rows; row++) { const v = rowwise.evaluate(readPrice); out.numbers[row] = v === null ? 0 : (v as number); }
+      sink += out.numbers[1];
+    },
+    'alt: derive, then its text written (CSV COPY)': staged(derive, undefined, () => batch.writeNumberText(batch.columns[5])),
   };
   const figures = await nsPerValue(Object.fromEntries(Object.entries(tasks).map(([task, run]) => [task, { perRun: rows, run }])), rounds);
   if (sink === 0) throw new Error('transform-stage: no work done');

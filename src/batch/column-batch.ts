@@ -48,12 +48,25 @@ export interface ColumnVector {
    * rewrites spans in place must call `textChanged`.
    */
   numbersType: ColumnTypeCode | 0;
+  /**
+   * The values' text is not written yet: it is the canonical text of `numbers` (a derived number
+   * or boolean, whose String() costs ~150 ns a value). Binary COPY and the profile read `numbers`
+   * only; whatever reads the spans calls ColumnBatch.writeNumberText first (batch.text reads it
+   * as it would be).
+   */
+  textPending: boolean;
 }
 
 /** The column types whose values live in `numbers` (see ColumnVector). */
 export function hasNumbers(type: ColumnTypeCode): boolean {
   return type === ColumnType.bool || type === ColumnType.int || type === ColumnType.bigint || type === ColumnType.float
     || type === ColumnType.date || type === ColumnType.timestamptz;
+}
+
+/** The canonical text of a float or boolean held as a number (String(x): what PostgreSQL reads back as x). */
+function textOfNumber(type: ColumnTypeCode, value: number): string {
+  if (type === ColumnType.bool) return value !== 0 ? 't' : 'f';
+  return String(value);
 }
 
 const INITIAL_ROWS = 1024;
@@ -67,6 +80,7 @@ function newVector(name: string, type: ColumnTypeCode, capacity: number): Column
     numbers: new Float64Array(capacity),
     micros: new Uint16Array(capacity),
     numbersType: 0,
+    textPending: false,
   };
 }
 
@@ -119,7 +133,7 @@ export class ColumnBatch {
   addColumn(name: string, type: ColumnTypeCode): ColumnVector {
     let vector = this.spare.pop();
     if (vector === undefined || vector.nulls.length < this.capacity) vector = newVector(name, type, this.capacity);
-    else { vector.name = name; vector.type = type; vector.dropped = false; vector.numbersType = 0; }
+    else { vector.name = name; vector.type = type; vector.dropped = false; vector.numbersType = 0; vector.textPending = false; }
     vector.nulls.fill(1, 0, this.rowCount);
     this.columns.push(vector);
     return vector;
@@ -195,7 +209,19 @@ export class ColumnBatch {
   /** The value's text (null for NULL) — for rare paths and tests; stages read spans. */
   text(column: ColumnVector, row: number): string | null {
     if (column.nulls[row] === 1) return null;
+    if (column.textPending) return textOfNumber(column.type, column.numbers[row]);
     return this.bytes.toString('utf8', column.starts[row], column.ends[row]);
+  }
+
+  /** Writes the text of a column whose text is pending (see ColumnVector.textPending); nothing otherwise. */
+  writeNumberText(column: ColumnVector): void {
+    if (!column.textPending) return;
+    column.textPending = false;
+    const { nulls, numbers, type } = column;
+    const numbersType = column.numbersType;
+    for (let r = 0; r < this.rowCount; r++) if (nulls[r] === 0) this.appendString(column, r, textOfNumber(type, numbers[r]));
+    // The numbers still hold every value: the text was written from them.
+    column.numbersType = numbersType;
   }
 
   /** The row's raw bytes as text (a reject row's `raw`). */

@@ -68,10 +68,20 @@ export function transition(ring: SharedRing, slot: number, from: number, to: num
 export interface SlotRingOptions {
   slots: number;
   inputCapacity: number;
-  /** Room for the COPY bytes of one chunk: input plus the provenance prefix of every row. */
+  /** Room for the COPY bytes of one chunk (default: OUTPUT_PER_INPUT_BYTE × input, plus 64 KiB). */
   outputCapacity?: number;
   rejectsCapacity?: number;
 }
+
+/**
+ * Output bytes a slot has room for per input byte. Binary COPY of the benchmark file's rows takes
+ * ~1.5× their CSV bytes (a provenance prefix and a length per field), and a derived double adds 12
+ * bytes a row (~1.7×): output beyond the slot is written to a buffer of its own and copied again to
+ * be shared (~10 ms per 4 MiB chunk, a tenth of a load with one derived column). Room is cheap:
+ * pages of shared memory nobody writes are never resident, so a larger slot costs address space,
+ * not memory.
+ */
+export const OUTPUT_PER_INPUT_BYTE = 2.5;
 
 export class SlotRing {
   readonly shared: SharedRing;
@@ -80,7 +90,7 @@ export class SlotRing {
 
   constructor(options: SlotRingOptions) {
     assert.ok(options.slots >= 1, 'a ring needs at least one slot');
-    const outputCapacity = options.outputCapacity ?? Math.ceil(options.inputCapacity * 1.5) + 64 * 1024;
+    const outputCapacity = options.outputCapacity ?? Math.ceil(options.inputCapacity * OUTPUT_PER_INPUT_BYTE) + 64 * 1024;
     const rejectsCapacity = options.rejectsCapacity ?? 256 * 1024;
     this.shared = {
       slots: options.slots,

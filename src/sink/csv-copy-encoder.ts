@@ -24,6 +24,7 @@ export function encodeCsvCopy(batch: ColumnBatch, fileId: number, delimiter: num
   special[CR] = 1;
   const prefix = Buffer.from(`${fileId}${String.fromCharCode(delimiter)}`, 'latin1');
   const columns = batch.columns.filter((c) => !c.dropped);
+  for (const column of columns) batch.writeNumberText(column);
   const columnCount = columns.length;
   const bytes = batch.bytes;
   let rows = 0;

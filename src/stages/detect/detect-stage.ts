@@ -148,6 +148,7 @@ class DetectStage implements Stage<DetectReport> {
   }
 
   private checkCategories(batch: ColumnBatch, column: ColumnVector, baseline: CategoryBaseline, context: StageContext): void {
+    batch.writeNumberText(column);
     const { nulls, starts, ends } = column;
     const { rejected, rowCount, bytes } = batch;
     const lengths = this.byLength.get(baseline.column)!;

@@ -103,6 +103,7 @@ function profileColumn(batch: ColumnBatch, column: ColumnVector, sketch: ColumnS
       sketch.addNumberColumn(column.numbers, column.micros, column.nulls, rejected, batch.rowCount, origin);
       return;
     default:
+      batch.writeNumberText(column);
       sketch.addTextColumn(batch.bytes, column.starts, column.ends, column.nulls, rejected, batch.rowCount);
   }
 }

@@ -42,7 +42,10 @@ const TRUE_WORDS = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
 export function readValue(batch: ColumnBatch, column: ColumnVector, row: number, source: ValueSource): Value {
   if (column.nulls[row] === 1) return null;
   const type = column.type;
-  if (source === 'numbers') {
+  // In transform, a column the parser (or a derived column) left numbers in reads them: a float's
+  // and an integer's number is what its text reads as, a boolean's its truth. Times still read
+  // their text there, which rounds sub-millisecond fractions its own way.
+  if (source === 'numbers' || (column.numbersType === type && (type === ColumnType.float || type === ColumnType.int || type === ColumnType.bool))) {
     switch (type) {
       case ColumnType.bool: return column.numbers[row] === 1;
       case ColumnType.int: case ColumnType.bigint: case ColumnType.float: return column.numbers[row];

@@ -1,4 +1,5 @@
 import type { ColumnBatch, ColumnVector } from '../../batch/column-batch.js';
+import { ValueMemo } from '../../batch/value-memo.js';
 import type { RuleConfig } from '../../configuration/config-schema.js';
 import { SluiceError } from '../../errors.js';
 import { compileExpression, type ExpressionColumn, type Value } from '../../expression/compile-expression.js';
@@ -24,8 +25,11 @@ export interface BoundRule {
   rule: RuleConfig;
   /** The batch positions it reads, with the names they were bound to. */
   reads: ReadonlyArray<{ index: number; name: string }>;
-  /** Whether row `r` of the batch passes (a kept row). */
-  passes(batch: ColumnBatch, row: number): boolean;
+  /**
+   * The kept rows of the batch that fail it, in order, into `failing` (room for every row); returns
+   * how many. A rule at a time over the rows: each kind is one tight loop, no call per row.
+   */
+  failures(batch: ColumnBatch, failing: Int32Array): number;
   /** What a reject's detail says of a failing row: the column and value. */
   detail(batch: ColumnBatch, row: number): string;
 }
@@ -76,64 +80,139 @@ type ValueRule = Omit<BoundRule, 'reads'>;
 
 function valueRule(rule: RuleConfig, index: number, type: ColumnTypeCode): ValueRule {
   const detail = (batch: ColumnBatch, row: number): string => columnDetail(batch, batch.columns[index], row);
-  const make = (test: (batch: ColumnBatch, column: ColumnVector, row: number) => boolean): ValueRule => ({
-    rule, detail,
-    passes: (batch, row) => {
-      const column = batch.columns[index];
-      return column.nulls[row] === 1 || test(batch, column, row);
-    },
-  });
   switch (rule.kind) {
     case 'not_null':
-      return { rule, detail, passes: (batch, row) => batch.columns[index].nulls[row] === 0 };
+      return {
+        rule, detail,
+        failures(batch, failing) {
+          const { rejected } = batch;
+          const { nulls } = batch.columns[index];
+          let n = 0;
+          for (let r = 0; r < batch.rowCount; r++) if (rejected[r] === 0 && nulls[r] === 1) failing[n++] = r;
+          return n;
+        },
+      };
     case 'range': {
       const min = rule.range!.min ?? -Infinity;
       const max = rule.range!.max ?? Infinity;
       // numeric is compared as its nearest double: the bounds are doubles themselves.
       const fromText = type === ColumnType.numeric;
-      return make((batch, column, row) => {
-        const value = fromText ? Number(batch.text(column, row)) : column.numbers[row];
-        return value >= min && value <= max;
-      });
+      return {
+        rule, detail,
+        failures(batch, failing) {
+          const { rejected } = batch;
+          const column = batch.columns[index];
+          const { nulls, numbers } = column;
+          let n = 0;
+          for (let r = 0; r < batch.rowCount; r++) {
+            if (rejected[r] === 1 || nulls[r] === 1) continue;
+            const value = fromText ? Number(batch.text(column, r)) : numbers[r];
+            if (!(value >= min && value <= max)) failing[n++] = r;
+          }
+          return n;
+        },
+      };
     }
-    case 'regex': {
-      const pattern = new RegExp(rule.regex!, 'u');
-      return make((batch, column, row) => pattern.test(batch.text(column, row)!));
-    }
+    case 'regex': return regexRule(rule, index, detail);
     case 'length': {
       const min = rule.length!.min ?? 0;
       const max = rule.length!.max ?? Infinity;
-      return make((batch, column, row) => {
-        const length = characters(batch.bytes, column.starts[row], column.ends[row]);
+      return spanRule(rule, index, detail, (bytes, start, end) => {
+        // n bytes of UTF-8 hold between n / 4 and n code points: most values pass without counting.
+        const n = end - start;
+        if (n <= max && n >= 4 * min) return true;
+        const length = characters(bytes, start, end);
         return length >= min && length <= max;
       });
     }
-    case 'in': return inRule(rule, type, make);
+    case 'in': return inRule(rule, index, type, detail);
     default: throw new RangeError(`${rule.kind} is not a row rule`);
   }
 }
 
+/**
+ * A regex verdict depends on the value's bytes alone, so it is remembered by them
+ * (batch/value-memo.ts): a column of a few hundred distinct ids decodes and tests each once.
+ */
+function regexRule(rule: RuleConfig, index: number, detail: ValueRule['detail']): ValueRule {
+  const pattern = new RegExp(rule.regex!, 'u');
+  const memo = new ValueMemo();
+  return {
+    rule, detail,
+    failures(batch, failing) {
+      const { rejected } = batch;
+      const column = batch.columns[index];
+      batch.writeNumberText(column);
+      const { nulls, starts, ends } = column;
+      const bytes = batch.bytes;
+      let n = 0;
+      for (let r = 0; r < batch.rowCount; r++) {
+        if (rejected[r] === 1 || nulls[r] === 1) continue;
+        const start = starts[r];
+        const end = ends[r];
+        let verdict = memo.find(bytes, start, end);
+        if (verdict === -1) {
+          verdict = pattern.test(bytes.toString('utf8', start, end)) ? 1 : 0;
+          memo.remember(bytes, start, end, verdict);
+        }
+        if (verdict === 0) failing[n++] = r;
+      }
+      return n;
+    },
+  };
+}
+
 /** An allowed set compares as the column's type does: numbers as numbers (1 = 1.0), booleans as truth values, the rest as text. */
-function inRule(rule: RuleConfig, type: ColumnTypeCode, make: (test: (batch: ColumnBatch, column: ColumnVector, row: number) => boolean) => ValueRule): ValueRule {
+function inRule(rule: RuleConfig, index: number, type: ColumnTypeCode, detail: ValueRule['detail']): ValueRule {
   const allowed = rule.in!;
-  if (NUMERIC_TYPES.has(type) && type !== ColumnType.numeric) {
-    const numbers = new Set(allowed.map((v) => {
-      const number = typeof v === 'boolean' ? NaN : Number(v);
-      if (!Number.isFinite(number)) ruleError(rule, `${JSON.stringify(v)} is not a number, and ${rule.column} is ${columnTypeName(type)}`);
-      return number;
-    }));
-    return make((_, column, row) => numbers.has(column.numbers[row]));
-  }
-  if (type === ColumnType.bool) {
-    const truths = new Set<number>(allowed.map((v) => {
-      const word = Buffer.from(String(v));
-      if (!isBool(word, 0, word.length)) ruleError(rule, `${JSON.stringify(v)} is not a boolean, and ${rule.column} is boolean`);
-      return /^\s*(t|true|y|yes|on)\s*$/i.test(String(v)) ? 1 : 0;
-    }));
-    return make((_, column, row) => truths.has(column.numbers[row]));
+  const numbers = NUMERIC_TYPES.has(type) && type !== ColumnType.numeric ? numbersOf(rule, type, allowed)
+    : type === ColumnType.bool ? truthsOf(rule, allowed) : null;
+  if (numbers !== null) {
+    return {
+      rule, detail,
+      failures(batch, failing) {
+        const { rejected } = batch;
+        const column = batch.columns[index];
+        let n = 0;
+        for (let r = 0; r < batch.rowCount; r++) if (rejected[r] === 0 && column.nulls[r] === 0 && !numbers.has(column.numbers[r])) failing[n++] = r;
+        return n;
+      },
+    };
   }
   const words = new ByteLookup(allowed.map(String));
-  return make((batch, column, row) => words.has(batch.bytes, column.starts[row], column.ends[row]));
+  return spanRule(rule, index, detail, (bytes, start, end) => words.has(bytes, start, end));
+}
+
+/** A rule on each kept value's text, read in place from its span (`test`: whether it passes). */
+function spanRule(rule: RuleConfig, index: number, detail: ValueRule['detail'], test: (bytes: Uint8Array, start: number, end: number) => boolean): ValueRule {
+  return {
+    rule, detail,
+    failures(batch, failing) {
+      const { rejected, bytes } = batch;
+      const column = batch.columns[index];
+      batch.writeNumberText(column);
+      const { nulls, starts, ends } = column;
+      let n = 0;
+      for (let r = 0; r < batch.rowCount; r++) if (rejected[r] === 0 && nulls[r] === 0 && !test(bytes, starts[r], ends[r])) failing[n++] = r;
+      return n;
+    },
+  };
+}
+
+function numbersOf(rule: RuleConfig, type: ColumnTypeCode, allowed: NonNullable<RuleConfig['in']>): Set<number> {
+  return new Set(allowed.map((v) => {
+    const number = typeof v === 'boolean' ? NaN : Number(v);
+    if (!Number.isFinite(number)) ruleError(rule, `${JSON.stringify(v)} is not a number, and ${rule.column} is ${columnTypeName(type)}`);
+    return number;
+  }));
+}
+
+function truthsOf(rule: RuleConfig, allowed: NonNullable<RuleConfig['in']>): Set<number> {
+  return new Set<number>(allowed.map((v) => {
+    const word = Buffer.from(String(v));
+    if (!isBool(word, 0, word.length)) ruleError(rule, `${JSON.stringify(v)} is not a boolean, and ${rule.column} is boolean`);
+    return /^\s*(t|true|y|yes|on)\s*$/i.test(String(v)) ? 1 : 0;
+  }));
 }
 
 function checkRule(rule: RuleConfig, columns: readonly StageColumn[]): BoundRule {
@@ -154,10 +233,11 @@ function checkRule(rule: RuleConfig, columns: readonly StageColumn[]): BoundRule
   return {
     rule,
     reads: reads.map((index) => ({ index, name: columns[index].name })),
-    passes(current, r) {
+    failures(current, failing) {
       batch = current;
-      row = r;
-      return evaluate(read) !== false;
+      let n = 0;
+      for (row = 0; row < batch.rowCount; row++) if (batch.rejected[row] === 0 && evaluate(read) === false) failing[n++] = row;
+      return n;
     },
     detail: (current, r) => `check ${rule.check}: ${reads.map((i) => columnDetail(current, current.columns[i], r).replace(/^column /, '')).join(', ')}`,
   };

@@ -35,6 +35,8 @@ class ValidateStage implements Stage<ValidateReport> {
   private readonly failed: Float64Array;
   /** Positions in `rules`, error rules first. */
   private readonly order: number[];
+  /** The rows a rule fails in the chunk, reused from chunk to chunk. */
+  private failing = new Int32Array(0);
 
   constructor(private readonly rules: BoundRule[]) {
     this.failed = new Float64Array(rules.length);
@@ -47,15 +49,13 @@ class ValidateStage implements Stage<ValidateReport> {
     for (const bound of this.rules) {
       for (const { index, name } of bound.reads) assert.equal(batch.columns[index]?.name, name, `validate: rule ${bound.rule.name} was bound to column ${name} at position ${index}`);
     }
-    const { rejected } = batch;
+    if (this.failing.length < batch.rowCount) this.failing = new Int32Array(batch.capacity);
+    const failing = this.failing;
     for (const k of this.order) {
       const bound = this.rules[k];
-      const reject = bound.rule.severity === 'error';
-      let failed = 0;
-      for (let r = 0; r < batch.rowCount; r++) {
-        if (rejected[r] === 1 || bound.passes(batch, r)) continue;
-        failed++;
-        if (reject) rejectBatchRow(batch, r, context, `RULE:${bound.rule.name}`, bound.detail(batch, r));
+      const failed = bound.failures(batch, failing);
+      if (bound.rule.severity === 'error') {
+        for (let i = 0; i < failed; i++) rejectBatchRow(batch, failing[i], context, `RULE:${bound.rule.name}`, bound.detail(batch, failing[i]));
       }
       this.failed[k] += failed;
     }

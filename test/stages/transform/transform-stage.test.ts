@@ -5,6 +5,7 @@ import { validateConfig } from '../../../src/configuration/read-config.js';
 import type { TransformStepConfig } from '../../../src/configuration/config-schema.js';
 import { ByteSink } from '../../../src/formats/byte-sink.js';
 import { ColumnType, type ColumnTypeCode } from '../../../src/schema/column-type.js';
+import { encodeCsvCopy } from '../../../src/sink/csv-copy-encoder.js';
 import type { StageColumn } from '../../../src/stages/stage.js';
 import { planTransforms } from '../../../src/stages/transform/plan-transforms.js';
 import { transformOptions, transformStage } from '../../../src/stages/transform/transform-stage.js';
@@ -153,6 +154,54 @@ describe('transform stage', () => {
     }
   });
 
+  test('a derived number is kept as a number; its text is written only when something reads it', () => {
+    const columns: StageColumn[] = [{ name: 'value', type: ColumnType.float }];
+    const rows = [['25.853'], ['-0.5'], [null], ['1e3']];
+    const { batch } = run(columns, rows, [{ derive: 'value_f', expr: 'value * 1.8 + 32' }, { derive: 'hot', expr: 'value > 20' }]);
+    const [, derived, hot] = batch.columns;
+    const expected = [25.853 * 1.8 + 32, -0.5 * 1.8 + 32, null, 1e3 * 1.8 + 32];
+    assert.deepEqual([derived.textPending, derived.numbersType, hot.textPending, hot.numbersType], [true, ColumnType.float, true, ColumnType.bool]);
+    assert.deepEqual([0, 1, 3].map((r) => derived.numbers[r]), expected.filter((x) => x !== null));
+    // Read as text (a reject detail, CSV COPY): the canonical text, as an eagerly written one would be.
+    assert.deepEqual(values(batch, 'value_f'), expected.map((x) => (x === null ? null : String(x))));
+    assert.deepEqual(values(batch, 'hot'), ['t', 'f', null, 't']);
+    const sink = new ByteSink(new Uint8Array(0));
+    encodeCsvCopy(batch, 7, 0x2c, 0x22, sink);
+    assert.deepEqual(Buffer.from(sink.view()).toString('utf8').split('\n').slice(0, 4),
+      [`7,0,25.853,${expected[0]},t`, '7,100,-0.5,31.1,f', '7,200,,,', '7,300,1e3,1832,t']);
+    assert.equal(derived.textPending, false);
+    assert.equal(derived.numbersType, ColumnType.float);
+  });
+
+  test('a derived number from columns holding their numbers (as the parser leaves them) is what reading their text gives', () => {
+    const columns: StageColumn[] = [{ name: 'price', type: ColumnType.float }, { name: 'qty', type: ColumnType.int }];
+    const rows = [['2.5', '4'], ['-0', '3'], [null, '2'], ['7', '0'], ['1e3', '-2'], ['9', '9']];
+    const transforms = [{ derive: 'unit', expr: 'price / qty' }, { derive: 'back', expr: 'round(unit * qty, 1) - 0' }];
+    const derived = (parsed: boolean) => {
+      const stage = transformStage.create(transformOptions.parse({ steps: stepsOf(transforms) }), columns);
+      const batch = batchOf(columns, rows);
+      batch.reject(5);
+      if (parsed) for (const column of batch.columns) column.numbersType = column.type;
+      stage.process(batch, { dataset: 'd', fileId: 1, chunkNo: 0, rejects: new ByteSink(new Uint8Array(0)), anomalies: new ByteSink(new Uint8Array(0)) });
+      return { table: table(batch), numbers: batch.columns.slice(2).map((c) => [...c.numbers.subarray(0, 5)].map((x, r) => (c.nulls[r] === 1 ? null : x))) };
+    };
+    const fromNumbers = derived(true);
+    assert.deepEqual(fromNumbers, derived(false));
+    assert.deepEqual(fromNumbers.table.map((row) => row.unit), ['0.625', '0', null, null, '-500']);
+  });
+
+  test('a step on a derived number reads the text it would have had', () => {
+    const { batch } = run([{ name: 'n', type: ColumnType.int }], [['2'], ['3']], [{ derive: 'half', expr: 'n / 4' }, { column: 'half', map: { '0.5': 'half' } }]);
+    assert.deepEqual(values(batch, 'half'), ['half', '0.75']);
+  });
+
+  test('a derived NaN or infinity leaves its column to be read from its text', () => {
+    const { batch } = run([{ name: 'x', type: ColumnType.float }], [['NaN'], ['Infinity'], ['2']], [{ derive: 'y', expr: 'x * 2' }]);
+    const derived = batch.columns[1];
+    assert.deepEqual([derived.textPending, derived.numbersType], [false, 0]);
+    assert.deepEqual(values(batch, 'y'), ['NaN', 'Infinity', '4']);
+  });
+
   test('chunks reuse the batch: constants and derived columns start afresh each chunk, reports sum', () => {
     const columns = [text('a')];
     const options = transformOptions.parse({ steps: stepsOf([{ column: 'a', map: { x: 'mapped' } }, { derive: 'b', expr: "a || '!'" }]) });
@@ -210,6 +259,19 @@ describe('planTransforms', () => {
   test('a value a trim makes fit is typed; one that fits no type keeps the column text', () => {
     const plan = planTransforms([text('d'), text('e')], stepsOf([{ column: ['d', 'e'], trim: true }]), [[' 2024-01-02 ', '2024-02-29'], [' a ', ' 1 ']]);
     assert.deepEqual(plan.tableColumns.map((c) => c.type), [ColumnType.date, ColumnType.text]);
+  });
+
+  test('asked again for the same sample, columns and steps, the plan is the same, as a copy; other steps give their own', () => {
+    const columns = [text('d'), text('e')];
+    const sample = [[' 1 ', '2'], ['x', 'y']];
+    const first = planTransforms(columns, stepsOf([{ column: 'd', trim: true }]), sample);
+    first.tableColumns[0].type = ColumnType.bool;
+    const again = planTransforms(columns, stepsOf([{ column: 'd', trim: true }]), sample);
+    assert.deepEqual(again.tableColumns.map((c) => c.type), [ColumnType.int, ColumnType.text]);
+    const other = planTransforms(columns, stepsOf([{ column: 'd', trim: true }, { derive: 'n', expr: 'd * 2' }]), sample);
+    assert.deepEqual(other.tableColumns.map((c) => c.name), ['d', 'e', 'n']);
+    const otherSample = planTransforms(columns, stepsOf([{ column: 'd', trim: true }]), [[' 1 ', 'z'], ['x', 'y']]);
+    assert.deepEqual(otherSample.tableColumns.map((c) => c.type), [ColumnType.text, ColumnType.text]);
   });
 });
 
