@@ -11,7 +11,8 @@ import { compileExpression } from '../src/expression/compile-expression.js';
 import { compileNumberColumns } from '../src/expression/number-columns.js';
 import { ByteSink } from '../src/formats/byte-sink.js';
 import { ColumnType } from '../src/schema/column-type.js';
-import { transformOptions, transformStage } from '../src/stages/transform/transform-stage.js';
+import { transformOptions } from '../src/stages/transform/transform-options.js';
+import { transformStage } from '../src/stages/transform/transform-stage.js';
 import { refill, stageChunk } from './stage-batch.js';
 import { envInteger, isMain } from './support.js';
 

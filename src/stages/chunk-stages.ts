@@ -12,7 +12,7 @@ import type { Stage, StageColumn, StageName, StageSpec } from './stage.js';
  * and worker and reused for its chunks.
  */
 
-/** Stage options as the plan carries them (each validated by its spec when the stage is built). */
+/** Stage options as the plan carries them: each its spec's parsed options (stage-plan.ts). */
 export type StagePlan = Partial<Record<StageName, unknown>>;
 
 export type CopyFormat = 'csv' | 'binary';
@@ -79,9 +79,10 @@ function stagesFor(plan: ChunkStagesPlan, batch: ColumnBatch): Stage<unknown>[] 
     if (options === undefined) continue;
     const spec = SPECS.get(name);
     if (spec === undefined) throw new Error(`stage ${name} is not registered`);
-    const parsed = spec.options.parse(options);
-    stages.push(spec.create(parsed, current));
-    current = spec.columnsAfter?.(parsed, current) ?? current;
+    // Validated, defaults filled, when the plan was made (stage-plan.ts): a worker does not load
+    // the option schemas (zod), it runs what the main thread decided.
+    stages.push(spec.create(options, current));
+    current = spec.columnsAfter?.(options, current) ?? current;
   }
   cachedKey = key;
   cachedStages = stages;

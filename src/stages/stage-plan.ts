@@ -11,7 +11,8 @@ export function stagesPlanFor(fileId: number, load: StageLoad): Pick<ChunkStages
   const stages: StagePlan = {};
   for (const spec of stageSpecs()) {
     const options = spec.planFor?.(load);
-    if (options !== undefined) stages[spec.name] = options;
+    // Validated here, once per file: the workers build their stages from the parsed options.
+    if (options !== undefined) stages[spec.name] = spec.options.parse(options);
   }
   const digest = createHash('sha1').update(JSON.stringify([load.columns, stages])).digest('hex').slice(0, 16);
   return { dataset: load.dataset, stagesKey: `${fileId}:${digest}`, stages };

@@ -63,7 +63,11 @@ export interface StageLoad {
 export interface StageSpec<Options, Report> {
   readonly name: StageName;
   readonly description: string;
-  /** Options with defaults; `parse` gives the options a stage runs with. */
+  /**
+   * Options with defaults; `parse` gives the options a stage runs with. Parsed on the main thread
+   * when a file's plan is made (stage-plan.ts); each stage module loads its schema on first use,
+   * so the workers, which only build stages from parsed options, never load zod.
+   */
   readonly options: z.ZodType<Options>;
   create(options: Options, columns: readonly StageColumn[]): Stage<Report>;
   /** The batch's columns when this stage is done, for the stages after it (default: unchanged); the transform stage renames, retypes and adds. */

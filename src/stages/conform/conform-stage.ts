@@ -1,8 +1,13 @@
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { ConformOptions } from './conform-options.js';
 import type { ColumnBatch } from '../../batch/column-batch.js';
 import { rejectBatchRow } from '../batch-reject.js';
 import { registerStage } from '../chunk-stages.js';
 import type { Stage, StageColumn, StageContext, StageSpec } from '../stage.js';
+
+export type { ConformOptions } from './conform-options.js';
+
+const require = createRequire(import.meta.url);
 
 /**
  * A frozen schema (`datasets.<name>.schema.policy: freeze`) keeps the staging table as it is: a
@@ -11,12 +16,7 @@ import type { Stage, StageColumn, StageContext, StageSpec } from '../stage.js';
  * lost without a trace. Rows where the column is empty load without it.
  */
 
-export const conformOptions = z.strictObject({
-  dataset: z.string().describe('the dataset whose schema is frozen (for the reject detail)'),
-  columns: z.array(z.string()).min(1).describe('the file\'s columns the frozen table does not have'),
-});
 
-export type ConformOptions = z.output<typeof conformOptions>;
 export interface ConformReport { rejected: number }
 
 class ConformStage implements Stage<ConformReport> {
@@ -47,7 +47,8 @@ class ConformStage implements Stage<ConformReport> {
 export const conformStage: StageSpec<ConformOptions, ConformReport> = {
   name: 'conform',
   description: 'under a frozen schema, rejects rows with a value in a column the table does not have (SCHEMA)',
-  options: conformOptions,
+  // Loaded on first use (the plan, on the main thread): see conform-options.ts.
+  get options() { return (require('./conform-options.js') as typeof import('./conform-options.js')).conformOptions; },
   create: (options, _columns: readonly StageColumn[]) => new ConformStage(options),
   planFor: (load) => load.frozenOut === undefined || load.frozenOut.length === 0 ? undefined : { dataset: load.dataset, columns: [...load.frozenOut] },
   merge: (a, b) => ({ rejected: a.rejected + b.rejected }),

@@ -1,10 +1,15 @@
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { DetectOptions, NumericBaseline, CategoryBaseline } from './detect-options.js';
 import type { ColumnBatch, ColumnVector } from '../../batch/column-batch.js';
 import { ColumnType, type ColumnTypeCode } from '../../schema/column-type.js';
 import { anomalyRow } from '../anomaly-row.js';
 import { registerStage } from '../chunk-stages.js';
 import type { Stage, StageColumn, StageContext, StageLoad, StageSpec } from '../stage.js';
 import { detectOptionsFromSample } from './detect-baseline.js';
+
+export type { DetectOptions, NumericBaseline, CategoryBaseline } from './detect-options.js';
+
+const require = createRequire(import.meta.url);
 
 /**
  * The detect stage: value anomalies, each written as an ingest.anomalies row (kind `value`) into
@@ -28,36 +33,7 @@ import { detectOptionsFromSample } from './detect-baseline.js';
  * checked and anomalies per column (accuracy = 1 − anomalies / checked).
  */
 
-const numericBaseline = z.strictObject({
-  column: z.string(),
-  sample: z.number().int().nonnegative(),
-  median: z.number(),
-  mad: z.number().nonnegative(),
-  floor: z.number().nonnegative(),
-  scale: z.number().nonnegative(),
-  q1: z.number(),
-  q3: z.number(),
-  iqrWidth: z.number().nonnegative(),
-});
-export type NumericBaseline = z.output<typeof numericBaseline>;
 
-const categoryBaseline = z.strictObject({
-  column: z.string(),
-  sample: z.number().int().positive(),
-  /** Sampled values and their shares of the sample, in the same order. */
-  values: z.array(z.string()),
-  shares: z.array(z.number().min(0).max(1)),
-  rareShare: z.number().min(0).max(1),
-});
-export type CategoryBaseline = z.output<typeof categoryBaseline>;
-
-export const detectOptions = z.strictObject({
-  threshold: z.number().positive().default(3.5).describe('robust z-score above which a numeric value is anomalous (config anomalies.threshold)'),
-  iqr: z.number().positive().optional().describe('k of the IQR fences Q1 − k·IQR, Q3 + k·IQR (config anomalies.iqr); default off'),
-  numeric: z.array(numericBaseline).default([]).describe('per numeric column, the sample\'s median, MAD, scale and quartiles (detect-baseline.ts)'),
-  categories: z.array(categoryBaseline).default([]).describe('per low-cardinality text column, the sample\'s values and shares (detect-baseline.ts)'),
-});
-export type DetectOptions = z.output<typeof detectOptions>;
 
 export interface DetectColumnCounts {
   /** Values compared with the column's baseline. */
@@ -213,7 +189,8 @@ export function mergeDetectReports(a: DetectReport, b: DetectReport): DetectRepo
 export const detectStage: StageSpec<DetectOptions, DetectReport> = {
   name: 'detect',
   description: 'value anomalies: robust z-scores (median / MAD from the sample, with a scale floor), optional IQR fences, rare categories',
-  options: detectOptions,
+  // Loaded on first use (the plan, on the main thread): see detect-options.ts.
+  get options() { return (require('./detect-options.js') as typeof import('./detect-options.js')).detectOptions; },
   create: (options: DetectOptions, _columns: readonly StageColumn[]) => new DetectStage(options),
   // No baseline (no sample, or no numeric or categorical column): nothing to check, so not run.
   planFor(load: StageLoad): DetectOptions | undefined {

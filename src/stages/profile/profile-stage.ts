@@ -1,10 +1,15 @@
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { ProfileOptions } from './profile-options.js';
 import type { ColumnBatch, ColumnVector } from '../../batch/column-batch.js';
 import { ColumnSketch, emptyColumnState, mergeColumnStates, type ColumnSketchState } from '../../profile/column-sketch.js';
 import { ColumnType, type ColumnTypeCode } from '../../schema/column-type.js';
 import { registerStage } from '../chunk-stages.js';
 import type { Stage, StageColumn, StageLoad, StageSpec } from '../stage.js';
 import { profileOptionsFromSample } from './profile-origins.js';
+
+export type { ProfileOptions } from './profile-options.js';
+
+const require = createRequire(import.meta.url);
 
 /**
  * The profile stage: per column (dropped columns excepted) and chunk, a ColumnSketch fed straight
@@ -25,12 +30,7 @@ import { profileOptionsFromSample } from './profile-origins.js';
  * Nulls count as nulls; rows a stage before this one rejected are skipped (they are not loaded).
  */
 
-export const profileOptions = z.strictObject({
-  columns: z.array(z.string()).optional().describe('columns to profile; default all (dropped columns are never profiled)'),
-  origins: z.record(z.string(), z.number().finite()).default({})
-    .describe('per column, a value subtracted before sketching (days for dates, ms for timestamps): the sample\'s median keeps quantile errors relative to the data\'s spread; default 0'),
-});
-export type ProfileOptions = z.output<typeof profileOptions>;
+
 
 export interface ProfiledColumn {
   type: ColumnTypeCode;
@@ -142,7 +142,8 @@ export function mergeProfileReports(a: ProfileReport, b: ProfileReport): Profile
 export const profileStage: StageSpec<ProfileOptions, ProfileReport> = {
   name: 'profile',
   description: 'per column, mergeable sketches (counts, nulls, min/max, exact sum, mean and variance, distinct, quantiles, top values, text patterns)',
-  options: profileOptions,
+  // Loaded on first use (the plan, on the main thread): see profile-options.ts.
+  get options() { return (require('./profile-options.js') as typeof import('./profile-options.js')).profileOptions; },
   create: (options: ProfileOptions, _columns: readonly StageColumn[]) => new ProfileStage(options),
   planFor: (load: StageLoad) => (load.datasetConfig?.profile?.enabled === false ? undefined : profileOptionsFromSample(load.columns, load.sampleValues ?? [])),
   merge: mergeProfileReports,

@@ -1,12 +1,16 @@
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { TransformOptions } from './transform-options.js';
 import type { ColumnBatch } from '../../batch/column-batch.js';
-import type { TransformStepConfig } from '../../configuration/config-schema.js';
-import { ColumnType, type ColumnTypeName } from '../../schema/column-type.js';
+import { ColumnType } from '../../schema/column-type.js';
 import { registerStage } from '../chunk-stages.js';
 import { inDataset } from '../dataset-config-error.js';
 import { loadSteps, type Stage, type StageColumn, type StageContext, type StageSpec } from '../stage.js';
 import { planTransforms } from './plan-transforms.js';
 import { compileTransforms, type TransformProgram } from './transform-program.js';
+
+export type { TransformOptions } from './transform-options.js';
+
+const require = createRequire(import.meta.url);
 
 /**
  * The transform stage: the dataset's `transforms` steps, in order, on each chunk's batch (see
@@ -15,19 +19,7 @@ import { compileTransforms, type TransformProgram } from './transform-program.js
  * travels in the options, so every worker gives the same column the same type.
  */
 
-const TYPE_NAMES = Object.keys(ColumnType) as [ColumnTypeName, ...ColumnTypeName[]];
 
-const isStep = (value: unknown): value is TransformStepConfig => typeof value === 'object' && value !== null && !Array.isArray(value)
-  && ['column', 'derive', 'drop', 'rename'].some((k) => k in value);
-
-export const transformOptions = z.strictObject({
-  steps: z.array(z.custom<TransformStepConfig>(isStep, 'a transform step as the configuration validated it (column, derive, drop or rename)'))
-    .default([]).describe('the dataset\'s transforms, validated by the configuration schema; default: none (nothing changes)'),
-  types: z.record(z.string(), z.enum(TYPE_NAMES)).default({})
-    .describe('final type of each column a step changes, by its name after the steps (planTransforms infers them from the sample); default: what the steps imply (booleans: bool, scale/offset: float), else text'),
-});
-
-export type TransformOptions = z.output<typeof transformOptions>;
 
 export interface TransformReport {
   /** Rows refused because a transformed value did not fit its column's final type. */
@@ -64,7 +56,8 @@ class TransformStage implements Stage<TransformReport> {
 export const transformStage: StageSpec<TransformOptions, TransformReport> = {
   name: 'transform',
   description: 'trim, null tokens, case, value maps, boolean words, unit conversion, rename, drop and derived columns, in the configured order',
-  options: transformOptions,
+  // Loaded on first use (the plan, on the main thread): see transform-options.ts.
+  get options() { return (require('./transform-options.js') as typeof import('./transform-options.js')).transformOptions; },
   create: (options, columns) => new TransformStage(transformProgram(options, columns)),
   columnsAfter: (options, columns) => transformProgram(options, columns).columns,
   planFor: (load) => {

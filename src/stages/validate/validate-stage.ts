@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { ValidateOptions } from './validate-options.js';
 import type { ColumnBatch } from '../../batch/column-batch.js';
-import type { RuleConfig } from '../../configuration/config-schema.js';
 import type { SummaryValidation } from '../../summary.js';
 import { rejectBatchRow } from '../batch-reject.js';
 import { registerStage } from '../chunk-stages.js';
@@ -9,6 +9,10 @@ import { loadSteps, type Stage, type StageColumn, type StageContext, type StageS
 import { inDataset } from '../dataset-config-error.js';
 import { planTransforms } from '../transform/plan-transforms.js';
 import { type BoundRule, bindRules } from './row-rules.js';
+
+export type { ValidateOptions } from './validate-options.js';
+
+const require = createRequire(import.meta.url);
 
 /**
  * The validate stage: the dataset's row rules on each chunk's batch (row-rules.ts). Error rules
@@ -18,16 +22,7 @@ import { type BoundRule, bindRules } from './row-rules.js';
  * when the load completes (load-rules.ts).
  */
 
-const isRule = (value: unknown): value is RuleConfig => typeof value === 'object' && value !== null
-  && typeof (value as { name?: unknown }).name === 'string' && typeof (value as { kind?: unknown }).kind === 'string'
-  && ((value as { severity?: unknown }).severity === 'error' || (value as { severity?: unknown }).severity === 'warn');
 
-export const validateOptions = z.strictObject({
-  rules: z.array(z.custom<RuleConfig>(isRule, 'a rule as the configuration validated it (name, kind, severity)'))
-    .default([]).describe('the dataset\'s rules, validated by the configuration schema; the row rules run here, unique, freshness and rows when the load completes'),
-});
-
-export type ValidateOptions = z.output<typeof validateOptions>;
 export type ValidateReport = SummaryValidation[];
 
 class ValidateStage implements Stage<ValidateReport> {
@@ -71,7 +66,8 @@ class ValidateStage implements Stage<ValidateReport> {
 export const validateStage: StageSpec<ValidateOptions, ValidateReport> = {
   name: 'validate',
   description: 'not_null, range, regex, in, length and check rules per row: error rejects the row as RULE:<name>, warn counts it',
-  options: validateOptions,
+  // Loaded on first use (the plan, on the main thread): see validate-options.ts.
+  get options() { return (require('./validate-options.js') as typeof import('./validate-options.js')).validateOptions; },
   create: (options, columns: readonly StageColumn[]) => new ValidateStage(bindRules(options.rules, columns)),
   planFor: (load) => {
     const rules = load.datasetConfig?.rules ?? [];

@@ -77,7 +77,7 @@ describe('JSON encode task', () => {
       },
     });
     const { result, data, rejects } = runTask(['{"a": "keep"}', '{"a": "drop"}', '{"a": 5}', '{"a": "odd"}'], [['a', T.text], ['b', T.int]], {
-      dataset: 'orders', stagesKey: 'orders/1', stages: { validate: {} },
+      dataset: 'orders', stagesKey: 'orders/1', stages: { validate: { word: 'drop' } },
     });
     assert.equal(data, '3,1000,keep,\n3,1028,5,\n3,1037,odd,\n');
     assert.deepEqual(rejects.map((r) => [r.reason, r.chunkLine, r.offset, r.raw]), [['RULE:test', 2, 1014, '{"a": "drop"}']]);

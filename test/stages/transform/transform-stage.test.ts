@@ -8,7 +8,8 @@ import { ColumnType, type ColumnTypeCode } from '../../../src/schema/column-type
 import { encodeCsvCopy } from '../../../src/sink/csv-copy-encoder.js';
 import type { StageColumn } from '../../../src/stages/stage.js';
 import { planTransforms } from '../../../src/stages/transform/plan-transforms.js';
-import { transformOptions, transformStage } from '../../../src/stages/transform/transform-stage.js';
+import { transformOptions } from '../../../src/stages/transform/transform-options.js';
+import { transformStage } from '../../../src/stages/transform/transform-stage.js';
 import { batchOf } from '../../helpers/batch.js';
 
 /** Steps as the configuration schema gives them (the shape the stage receives). */

@@ -5,7 +5,8 @@ import { ColumnBatch } from '../../../src/batch/column-batch.js';
 import { validateConfig } from '../../../src/configuration/read-config.js';
 import { ByteSink } from '../../../src/formats/byte-sink.js';
 import { ColumnType } from '../../../src/schema/column-type.js';
-import { validateOptions, validateStage } from '../../../src/stages/validate/validate-stage.js';
+import { validateOptions } from '../../../src/stages/validate/validate-options.js';
+import { validateStage } from '../../../src/stages/validate/validate-stage.js';
 
 const PATTERN = '^sensor-[0-9]{2}$';
 const columns = [{ name: 'id', type: ColumnType.text }];

@@ -6,7 +6,8 @@ import { validateConfig } from '../../../src/configuration/read-config.js';
 import { ByteSink } from '../../../src/formats/byte-sink.js';
 import { ColumnType } from '../../../src/schema/column-type.js';
 import type { StageColumn } from '../../../src/stages/stage.js';
-import { type ValidateReport, validateOptions, validateStage } from '../../../src/stages/validate/validate-stage.js';
+import { validateOptions } from '../../../src/stages/validate/validate-options.js';
+import { type ValidateReport, validateStage } from '../../../src/stages/validate/validate-stage.js';
 import { batchOf } from '../../helpers/batch.js';
 
 function rulesOf(rules: unknown[]): RuleConfig[] {
