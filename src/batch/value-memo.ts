@@ -1,3 +1,5 @@
+import { fnv1a } from './fnv1a.js';
+
 /**
  * What a function of a value's bytes gave, remembered from chunk to chunk, so a low-cardinality
  * column (a status, a sensor id) pays for a verdict once per distinct value instead of once per
@@ -41,8 +43,7 @@ export class ValueMemo {
     this.pending = EMPTY;
     if (!this.active) return -1;
     const length = end - start;
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+    const hash = fnv1a(bytes, start, end);
     let slot = (hash ^ (hash >>> 15)) & MASK;
     const { starts, lengths, keys } = this;
     for (;;) {

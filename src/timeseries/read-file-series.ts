@@ -1,3 +1,4 @@
+import { fnv1a } from '../batch/fnv1a.js';
 import pg from 'pg';
 import { ColumnType } from '../schema/column-type.js';
 import { readBinaryCopy, readInt64, readTimestampMicros } from '../sink/binary-copy-reader.js';
@@ -39,15 +40,9 @@ function groupFilter(keys: readonly string[], group: ReadOptions['group']): stri
   return ` AND abs(hashtext(ROW(${keys.join(', ')})::text) % ${Math.floor(group.count)}) = ${Math.floor(group.index)}`;
 }
 
-/** FNV-1a over the key's bytes: no string per row to find its series. */
-function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
-  return hash >>> 0;
-}
 
 function findSeries(byHash: Map<number, SeriesPoints[]>, bytes: Uint8Array, start: number, end: number): SeriesPoints | undefined {
-  const candidates = byHash.get(hashBytes(bytes, start, end));
+  const candidates = byHash.get(fnv1a(bytes, start, end));
   if (candidates === undefined) return undefined;
   const length = end - start;
   for (const points of candidates) {
@@ -87,7 +82,7 @@ export async function readFileSeries(client: pg.ClientBase, dataset: string, fil
     let points = findSeries(byHash, bytes, keyStart, keyEnd);
     if (points === undefined) {
       points = new SeriesPoints(Uint8Array.from(bytes.subarray(keyStart, keyEnd)), valueCount);
-      const hash = hashBytes(bytes, keyStart, keyEnd);
+      const hash = fnv1a(bytes, keyStart, keyEnd);
       byHash.set(hash, [...(byHash.get(hash) ?? []), points]);
       result.series.push(points);
     }

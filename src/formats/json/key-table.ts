@@ -1,3 +1,5 @@
+import { fnv1a } from '../../batch/fnv1a.js';
+
 /**
  * The sniffed schema as lookup tables, one per flattened object: a key, given as bytes, finds its
  * column or the table of its nested object without building a string — the encoder looks up every
@@ -39,7 +41,7 @@ export class KeyTable {
   find(bytes: Uint8Array, start: number, end: number): number {
     const mask = this.slots.length - 1;
     const length = end - start;
-    for (let slot = hash(bytes, start, end) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = fnv1a(bytes, start, end) & mask; ; slot = (slot + 1) & mask) {
       const entry = this.slots[slot];
       if (entry === EMPTY_SLOT) return -1;
       const key = this.keys[entry];
@@ -93,7 +95,7 @@ export class KeyTable {
   private place(entry: number): void {
     const key = this.keys[entry];
     const mask = this.slots.length - 1;
-    let slot = hash(key, 0, key.length) & mask;
+    let slot = fnv1a(key, 0, key.length) & mask;
     while (this.slots[slot] !== EMPTY_SLOT) slot = (slot + 1) & mask;
     this.slots[slot] = entry;
   }
@@ -128,11 +130,6 @@ export class KeyTable {
   }
 }
 
-function hash(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  return h >>> 0;
-}
 
 /** The tables for a list of column paths (column i at paths[i]). */
 export function keyTableFor(paths: readonly (readonly string[])[]): KeyTable {
