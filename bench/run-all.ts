@@ -125,7 +125,7 @@ const lines = [
   ...(encoding === undefined ? [] : [`windows-1252: sluice median ${(encoding.medianSluiceMs / 1000).toFixed(2)} s vs psql \\copy (UTF-8) ${(encoding.medianPsqlMs / 1000).toFixed(2)} s, ratio ${encoding.ratio.toFixed(2)}`]),
   ...(ndjson === undefined ? [] : [`ndjson: sluice median ${(ndjson.medianSluiceMs / 1000).toFixed(2)} s (${(ndjson.variant.ndjsonBytes / 1e6).toFixed(0)} MB) vs psql \\copy of the CSV ${(ndjson.medianPsqlMs / 1000).toFixed(2)} s, ratio ${ndjson.ratio.toFixed(2)}`]),
   ...(binary === undefined ? [] : [`binary COPY ${binary.binaryMs.toFixed(0)} ms vs CSV COPY ${binary.csvMs.toFixed(0)} ms server side (${binary.ratio.toFixed(2)}); binary encoding ${binary.encodeMsPerMillion.toFixed(0)} ms per million rows`]),
-  ...(stages === undefined ? [] : [`stages (median ratio to psql \\copy ${(stages.psqlMs / 1000).toFixed(2)} s): ${stages.variants.map((v) => `${v.name} ${v.ratio.toFixed(2)}`).join(', ')}`]),
+  ...(stages === undefined ? [] : [`stages (median ratio to psql \\copy ${(stages.psqlMs / 1000).toFixed(2)} s): ${stages.variants.map((v) => `${v.name} ${v.ratio.toFixed(2)}`).join(', ')}; rules over the default per round ${signedPercent(stages.variants.find((v) => v.name === 'rules')!.perRoundToDefault)}`]),
   `sluice peak RSS: ${engine.peakSluiceRssMB?.toFixed(0) ?? '?'} MB (target < ${engine.rssTargetMB} MB: ${engine.peakSluiceRssMB !== null && engine.peakSluiceRssMB < engine.rssTargetMB ? 'MET' : 'MISSED'})`,
   `suite took ${totalS.toFixed(0)} s; load average now ${loadAverage()}`,
 ];
@@ -161,3 +161,10 @@ process.stdout.write(`${JSON.stringify({
   },
 })}\n`);
 clearTimeout(watchdog);
+
+/** 1.07 → "+7 %". */
+function signedPercent(ratio: number): string {
+  const percent = Math.round((ratio - 1) * 100);
+  return `${percent >= 0 ? '+' : ''}${percent} %`;
+}
+
