@@ -20,7 +20,7 @@ export function prestartWorkerPool(threads: number): void {
   prestarted ??= newPool(threads);
 }
 
-/** Stops a prestarted pool nothing took, so its threads do not keep the process alive. */
+/** Stops a prestarted pool nothing took (a command that refused its arguments, one that needs no pool): its threads are released rather than left idle until exit. */
 export async function discardPrestartedPool(): Promise<void> {
   const unused = prestarted;
   prestarted = undefined;

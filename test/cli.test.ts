@@ -54,6 +54,17 @@ describe('sluice CLI', () => {
     assert.match(outcome.stderr, /--workers must be a positive integer/);
   });
 
+  test('refusals at the command line are usage errors (exit 2) and end at once, though the pool was started ahead', async () => {
+    // `load` starts the worker pool before it reads its arguments (src/cli.ts): whatever the
+    // command then refuses, the process must still end promptly and say why.
+    for (const args of [['load'], ['load', dir, '--copy-format', 'xml'], ['load', dir, '--timeseries', '--no-timeseries']]) {
+      const started = performance.now();
+      const outcome = await sluice(args, env);
+      assert.equal(outcome.code, 2, `${args.join(' ')}: ${outcome.stderr}`);
+      assert.ok(performance.now() - started < 20_000, `${args.join(' ')} took ${Math.round(performance.now() - started)} ms`);
+    }
+  });
+
   test('sniff prints the dialect, header, typed columns and the overrides that reproduce them', async () => {
     await writeFile(join(dir, 'sniffme.csv'), 'when;amount;label\n2024-01-01;1,5;a\n2024-01-02;2;b\n');
     const outcome = await sluice(['sniff', join(dir, 'sniffme.csv')], env);
