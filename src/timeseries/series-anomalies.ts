@@ -214,11 +214,7 @@ function seasonalTerms(observed: Float64Array, n: number, references: Int32Array
     for (let i = 0; i < n; i++) {
       const d = differences[i];
       terms[base + i] = !Number.isNaN(d) && sorted.size >= minPoints ? d - medianOfSorted(sorted.values, sorted.size) : Number.NaN;
-      const out = i >= window ? differences[i - window] : Number.NaN;
-      if (Number.isNaN(d)) {
-        if (!Number.isNaN(out)) sorted.remove(out);
-      } else if (Number.isNaN(out)) sorted.insert(d);
-      else sorted.replace(out, d);
+      sorted.slide(i >= window ? differences[i - window] : Number.NaN, d);
     }
   }
 }
@@ -295,11 +291,7 @@ function firstPass(a: Float64Array, n: number, window: number, minPoints: number
   for (let i = 0; i < n; i++) {
     const x = a[i];
     score[i] = !Number.isNaN(x) && sorted.size >= minPoints ? robustScore(sorted.values, sorted.size, x) : Number.NaN;
-    const out = i >= window ? a[i - window] : Number.NaN;
-    if (Number.isNaN(x)) {
-      if (!Number.isNaN(out)) sorted.remove(out);
-    } else if (Number.isNaN(out)) sorted.insert(x);
-    else sorted.replace(out, x);
+    sorted.slide(i >= window ? a[i - window] : Number.NaN, x);
   }
 }
 

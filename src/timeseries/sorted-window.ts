@@ -77,6 +77,17 @@ export class SortedWindow {
     values[at] = x;
   }
 
+  /**
+   * The window moves on by one row: `out` (the row leaving) goes and `x` (the row entering) comes,
+   * where NaN is no value — a NULL leaves a hole in the window rather than reaching further back.
+   */
+  slide(out: number, x: number): void {
+    if (Number.isNaN(x)) {
+      if (!Number.isNaN(out)) this.remove(out);
+    } else if (Number.isNaN(out)) this.insert(x);
+    else this.replace(out, x);
+  }
+
   /** Removes one copy of x, which the window holds. */
   remove(x: number): void {
     const at = searchSorted(this.values, this.size, x, false);
