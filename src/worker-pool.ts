@@ -1,10 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 
-/** The pool's entry file: a CommonJS shim (see workers/pool-entry.cts for why) in front of workers/chunk-worker.js. */
-const POOL_ENTRY = new URL('../workers/pool-entry.cjs', import.meta.url);
+/**
+ * The pool's entry file: a CommonJS shim (see workers/pool-entry.cts for why) in front of
+ * workers/chunk-worker.js. A path, not a file: URL: piscina tries require() first, which takes
+ * paths only, and the shim relies on being required: the handler named `ready`, which piscina
+ * looks up and awaits at thread start, is a promise of its modules (see the shim). Every task
+ * names its own handler.
+ */
+const POOL_ENTRY = fileURLToPath(new URL('../workers/pool-entry.cjs', import.meta.url));
 
 function newPool(threads: number): Piscina {
-  return new Piscina({ filename: POOL_ENTRY.href, minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
+  return new Piscina({ filename: POOL_ENTRY, name: 'ready', minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
 }
 
 /** A pool started before anything asked for one (prestartWorkerPool), until createWorkerPool takes it. */
