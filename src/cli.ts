@@ -2,9 +2,11 @@
 /**
  * The `sluice` command. Kept small on purpose: for a command that reads files, the worker pool is
  * started here, before the commands' modules are imported, so the workers' start-up (loading their
- * own modules) overlaps this process's instead of following it (worker-pool.ts).
+ * own modules) overlaps this process's instead of following it (worker-pool.ts); and the first
+ * file named is sniffed at once, while those modules load (formats/csv/sniff-ahead.ts).
  */
 import { resolveOptions } from './config.js';
+import { sniffAhead } from './formats/csv/sniff-ahead.js';
 import { discardPrestartedPool, prestartWorkerPool } from './worker-pool.js';
 
 /** The commands that read files with the pool, and how many threads each starts it with. */
@@ -23,7 +25,12 @@ function poolThreads(command: string | undefined, args: readonly string[]): numb
 
 const [command, ...args] = process.argv.slice(2);
 const threads = poolThreads(command, args);
-if (threads !== undefined) prestartWorkerPool(threads);
+if (threads !== undefined) {
+  const pool = prestartWorkerPool(threads);
+  // `load FILE …` / `sniff FILE …`: the file right after the command (a flag there could be one
+  // that takes a value, so nothing is guessed); the load takes the sniff only if it asks for the same.
+  if ((command === 'load' || command === 'sniff') && args[0] !== undefined && !args[0].startsWith('-')) void sniffAhead(pool, args[0]);
+}
 
 // A closed pipe (`sluice load … --json | head`) is the reader's choice, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

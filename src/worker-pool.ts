@@ -23,8 +23,9 @@ let prestarted: Piscina | undefined;
  * first sniff waiting for both. The next createWorkerPool takes it; discardPrestartedPool stops
  * it when nothing did.
  */
-export function prestartWorkerPool(threads: number): void {
+export function prestartWorkerPool(threads: number): Piscina {
   prestarted ??= newPool(threads);
+  return prestarted;
 }
 
 /** Stops a prestarted pool nothing took (a command that refused its arguments, one that needs no pool): its threads are released rather than left idle until exit. */

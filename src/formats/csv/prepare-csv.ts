@@ -11,11 +11,12 @@ import type { PreparedFile } from '../prepared-file.js';
 import type { EncodePlan } from './parse-chunk.js';
 import { copyQuoteOf, describeByte } from './dialect.js';
 import { lastRowEnd, lastRowEndUtf16 } from './row-boundary.js';
+import { takeSniffAhead } from './sniff-ahead.js';
 import { sniffFile } from './sniff-file.js';
 
 /** A CSV file, sniffed (in a worker) and ready for the loader. */
 export async function prepareCsv(piscina: Piscina, path: string, size: number, overrides: FormatOverrides = {}): Promise<PreparedFile> {
-  const sniff = await sniffFile(piscina, path, size, {
+  const sniffOverrides = {
     header: overrides.header,
     delimiter: overrides.delimiter === undefined ? undefined : overrideByte('delimiter', overrides.delimiter),
     quote: overrides.quote === undefined ? undefined : overrideByteOrNone('quote', overrides.quote),
@@ -23,7 +24,9 @@ export async function prepareCsv(piscina: Piscina, path: string, size: number, o
     comment: overrides.comment === undefined ? undefined : overrideByteOrNone('comment', overrides.comment),
     types: overrides.types,
     dateOrder: overrides.dateOrder,
-  }, overrides.encoding === undefined ? undefined : overrideEncoding(overrides.encoding));
+  };
+  const encoding = overrides.encoding === undefined ? undefined : overrideEncoding(overrides.encoding);
+  const sniff = await takeSniffAhead(path, size, sniffOverrides, encoding) ?? await sniffFile(piscina, path, size, sniffOverrides, encoding);
   const { quote, escape, newline, delimiter } = sniff.dialect;
   const { maxQuotedLines } = sniff;
   const limits = { maxQuotedLines };
