@@ -35,9 +35,8 @@ const USAGE = `Usage:
   sluice sniff <file> [--config FILE] [overrides]   print what Sluice detects, without loading, and the overrides that reproduce it
   sluice rejects <file|sha256|dataset> [--limit N] [--json]   the rejected rows, newest load first (default limit 100)
   sluice profile <dataset> [--file PATH|ID] [--json]   the latest load's column profiles and quality scores (or that file's)
-  sluice anomalies <dataset> [--limit N] [--json]      the value anomalies found, newest load first (default limit 100)
   sluice schema <dataset> [--json]                     the dataset's schema versions, oldest first, and what changed in each
-  sluice anomalies <dataset> [--limit N] [--json]      the value and metric anomalies found, newest load first (default limit 100)
+  sluice anomalies <dataset> [--limit N] [--json]      the value, series and metric anomalies found, newest load first (default limit 100)
   sluice rules suggest <dataset> [--json]   validation rules from the latest profiles, as configuration (YAML; JSON with --json)
 
 Inputs: local paths, http(s) URLs (downloaded first) and gzip files (.gz, decompressed first).

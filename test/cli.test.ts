@@ -48,6 +48,27 @@ describe('sluice CLI', () => {
     assert.match(outcome.stdout, /loaded\s+1\s+0\s+staging\.good/);
   });
 
+  test('the usage lists every command once', async () => {
+    const outcome = await sluice(['--help'], env);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const commands = [...outcome.stdout.matchAll(/^  sluice (\w+(?: suggest)?)/gm)].map((m) => m[1]);
+    assert.ok(commands.includes('anomalies') && commands.includes('load'), commands.join(' '));
+    assert.deepEqual(commands, [...new Set(commands)]);
+  });
+
+  test('a load that names its file first takes the sniff started ahead, and one with overrides sniffs itself', async () => {
+    // src/cli.ts sniffs `load FILE` while the commands load; an override after the file must still win.
+    await writeFile(join(dir, 'ahead.csv'), 'a;b\n1;x\n2;y\n');
+    const plain = await sluice(['load', join(dir, 'ahead.csv'), '--dataset', 'cli_ahead', '--json'], env);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal((JSON.parse(plain.stdout) as { delimiter: string }).delimiter, ';');
+    const overridden = await sluice(['load', join(dir, 'ahead.csv'), '--dataset', 'cli_ahead_comma', '--delimiter', ',', '--json', '--force'], env);
+    assert.equal(overridden.code, 0, overridden.stderr);
+    const summary = JSON.parse(overridden.stdout) as { delimiter: string; columns: { name: string }[] };
+    assert.equal(summary.delimiter, ',');
+    assert.deepEqual(summary.columns.map((c) => c.name), ['a_b']);
+  });
+
   test('bad options are usage errors (exit 2) that name the option', async () => {
     const outcome = await sluice(['load', dir, '--workers', 'many'], env);
     assert.equal(outcome.code, 2);
