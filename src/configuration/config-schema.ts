@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HISTORY_DEFAULTS } from './history-defaults.js';
 import { parseExpression } from '../expression/parse-expression.js';
 import { normaliseIdentifier } from '../schema/identifiers.js';
 import { parseDuration } from './duration.js';
@@ -187,15 +188,15 @@ const anomalySpec = z.strictObject({
  * defaults: deviation factor 3 below and above, anomalies left out of the running mean and stddev.
  */
 const historySpec = z.strictObject({
-  enabled: z.boolean().default(true).describe('record every load\'s metrics in ingest.quality_history and compare each load with the earlier ones; on by default'),
-  min_loads: z.number().int().min(2).default(5).describe('earlier loads needed before a load is compared (fewer: "not enough history"); also per metric, counting its non-anomalous points; default 5'),
-  max_loads: z.number().int().min(2).default(100).describe('the latest this many earlier loads form the history; default 100'),
-  k: z.number().positive().default(3).describe('OnlineNormal: a value outside mean ± k · stddev of the history (population stddev, as Deequ) departs; default 3 (Deequ\'s lower and upper deviation factor)'),
-  max_rate_decrease: z.number().positive().default(0.5).describe('relative rate of change of counts (rows, distinct values): value / previous load\'s below this departs; default 0.5'),
-  max_rate_increase: z.number().positive().default(2).describe('relative rate of change of counts: value / previous load\'s above this departs; default 2'),
-  weekday_threshold: z.number().positive().default(3.5).describe('once the history spans 3 weeks with 3 loads on the load\'s weekday: robust z (|x − median| / 1.4826 · MAD) against those loads above this departs; default 3.5'),
-  count_floor: z.number().nonnegative().default(0.01).describe('counts: the stddev (and MAD scale) is at least this share of the mean (and at least 1); default 0.01'),
-  share_floor: z.number().nonnegative().default(0.005).describe('rates and quality dimensions (0..1): the stddev is at least this (and at least the binomial standard error of the load); default 0.005'),
+  enabled: z.boolean().default(HISTORY_DEFAULTS.enabled).describe('record every load\'s metrics in ingest.quality_history and compare each load with the earlier ones; on by default'),
+  min_loads: z.number().int().min(2).default(HISTORY_DEFAULTS.min_loads).describe('earlier loads needed before a load is compared (fewer: "not enough history"); also per metric, counting its non-anomalous points; default 5'),
+  max_loads: z.number().int().min(2).default(HISTORY_DEFAULTS.max_loads).describe('the latest this many earlier loads form the history; default 100'),
+  k: z.number().positive().default(HISTORY_DEFAULTS.k).describe('OnlineNormal: a value outside mean ± k · stddev of the history (population stddev, as Deequ) departs; default 3 (Deequ\'s lower and upper deviation factor)'),
+  max_rate_decrease: z.number().positive().default(HISTORY_DEFAULTS.max_rate_decrease).describe('relative rate of change of counts (rows, distinct values): value / previous load\'s below this departs; default 0.5'),
+  max_rate_increase: z.number().positive().default(HISTORY_DEFAULTS.max_rate_increase).describe('relative rate of change of counts: value / previous load\'s above this departs; default 2'),
+  weekday_threshold: z.number().positive().default(HISTORY_DEFAULTS.weekday_threshold).describe('once the history spans 3 weeks with 3 loads on the load\'s weekday: robust z (|x − median| / 1.4826 · MAD) against those loads above this departs; default 3.5'),
+  count_floor: z.number().nonnegative().default(HISTORY_DEFAULTS.count_floor).describe('counts: the stddev (and MAD scale) is at least this share of the mean (and at least 1); default 0.01'),
+  share_floor: z.number().nonnegative().default(HISTORY_DEFAULTS.share_floor).describe('rates and quality dimensions (0..1): the stddev is at least this (and at least the binomial standard error of the load); default 0.005'),
 }).superRefine((h, ctx) => {
   if (h.max_rate_decrease >= 1) ctx.addIssue({ code: 'custom', path: ['max_rate_decrease'], message: `expected a ratio below 1, got ${h.max_rate_decrease}` });
   if (h.max_rate_increase <= 1) ctx.addIssue({ code: 'custom', path: ['max_rate_increase'], message: `expected a ratio above 1, got ${h.max_rate_increase}` });
@@ -303,5 +304,4 @@ export type DatasetConfig = SluiceConfig['datasets'][string];
 export type RuleConfig = NonNullable<DatasetConfig['rules']>[number];
 export type HistoryConfig = z.output<typeof historySpec>;
 export type AlertConfig = z.output<typeof alertSpec>;
-export const historyDefaults: HistoryConfig = historySpec.parse({});
 export type TransformStepConfig = NonNullable<DatasetConfig['transforms']>[number];

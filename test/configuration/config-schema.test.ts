@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { HISTORY_DEFAULTS } from '../../src/configuration/history-defaults.js';
 import { validateConfig } from '../../src/configuration/read-config.js';
 
 /** The example of ARCHITECTURE.md ("Configuration"), as a user would write it. */
@@ -67,6 +68,11 @@ describe('configuration schema', () => {
     assert.deepEqual(validateConfig(undefined), { datasets: {} });
     assert.deepEqual(validateConfig({}), { datasets: {} });
     assert.deepEqual(validateConfig({ datasets: { sales: {} } }), { datasets: { sales: {} } });
+  });
+
+  test('an empty history section is the history defaults a dataset without one is loaded with', () => {
+    assert.deepEqual(validateConfig({ datasets: { d: { history: {} } } }).datasets.d.history, HISTORY_DEFAULTS);
+    assert.deepEqual(validateConfig({ datasets: { d: { history: { k: 4 } } } }).datasets.d.history, { ...HISTORY_DEFAULTS, k: 4 });
   });
 
   test('a rule without a name is named after its column and kind', () => {

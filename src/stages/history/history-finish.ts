@@ -1,4 +1,4 @@
-import { historyDefaults } from '../../configuration/config-schema.js';
+import { HISTORY_DEFAULTS } from '../../configuration/history-defaults.js';
 import type { HistorySummary, MetricAnomaly } from '../../summary.js';
 import { type FinishedLoad, type FinisherResult, registerFinisher } from '../load-finish.js';
 import type { ProfileReport } from '../profile/profile-stage.js';
@@ -63,7 +63,7 @@ function anomalyOf(departed: Departed, explained: readonly Departed[]): MetricAn
 }
 
 export async function finishHistory(load: FinishedLoad): Promise<FinisherResult> {
-  const settings = load.datasetConfig?.history ?? historyDefaults;
+  const settings = load.datasetConfig?.history ?? HISTORY_DEFAULTS;
   if (!settings.enabled) return { summary: { history: null } };
   const { client, fileId, dataset } = load;
   const at = Date.now();

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { historyDefaults } from '../../../src/configuration/config-schema.js';
+import { HISTORY_DEFAULTS } from '../../../src/configuration/history-defaults.js';
 import { raisedRoots } from '../../../src/stages/history/explained-departures.js';
 import { distinctFigureCompared } from '../../../src/stages/history/load-metrics.js';
 import { compareMetric, type MetricKind, type MetricPoint, medianAndMad, onlineMoments, scaleFloor } from '../../../src/stages/history/metric-baselines.js';
@@ -20,7 +20,7 @@ function daily(values: readonly number[], from = START): MetricPoint[] {
 }
 
 function compare(kind: MetricKind, value: number, at: number, history: MetricPoint[], n = 1000) {
-  return compareMetric(kind, value, at, history, (center) => scaleFloor(kind, center, historyDefaults, { n }), historyDefaults);
+  return compareMetric(kind, value, at, history, (center) => scaleFloor(kind, center, HISTORY_DEFAULTS, { n }), HISTORY_DEFAULTS);
 }
 
 describe('metric baselines', () => {
@@ -56,10 +56,10 @@ describe('metric baselines', () => {
     const zeros = daily([0, 0, 0, 0, 0]);
     assert.deepEqual(compare('share', 0.01, at, zeros).departures, []);
     assert.equal(compare('share', 0.02, at, zeros).departures.length, 1);
-    assert.ok(Math.abs(scaleFloor('share', 0.5, historyDefaults, { n: 100 }) - 0.05) < 1e-12);
+    assert.ok(Math.abs(scaleFloor('share', 0.5, HISTORY_DEFAULTS, { n: 100 }) - 0.05) < 1e-12);
     // mean floor: the load's standard error σ/√n.
-    assert.equal(scaleFloor('mean', 50, historyDefaults, { n: 400, stddev: 10 }), 0.5);
-    assert.ok(scaleFloor('mean', 0, historyDefaults, { n: 0 }) > 0);
+    assert.equal(scaleFloor('mean', 50, HISTORY_DEFAULTS, { n: 400, stddev: 10 }), 0.5);
+    assert.ok(scaleFloor('mean', 0, HISTORY_DEFAULTS, { n: 0 }) > 0);
   });
 
   test('relative rate of change: counts only, against the previous point', () => {
