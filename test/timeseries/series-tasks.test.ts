@@ -82,7 +82,7 @@ for (const { name, step, seasonal } of CASES) test(`a series cut into slices giv
     anomaly: { ...DEFAULT_SERIES_OPTIONS.anomaly, seasonal },
   };
   const points = series(6000, 11, step);
-  const run = { series: [points], tails: [{ times: new Float64Array(0), values: [new Float64Array(0), new Float64Array(0)], imputed: new Uint8Array(0) }], options, fileId: 7, integerFeatures: 3, keyFieldCount: 1 };
+  const run = { series: [points], tails: [{ times: new Float64Array(0), values: [new Float64Array(0), new Float64Array(0)], imputed: new Uint8Array(0) }], restored: [{ times: new Float64Array(0), values: [new Float64Array(0), new Float64Array(0)] }], options, fileId: 7, integerFeatures: 3, keyFieldCount: 1 };
 
   const whole = [...seriesTasks({ ...run, slicePoints: Number.POSITIVE_INFINITY })];
   assert.equal(whole.length, 1);
