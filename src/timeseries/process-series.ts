@@ -2,6 +2,7 @@ import { seriesFeatures } from './rolling-features.js';
 import { METHOD_SEASONAL, scoreBuffers, scoreColumn, seasonFor, seasonReferenceRows, type ColumnScores } from './series-anomalies.js';
 import { buildGrid } from './series-grid.js';
 import { assertSeriesOptions, type Interval, type SeriesOptions } from './series-options.js';
+import { EVERY_TIME, type TimeSpan } from './series-points.js';
 
 /**
  * One series (or one slice of one) through the time-series computation, as a worker runs it:
@@ -28,6 +29,12 @@ export interface SeriesInput {
   values: Float64Array[];
   /** Raw points with time < outputFrom are context only (a slice's trailing window); rows are output from the first point with time ≥ outputFrom, together with the imputed rows of the gap just before it. -Infinity: output all. */
   outputFrom: number;
+  /**
+   * The file's own points: the counts are of output points and rows within it. The points outside
+   * it are stored rows computed again (next to a reloaded range) and are output uncounted.
+   * Default: every time.
+   */
+  counted?: TimeSpan;
 }
 
 export interface SeriesEvent {
@@ -57,7 +64,7 @@ export interface SeriesOutput {
   features: Float64Array[];
   /** The interval used for this series. */
   interval: Interval | null;
-  /** points: new points at times ≥ outputFrom; duplicates: of those, not kept; gaps, missing, imputed, openGaps: of the gaps before output points; anomalies: flagged output rows. */
+  /** points: new points at times ≥ outputFrom (and counted); duplicates: of those, not kept; gaps, missing, imputed, openGaps: of the gaps before those points; anomalies: flagged output rows within `counted`. */
   counts: { points: number; duplicates: number; gaps: number; missing: number; imputed: number; openGaps: number; anomalies: number };
   /** Consecutive flagged rows of a column merged into one event, by start time then column. */
   events: SeriesEvent[];
@@ -114,7 +121,11 @@ export function processSeries(input: SeriesInput, options: SeriesOptions): Serie
   }
   events.sort(byStartThenColumn);
   let anomalies = 0;
-  for (let r = 0; r < rows; r++) anomalies += anomaly[r];
+  const counted = input.counted ?? EVERY_TIME;
+  for (let r = 0; r < rows; r++) {
+    const t = times[from + r];
+    if (t >= counted.first && t <= counted.last) anomalies += anomaly[r];
+  }
 
   return {
     times: times.slice(from, n),

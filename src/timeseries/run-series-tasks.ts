@@ -4,11 +4,11 @@ import { BINARY_COPY_HEADER } from '../sink/binary-copy.js';
 import { copyIn } from '../sink/copy-writer.js';
 import { detectInterval } from './sampling-interval.js';
 import { contextPoints, type SeriesOptions } from './series-options.js';
-import { inTimeOrder, type SeriesPoints } from './series-points.js';
+import { EVERY_TIME, inTimeOrder, type SeriesPoints } from './series-points.js';
 import { joinSeriesEvents, type SeriesEvent, type SeriesOutput } from './process-series.js';
 import type { SeriesTask, SeriesTaskResult } from './series-task.js';
 import { copyTargets, ensurePartitions, type SeriesTables } from './series-tables.js';
-import type { StoredTail } from './stored-series.js';
+import type { RestoredPoints, StoredTail } from './stored-series.js';
 
 /**
  * Hands the series to the worker pool and writes what comes back. A series is one task; one
@@ -27,6 +27,8 @@ export interface SeriesRun {
   fileId: number;
   series: readonly SeriesPoints[];
   tails: readonly StoredTail[];
+  /** Per series, the stored rows next to a reloaded range computed again with it (stored-series.ts). */
+  restored: readonly RestoredPoints[];
   options: SeriesOptions;
   integerFeatures: number;
   keyFieldCount: number;
@@ -86,14 +88,17 @@ export function* seriesTasks(run: Omit<SeriesRun, 'tables' | 'dataset'>): Genera
   const empty = (tail: StoredTail): StoredTail => ({ times: new Float64Array(0), values: tail.values.map(() => new Float64Array(0)), imputed: new Uint8Array(0) });
   for (const s of keyOrder(run.series)) {
     const points = run.series[s];
-    const base = { keyFields: points.keyFields, keyFieldCount: run.keyFieldCount, fileId: run.fileId, options: run.options, integerFeatures: run.integerFeatures };
-    if (points.length <= slicePoints) {
+    const restored = run.restored[s];
+    const counted = restored.times.length === 0 ? EVERY_TIME : points.span();
+    const base = { keyFields: points.keyFields, keyFieldCount: run.keyFieldCount, fileId: run.fileId, options: run.options, integerFeatures: run.integerFeatures, counted };
+    const all = withRestored(points, restored);
+    if (all.times.length <= slicePoints) {
       // Copies: the task's arrays are transferred to the worker.
-      const { times, offsets, values } = points.trimmed();
+      const { times, offsets, values } = all;
       yield { series: s, slice: 0, task: { ...base, times: times.slice(), offsets: offsets.slice(), values: values.map((v) => v.slice()), tail: run.tails[s], outputFrom: Number.NEGATIVE_INFINITY } };
       continue;
     }
-    const sorted = inTimeOrder(points.trimmed());
+    const sorted = inTimeOrder(all);
     const interval = run.options.interval ?? detectInterval(sorted.times) ?? { kind: 'fixed', micros: 1e6 };
     const context = contextPoints(run.options, interval);
     // A slice at least as long as its context, so the re-read context at most doubles the work.
@@ -117,6 +122,23 @@ export function* seriesTasks(run: Omit<SeriesRun, 'tables' | 'dataset'>): Genera
       start = end;
     }
   }
+}
+
+/**
+ * The file's points of a series and the stored rows computed again with them, as one input (views
+ * of the file's points when there are none). A restored point has no file offset: its time is none
+ * of the file's, so no tie in time order needs one.
+ */
+function withRestored(points: SeriesPoints, restored: RestoredPoints): { times: Float64Array; offsets: Float64Array; values: Float64Array[] } {
+  const own = points.trimmed();
+  if (restored.times.length === 0) return own;
+  const join = (a: Float64Array, b: Float64Array): Float64Array => {
+    const out = new Float64Array(a.length + b.length);
+    out.set(a);
+    out.set(b, a.length);
+    return out;
+  };
+  return { times: join(own.times, restored.times), offsets: join(own.offsets, new Float64Array(restored.times.length)), values: own.values.map((v, c) => join(v, restored.values[c])) };
 }
 
 function transfers(task: SeriesTask): ArrayBuffer[] {

@@ -3,6 +3,7 @@ import { addMonthsUtc, isUtcMonthEnd, nearestCalendarStep, utcDayOfMonth } from 
 import type { SeriesInput, SeriesOutput } from './process-series.js';
 import { detectInterval } from './sampling-interval.js';
 import { ANCHOR_LOOKBACK, type ImputeMethod, type Interval, type SeriesOptions } from './series-options.js';
+import { EVERY_TIME } from './series-points.js';
 
 /**
  * The regular series a worker computes on: the stored tail, then the new points sorted (stably)
@@ -26,7 +27,8 @@ import { ANCHOR_LOOKBACK, type ImputeMethod, type Interval, type SeriesOptions }
  *   before it (so 01-30, 02-29 continues on 03-30, and 01-31, 02-29 on 03-31).
  * - Output: from the first new point with time ≥ outputFrom, together with the imputed rows of
  *   the gap just before it; counts are those of the output (points and duplicates at times ≥
- *   outputFrom, gaps whose right point is output), so the counts of slices add up.
+ *   outputFrom, gaps whose right point is output), so the counts of slices add up, and of those
+ *   only the points within `counted` (the file's own, not stored rows computed again).
  */
 
 export interface SeriesGrid {
@@ -96,6 +98,7 @@ function timeOrder(times: Float64Array): Uint32Array {
 
 export function buildGrid(input: SeriesInput, options: SeriesOptions): SeriesGrid {
   const { tail, times, values, outputFrom } = input;
+  const counted = input.counted ?? EVERY_TIME;
   const columns = values.length;
   assert.equal(tail.values.length, columns, 'the tail has every value column');
   const n = times.length;
@@ -113,13 +116,14 @@ export function buildGrid(input: SeriesInput, options: SeriesOptions): SeriesGri
     let end = i + 1;
     while (end < n && times[order[end]] === t) end++;
     const output = t >= outputFrom;
-    if (output) points += end - i;
+    const own = output && t >= counted.first && t <= counted.last;
+    if (own) points += end - i;
     if (t <= tailLast) {
-      if (output) duplicates += end - i;
+      if (own) duplicates += end - i;
       i = end;
       continue;
     }
-    if (output) duplicates += end - i - 1;
+    if (own) duplicates += end - i - 1;
     keptTimes[kept] = t;
     for (let c = 0; c < columns; c++) {
       const column = values[c];
@@ -174,7 +178,7 @@ export function buildGrid(input: SeriesInput, options: SeriesOptions): SeriesGri
       const missing = interval.kind === 'fixed' ? Math.round(delta / interval.micros) - 1 : nearestCalendarStep(ta, t, interval.months, day) - 1;
       if (missing >= 1) {
         const fill = maxGap !== null && delta <= maxGap;
-        if (output) {
+        if (output && t >= counted.first && t <= counted.last) {
           gaps++;
           missingTotal += missing;
           if (fill) imputedTotal += missing;

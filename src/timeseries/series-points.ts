@@ -6,6 +6,15 @@
  * timeseries.* and features.* byte for byte, whatever the key columns' types.
  */
 
+/** Times from `first` to `last`, both included (µs). */
+export interface TimeSpan {
+  first: number;
+  last: number;
+}
+
+/** Every time. */
+export const EVERY_TIME: TimeSpan = Object.freeze({ first: Number.NEGATIVE_INFINITY, last: Number.POSITIVE_INFINITY });
+
 export class SeriesPoints {
   length = 0;
   times: Float64Array;
@@ -25,6 +34,18 @@ export class SeriesPoints {
     this.times[at] = time;
     this.offsets[at] = offset;
     return at;
+  }
+
+  /** The earliest and the latest time (Infinity and −Infinity without points). */
+  span(): TimeSpan {
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < this.length; i++) {
+      const t = this.times[i];
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
+    return { first, last };
   }
 
   /** The filled part of each array (views, no copy). */

@@ -1,7 +1,7 @@
 import { PG_EPOCH_MS } from '../sink/binary-copy.js';
 import { processSeries, type SeriesEvent, type SeriesOutput } from './process-series.js';
 import type { Interval, SeriesOptions } from './series-options.js';
-import { inTimeOrder } from './series-points.js';
+import { inTimeOrder, type TimeSpan } from './series-points.js';
 
 /**
  * What a worker does with one series (or a slice of one): put its points in (time, file order),
@@ -22,6 +22,8 @@ export interface SeriesTask {
   values: Float64Array[];
   tail: { times: Float64Array; values: Float64Array[]; imputed: Uint8Array };
   outputFrom: number;
+  /** The file's own points' times; the others are stored rows computed again (SeriesInput.counted). */
+  counted: TimeSpan;
   options: SeriesOptions;
   /** Features written as integer (the calendar parts), by position in featureColumns order. */
   integerFeatures: number;
@@ -118,7 +120,7 @@ class TupleWriter {
 export function runSeriesTask(task: SeriesTask): SeriesTaskResult {
   // In time order, ties in file order, so duplicate policies see the file's order.
   const points = inTimeOrder(task);
-  const output = processSeries({ tail: task.tail, times: points.times, values: points.values, outputFrom: task.outputFrom }, task.options);
+  const output = processSeries({ tail: task.tail, times: points.times, values: points.values, outputFrom: task.outputFrom, counted: task.counted }, task.options);
   const rows = output.times.length;
   const valueCount = output.values.length;
   const featureCount = output.features.length;

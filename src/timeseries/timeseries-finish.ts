@@ -12,7 +12,7 @@ import { type FileSeries, readFileSeries } from './read-file-series.js';
 import { runSeriesTasks } from './run-series-tasks.js';
 import { featureColumns, type SeriesOptions } from './series-options.js';
 import { clearSeriesAnomalies, recordSeriesAnomalies } from './series-anomaly-rows.js';
-import { clearReloadedRanges, readStoredTails } from './stored-series.js';
+import { clearStoredSpans } from './stored-series.js';
 import { optionsFor, seriesSettings } from './series-settings.js';
 import { ensureSeriesTables } from './series-tables.js';
 import { spanFor } from './partition-span.js';
@@ -25,8 +25,9 @@ import { formatInterval } from './sampling-interval.js';
  * load runs it again). Its steps:
  *
  *   columns (time, keys, values) ─ read the file's rows back, by series ─ assess (interval,
- *   regularity: is it a series?) ─ tables ─ clear a reloaded range, read stored tails ─ workers
- *   (a series or a slice per task) ─ COPY their rows ─ series anomalies ─ summary
+ *   regularity: is it a series?) ─ tables ─ clear a reloaded range and the stored rows after it
+ *   within the windows' reach (read back first), read stored tails ─ workers (a series or a
+ *   slice per task) ─ COPY their rows ─ series anomalies ─ summary
  *
  * Loads of one dataset take turns here (a transaction-scoped advisory lock), so two files
  * continuing the same series neither interleave nor deadlock on partitions.
@@ -168,8 +169,8 @@ export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResu
 
 /**
  * The pass's writing steps: the tables, then per group of keys (one group unless the file holds
- * more points than `memory_points`) its series read back, a reloaded range cleared, the stored
- * tails, the workers' rows and the anomaly rows.
+ * more points than `memory_points`) its series read back, a reloaded range (and the rows after it
+ * that it reaches) cleared, the stored tails, the workers' rows and the anomaly rows.
  */
 async function writeSeries(load: FinishedLoad, pass: {
   columns: SeriesColumns; features: string[]; options: SeriesOptions; decision: SeriesDecision; groups: number; zone: string | null; read: FileSeries | null;
@@ -186,9 +187,8 @@ async function writeSeries(load: FinishedLoad, pass: {
   for (let group = 0; group < groups; group++) {
     const found = pass.read ?? await readFileSeries(client, dataset, fileId, columns, pass.zone, groups === 1 ? {} : { group: { count: groups, index: group } });
     const { series } = found;
-    await clearReloadedRanges(client, tables, columns, series);
-    const tails = await readStoredTails(client, tables, columns, series.length, options, decision.interval);
-    const written = await runSeriesTasks(load.piscina, client, { tables, dataset, fileId, series, tails, options, integerFeatures: calendar, keyFieldCount: columns.keys.length });
+    const { tails, restored } = await clearStoredSpans(client, tables, dataset, columns, series, options, decision.interval);
+    const written = await runSeriesTasks(load.piscina, client, { tables, dataset, fileId, series, tails, restored, options, integerFeatures: calendar, keyFieldCount: columns.keys.length });
     await recordSeriesAnomalies(client, { dataset, fileId, columns, series, events: written.events });
     for (const key of Object.keys(counts) as Array<keyof typeof counts>) counts[key] += written.counts[key];
     events += written.events.length;

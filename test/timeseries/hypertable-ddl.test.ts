@@ -20,6 +20,7 @@ import { spanInterval, type PartitionSpan } from '../../src/timeseries/partition
 import type { SeriesColumns } from '../../src/timeseries/series-columns.js';
 import { DEFAULT_SERIES_OPTIONS, featureColumns } from '../../src/timeseries/series-options.js';
 import { ensurePartitions, ensureSeriesTables, timescaleInstalled, type SeriesTables } from '../../src/timeseries/series-tables.js';
+import { EVERY_TIME } from '../../src/timeseries/series-points.js';
 import { runSeriesTask } from '../../src/timeseries/series-task.js';
 
 const DAY_MS = 86_400_000;
@@ -153,7 +154,7 @@ describe('series tables on TimescaleDB (PGlite build)', () => {
         keyFields: textKey(sensor), keyFieldCount: 1, fileId: 7, times, offsets: Float64Array.from(times, (_, i) => i),
         values: [Float64Array.from(times, (_, i) => 20 + s + Math.sin(i / 12))],
         tail: { times: new Float64Array(0), values: [new Float64Array(0)], imputed: new Uint8Array(0) },
-        outputFrom: Number.NEGATIVE_INFINITY, options: DEFAULT_SERIES_OPTIONS, integerFeatures: 3,
+        outputFrom: Number.NEGATIVE_INFINITY, counted: EVERY_TIME, options: DEFAULT_SERIES_OPTIONS, integerFeatures: 3,
       });
       assert.equal(result.rows, points);
       timeseries.push(result.timeseries);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_SERIES_OPTIONS, type SeriesOptions } from '../../src/timeseries/series-options.js';
-import { SeriesPoints } from '../../src/timeseries/series-points.js';
+import { inTimeOrder, SeriesPoints } from '../../src/timeseries/series-points.js';
 import { joinSliceEvents, seriesTasks, type SliceEvents } from '../../src/timeseries/run-series-tasks.js';
 import { runSeriesTask } from '../../src/timeseries/series-task.js';
 import { mulberry32 } from '../helpers/random.js';
@@ -82,7 +82,7 @@ for (const { name, step, seasonal } of CASES) test(`a series cut into slices giv
     anomaly: { ...DEFAULT_SERIES_OPTIONS.anomaly, seasonal },
   };
   const points = series(6000, 11, step);
-  const run = { series: [points], tails: [{ times: new Float64Array(0), values: [new Float64Array(0), new Float64Array(0)], imputed: new Uint8Array(0) }], options, fileId: 7, integerFeatures: 3, keyFieldCount: 1 };
+  const run = { series: [points], tails: [{ times: new Float64Array(0), values: [new Float64Array(0), new Float64Array(0)], imputed: new Uint8Array(0) }], restored: [{ times: new Float64Array(0), values: [new Float64Array(0), new Float64Array(0)] }], options, fileId: 7, integerFeatures: 3, keyFieldCount: 1 };
 
   const whole = [...seriesTasks({ ...run, slicePoints: Number.POSITIVE_INFINITY })];
   assert.equal(whole.length, 1);
@@ -104,4 +104,52 @@ for (const { name, step, seasonal } of CASES) test(`a series cut into slices giv
   assert.ok(one.counts.duplicates > 0 && one.counts.imputed > 0 && one.counts.anomalies > 0, JSON.stringify(one.counts));
   const parts: SliceEvents[] = results.map(({ result }) => ({ events: result.events, first: result.first, last: result.last }));
   assert.deepEqual(joinSliceEvents(parts), one.events);
+});
+
+test('stored rows computed again with a file (after a reloaded range) give the rows of one series of both, whole or sliced; only the file\'s points are counted', () => {
+  const options: SeriesOptions = {
+    ...DEFAULT_SERIES_OPTIONS, impute: ['linear', 'locf'], maxGapMicros: 10 * MINUTE, windows: [5, 30], lags: [1, 3], anomaly: { ...DEFAULT_SERIES_OPTIONS.anomaly, seasonal: false },
+  };
+  const all = series(6000, 13, MINUTE);
+  // The file: the points before minute 3000; the stored rows after it, one per time as stored.
+  const file = new SeriesPoints(KEY, 2);
+  const stored = { times: [] as number[], values: [[] as number[], [] as number[]] };
+  const sorted = inTimeOrder(all.trimmed());
+  for (let i = 0; i < sorted.times.length; i++) {
+    const t = sorted.times[i];
+    if (t < T0 + 3000 * MINUTE) {
+      const at = file.add(t, sorted.offsets[i]);
+      for (let c = 0; c < 2; c++) file.values[c][at] = sorted.values[c][i];
+    } else if (t !== sorted.times[i + 1]) {
+      stored.times.push(t);
+      for (let c = 0; c < 2; c++) stored.values[c].push(sorted.values[c][i]);
+    }
+  }
+  const restored = { times: Float64Array.from(stored.times), values: stored.values.map((v) => Float64Array.from(v)) };
+  const joined = new SeriesPoints(KEY, 2);
+  for (let i = 0; i < file.length; i++) {
+    const at = joined.add(file.times[i], file.offsets[i]);
+    for (let c = 0; c < 2; c++) joined.values[c][at] = file.values[c][i];
+  }
+  restored.times.forEach((t, i) => {
+    const at = joined.add(t, file.length + i);
+    for (let c = 0; c < 2; c++) joined.values[c][at] = restored.values[c][i];
+  });
+  const noTail = [{ times: new Float64Array(0), values: [new Float64Array(0), new Float64Array(0)], imputed: new Uint8Array(0) }];
+  const none = [{ times: new Float64Array(0), values: [new Float64Array(0), new Float64Array(0)] }];
+  const base = { tails: noTail, options, fileId: 7, integerFeatures: 3, keyFieldCount: 1 };
+  const results = (run: Parameters<typeof seriesTasks>[0]) => [...seriesTasks(run)].map((t) => runSeriesTask(t.task));
+
+  const expected = results({ ...base, series: [joined], restored: none, slicePoints: Number.POSITIVE_INFINITY });
+  const fileCounts = results({ ...base, series: [file], restored: none, slicePoints: Number.POSITIVE_INFINITY })[0].counts;
+  for (const slicePoints of [Number.POSITIVE_INFINITY, 700]) {
+    const got = results({ ...base, series: [file], restored: [restored], slicePoints });
+    if (slicePoints === 700) assert.ok(got.length >= 3, `${got.length} slices`);
+    assertSameRows(got.flatMap((r) => tuples(r.timeseries)), tuples(expected[0].timeseries), `timeseries, slices of ${slicePoints}`);
+    assertSameRows(got.flatMap((r) => tuples(r.features)), tuples(expected[0].features), `features, slices of ${slicePoints}`);
+    const points = got.reduce((sum, r) => sum + r.counts.points, 0);
+    const duplicates = got.reduce((sum, r) => sum + r.counts.duplicates, 0);
+    assert.deepEqual({ points, duplicates }, { points: fileCounts.points, duplicates: fileCounts.duplicates });
+  }
+  assert.ok(restored.times.length > 2500 && fileCounts.duplicates > 0);
 });
