@@ -65,8 +65,9 @@ export interface StageSpec<Options, Report> {
   readonly description: string;
   /**
    * Options with defaults; `parse` gives the options a stage runs with. Parsed on the main thread
-   * when a file's plan is made (stage-plan.ts); each stage module loads its schema on first use,
-   * so the workers, which only build stages from parsed options, never load zod.
+   * when a file's plan is made from a dataset's configuration (stage-plan.ts); each stage module
+   * loads its schema on first use, so the workers, which only build stages from planned options,
+   * never load zod.
    */
   readonly options: z.ZodType<Options>;
   create(options: Options, columns: readonly StageColumn[]): Stage<Report>;
@@ -74,7 +75,8 @@ export interface StageSpec<Options, Report> {
   columnsAfter?(options: Options, columns: readonly StageColumn[]): readonly StageColumn[];
   /**
    * Main thread, once per load: this stage's options for the file (from its dataset's
-   * configuration and the sniffed sample), or undefined when the stage does not run for it.
+   * configuration and the sniffed sample), complete — as `options.parse` would leave them — or
+   * undefined when the stage does not run for it.
    */
   planFor?(load: StageLoad): Options | undefined;
   /** Folds two chunk reports (a before b); associative, so the main thread can fold in chunk order. */
