@@ -235,7 +235,7 @@ const timeseriesSpec = z.strictObject({
   keys: z.array(columnName).optional().describe('series key columns; default: detected ([] for one series)'),
   values: z.array(columnName).min(1).optional().describe('value columns; default: every numeric column that is not a key or an id'),
   interval: seriesInterval.optional().describe('sampling interval (a duration, or month | quarter | year); default: detected per series'),
-  zone: timeZone.optional().describe('IANA zone whose wall-clock times the time column holds (for files whose times carry no offset: every value is read as a time there); default: UTC'),
+  zone: timeZone.optional().describe('IANA zone of the time values written without an offset (and of dates): they are wall-clock times there; a value written with an offset keeps its instant; default: UTC'),
   duplicates: z.enum(['last', 'first', 'mean']).default('last').describe('two points of a series at one time: keep the last (in file order), the first, or the mean of each value; default last'),
   impute: z.union([imputeMethod, z.record(z.string(), imputeMethod)]).optional().describe('how gaps are filled: one method for every value column, or per value column (linear, locf, none); default none'),
   max_gap: duration('longest gap filled').optional().describe('longest gap (from the point before it to the point after it) that is filled; longer gaps stay gaps; default: every gap when impute is set'),

@@ -8,3 +8,4 @@ import './conform/conform-stage.js';
 import './validate/validate-stage.js';
 import './profile/profile-stage.js';
 import './detect/detect-stage.js';
+import './zone/zone-stage.js';

@@ -33,7 +33,7 @@ export interface ChunkStagesPlan {
 }
 
 /** Every stage in the order they run; a stage absent from a plan does not run. */
-const STAGE_ORDER: readonly StageName[] = ['transform', 'conform', 'validate', 'profile', 'detect'];
+const STAGE_ORDER: readonly StageName[] = ['transform', 'conform', 'validate', 'profile', 'detect', 'zone'];
 const SPECS = new Map<StageName, StageSpec<unknown, unknown>>();
 
 /** Registers a stage's spec (each stage module calls this once, from stages/all-stages.ts). */

@@ -4,7 +4,8 @@ import type { ByteSink } from '../formats/byte-sink.js';
 
 /**
  * The stages a worker runs on each chunk's ColumnBatch, in this order (ARCHITECTURE.md, "Inside a
- * worker"): transform → validate → profile → detect, then the encoder writes COPY bytes.
+ * worker"): transform → validate → profile → detect (→ zone, for a series zone), then the encoder
+ * writes COPY bytes.
  *
  * A stage is a module exporting a StageSpec: its options as a zod schema (defaults and a
  * description per option, validated where the configuration is read), a factory that builds the
@@ -15,7 +16,7 @@ import type { ByteSink } from '../formats/byte-sink.js';
  * ingest.chunks), gives the same result as one clean pass.
  */
 
-export type StageName = 'transform' | 'conform' | 'validate' | 'profile' | 'detect';
+export type StageName = 'transform' | 'conform' | 'validate' | 'profile' | 'detect' | 'zone';
 
 /** Where a stage's rows go; every sink holds COPY text rows for its table. */
 export interface StageContext {

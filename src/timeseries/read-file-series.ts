@@ -5,6 +5,7 @@ import { readBinaryCopy, readInt64, readTimestampMicros } from '../sink/binary-c
 import { readingFileRows } from '../sink/file-rows-index.js';
 import { qualifiedTable } from '../sink/staging-table.js';
 import { zonedToUtcMicros } from './local-time.js';
+import type { NaiveTimes } from './naive-times.js';
 import type { SeriesColumns } from './series-columns.js';
 import { SeriesPoints } from './series-points.js';
 
@@ -15,11 +16,18 @@ import { SeriesPoints } from './series-points.js';
  * series, and the offsets keep file order for duplicates. Rows without a time or with a NULL key
  * belong to no series; they stay in staging and are counted.
  *
- * With a zone, the time values are wall-clock times there, which PostgreSQL read as UTC: each is
- * moved to the instant it names in the zone (local-time.ts states how an ambiguous or non-existent
- * local time is resolved; both are counted). Staging no longer shows whether a value was written
- * with an offset, so the zone is for datasets whose times carry none (README "Time series").
+ * With a zone, the time values written without an offset are wall-clock times there, which
+ * PostgreSQL read as UTC: each is moved to the instant it names in the zone (local-time.ts states
+ * how an ambiguous or non-existent local time is resolved; both are counted). Staging no longer
+ * shows which values had an offset: the zone stage recorded it while the file loaded
+ * (NaiveTimes), and a value written with one keeps its instant.
  */
+
+/** `timeseries.zone` and the rows whose time it applies to. */
+export interface SeriesZone {
+  name: string;
+  naive: NaiveTimes;
+}
 
 export interface FileSeries {
   series: SeriesPoints[];
@@ -62,7 +70,7 @@ export interface ReadOptions {
   group?: { count: number; index: number };
 }
 
-export async function readFileSeries(client: pg.ClientBase, dataset: string, fileId: number, columns: SeriesColumns, zone: string | null, read: ReadOptions = {}): Promise<FileSeries> {
+export async function readFileSeries(client: pg.ClientBase, dataset: string, fileId: number, columns: SeriesColumns, zone: SeriesZone | null, read: ReadOptions = {}): Promise<FileSeries> {
   const keys = columns.keys.map((k) => pg.escapeIdentifier(k.name));
   const values = columns.values.map((v) => `${pg.escapeIdentifier(v)}::float8`);
   const sql = `COPY (SELECT ${[...keys, timeExpression(columns.time, columns.timeType), '_offset', ...values].join(', ')}
@@ -87,13 +95,14 @@ export async function readFileSeries(client: pg.ClientBase, dataset: string, fil
       result.series.push(points);
     }
     let time = readTimestampMicros(bytes, starts[keyCount]);
-    if (zone !== null) {
-      const local = zonedToUtcMicros(time, zone);
+    const offset = readInt64(bytes, starts[keyCount + 1]);
+    if (zone !== null && zone.naive.isNaive(offset)) {
+      const local = zonedToUtcMicros(time, zone.name);
       time = local.micros;
       if (local.ambiguous) result.ambiguous++;
       if (local.nonexistent) result.nonexistent++;
     }
-    const at = points.add(time, readInt64(bytes, starts[keyCount + 1]));
+    const at = points.add(time, offset);
     for (let v = 0; v < valueCount; v++) {
       const f = keyCount + 2 + v;
       points.values[v][at] = lengths[f] === 8 ? bytes.readDoubleBE(starts[f]) : Number.NaN;

@@ -8,7 +8,9 @@ import type { ProfileReport } from '../stages/profile/profile-stage.js';
 import { type SeriesDecision, assessSeries } from './series-assessment.js';
 import { chooseSeriesColumns, type ColumnFacts, hasTimeColumn, mayBeKey, type SeriesColumns } from './series-columns.js';
 import { MAX_IDENTIFIER_BYTES } from '../schema/identifiers.js';
-import { type FileSeries, readFileSeries } from './read-file-series.js';
+import { type FileSeries, readFileSeries, type SeriesZone } from './read-file-series.js';
+import { NaiveTimes } from './naive-times.js';
+import type { ZoneReport } from '../stages/zone/zone-stage.js';
 import { runSeriesTasks } from './run-series-tasks.js';
 import { featureColumns, type SeriesOptions } from './series-options.js';
 import { clearSeriesAnomalies, recordSeriesAnomalies } from './series-anomaly-rows.js';
@@ -129,7 +131,9 @@ export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResu
   // Judged on a sample first: a load that is no series pays for reading a few rows back, not all.
   const sampled = groups > 1 || (load.rows > ASSESS_ROWS && settings.mode === 'auto');
   // The judgement reads times alone: a sample is read without its values.
-  const first = await readFileSeries(client, dataset, fileId, sampled ? { ...columns, values: [] } : columns, settings.zone, sampled ? { limit: ASSESS_ROWS } : {});
+  const zone: SeriesZone | null = settings.zone === null ? null
+    : { name: settings.zone, naive: NaiveTimes.of(columns.timeType, (load.reports.zone as ZoneReport | undefined)?.[columns.time]) };
+  const first = await readFileSeries(client, dataset, fileId, sampled ? { ...columns, values: [] } : columns, zone, sampled ? { limit: ASSESS_ROWS } : {});
   const decision: SeriesDecision = assessSeries(first.series, columns, options.interval);
   if (settings.mode === 'auto' && !decision.detected) {
     return { summary: { timeseries: { ...notASeries(decision.reason ?? 'not regular enough', decision.confidence, named), unkeyed: first.unkeyed } } };
@@ -145,7 +149,7 @@ export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResu
   await client.query('SAVEPOINT sluice_timeseries');
   let written: Awaited<ReturnType<typeof writeSeries>>;
   try {
-    written = await writeSeries(load, { columns, features, options, decision, groups, zone: settings.zone, read: sampled ? null : first });
+    written = await writeSeries(load, { columns, features, options, decision, groups, zone, read: sampled ? null : first });
     await client.query('RELEASE SAVEPOINT sluice_timeseries');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
@@ -173,7 +177,7 @@ export async function finishTimeseries(load: FinishedLoad): Promise<FinisherResu
  * that it reaches) cleared, the stored tails, the workers' rows and the anomaly rows.
  */
 async function writeSeries(load: FinishedLoad, pass: {
-  columns: SeriesColumns; features: string[]; options: SeriesOptions; decision: SeriesDecision; groups: number; zone: string | null; read: FileSeries | null;
+  columns: SeriesColumns; features: string[]; options: SeriesOptions; decision: SeriesDecision; groups: number; zone: SeriesZone | null; read: FileSeries | null;
 }) {
   const { client, dataset, fileId } = load;
   const { columns, features, options, decision, groups } = pass;

@@ -12,7 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import pg from 'pg';
 import { ColumnType, type ColumnTypeCode } from '../../src/schema/column-type.js';
-import { fitsType, isBool, isFloat8, isInt32, isInt64, isIsoDate, isIsoTimestamp, isNumeric } from '../../src/schema/value-checks.js';
+import { fitsType, isBool, isFloat8, isInt32, isInt64, isIsoDate, isIsoTimestamp, isNumeric, writtenWithOffset } from '../../src/schema/value-checks.js';
+import { timestampText as acceptedTimestamp } from '../helpers/literals.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 type Check = (bytes: Uint8Array, start: number, end: number) => boolean;
@@ -206,6 +207,32 @@ describe('value checks agree with PostgreSQL', () => {
       assert.deepEqual(unsound, [], `Sluice accepts, PostgreSQL refuses: ${JSON.stringify(unsound.slice(0, 5))}`);
     });
   }
+
+  // A value written with an offset is the same instant whatever the session's zone; a naive one
+  // is a wall-clock time there, so two zones far apart read it as two instants.
+  async function postgresSeesOffset(values: string[]): Promise<boolean[]> {
+    const instantsIn = async (zone: string): Promise<string[]> => {
+      await client.query(`SET TimeZone = '${zone}'`);
+      const { rows } = await client.query<{ epoch: string }>(
+        'SELECT extract(epoch FROM v::timestamptz)::text AS epoch FROM unnest($1::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n', [values]);
+      return rows.map((r) => r.epoch);
+    };
+    const east = await instantsIn('Pacific/Kiritimati');
+    const west = await instantsIn('Pacific/Pago_Pago');
+    await client.query("SET TimeZone = 'UTC'");
+    return east.map((epoch, i) => epoch === west[i]);
+  }
+
+  test('writtenWithOffset on hand-picked timestamps: Z, ±HH, ±HHMM, ±HH:MM, none; spaces around', async () => {
+    const values = CANDIDATES.timestamptz.filter((v) => ours(isIsoTimestamp, v));
+    assert.ok(values.length > 15);
+    assert.deepEqual(values.map((v) => ours(writtenWithOffset, v)), await postgresSeesOffset(values));
+  });
+
+  test('writtenWithOffset on random timestamps the checks accept', async () => {
+    const values = fc.sample(acceptedTimestamp, { numRuns: 2000, seed: 7 });
+    assert.deepEqual(values.map((v) => ours(writtenWithOffset, v)), await postgresSeesOffset(values));
+  });
 });
 
 describe('value checks on byte ranges', () => {
@@ -234,3 +261,4 @@ describe('value checks on byte ranges', () => {
     for (const type of Object.values(TYPES)) assert.equal(fitsType(type.code, empty, 0, 0), false, type.sql);
   });
 });
+

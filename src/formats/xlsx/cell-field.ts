@@ -3,12 +3,13 @@ import { plainDecimal } from './plain-decimal.js';
 /**
  * One Excel cell as one field of the spooled CSV, and what kind of value it was. The text is
  * unambiguous whatever type the column ends up with: numbers in plain decimal, dates in ISO 8601
- * (`2024-01-02` at midnight, `2024-01-02T10:30:00.000Z` otherwise), booleans `true`/`false`,
+ * (`2024-01-02` at midnight, `2024-01-02T10:30:00.000` otherwise), booleans `true`/`false`,
  * strings always quoted (so an empty string stays an empty string, and `"NULL"` or `"1"` stay
  * text), a missing value as an empty unquoted field (NULL to COPY).
  *
  * Excel date-times carry no time zone; exceljs reads the serial number as UTC wall-clock time,
- * and it is loaded as such (`timestamptz` at +00).
+ * and it is written as a wall-clock time, without an offset: loaded as UTC (`timestamptz` at
+ * +00), and as a wall-clock time in `timeseries.zone` when the dataset has one.
  */
 
 /** Bit flags, so a column's kinds are one OR per cell and its type one look at the end. */
@@ -96,7 +97,8 @@ function renderDate(date: Date, out: RenderedCell): RenderedCell {
     out.field = iso.slice(0, 10);
   } else {
     out.kind = CellKind.timestamp;
-    out.field = iso;
+    // Without the `Z`: a wall-clock time, as the cell has no zone.
+    out.field = iso.slice(0, -1);
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { SpoolWriter } from './spool-writer.js';
  * The second pass over a spooled sheet, for the few sheets whose shape is only known at the end
  * of the first: a row wider than the header (a merged or empty header cell over data), columns
  * that hold nothing at all (a table indented from column A), or a column that mixed midnight dates
- * with date-times (its `2024-01-02` fields become `2024-01-02T00:00:00.000Z`, which a
+ * with date-times (its `2024-01-02` fields become `2024-01-02T00:00:00.000`, which a
  * `timestamptz` column takes). Streaming and byte-level, so memory stays one read buffer.
  *
  * It reads only what the first pass writes: LF-terminated rows, `,` between fields, strings
@@ -25,7 +25,7 @@ const COMMA = 0x2c;
 const QUOTE = 0x22;
 const LF = 0x0a;
 const READ_BYTES = 1024 * 1024;
-const MIDNIGHT = Buffer.from('T00:00:00.000Z');
+const MIDNIGHT = Buffer.from('T00:00:00.000');
 
 export class CsvReshaper {
   private column = 0;

@@ -5,18 +5,14 @@
  * rejects instead).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Piscina } from 'piscina';
 import { prepareFile } from '../../../src/schedule/file-loader.js';
 import { createWorkerPool } from '../../../src/worker-pool.js';
-import type { FileSummary } from '../../../src/summary.js';
 import { engineFixture } from '../../helpers/engine-fixture.js';
-
-const CLI = new URL('../../../src/cli.js', import.meta.url).pathname;
+import { killWhen, loadOutcome, startLoad } from '../../helpers/killed-load.js';
 
 /** Every record is this many bytes, so where the sniffer's sample reaches is known by record number. */
 const RECORD_BYTES = 440;
@@ -203,10 +199,8 @@ describe('JSON keys first seen past the sample', () => {
   test('a load killed after its first restart, run again: every record exactly once, every late value loaded', { timeout: 120_000 }, async () => {
     const path = await write('late_killed.ndjson', ndjson(NDJSON_RANGES, 'k'));
     const couponAt = NDJSON_RANGES.coupon[0] * (RECORD_BYTES + 1);
-    const { SLUICE_CONFIG: _ignored, ...env } = process.env;
     // Small chunks (16 KiB, 160 of them), so the rest of the load after the first restart outlasts the polling below.
-    const load = () => spawn(process.execPath, [CLI, 'load', path, '--json', '--chunk-size', '16384', '--workers', '1', '--writers', '1'],
-      { env: { ...env, DATABASE_URL: fixture.db.url }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const load = () => startLoad(fixture.db.url, [path, '--json', '--chunk-size', '16384', '--workers', '1', '--writers', '1']);
     // Past the first restart: the coupon column is there and a chunk holding coupons committed.
     const pastRestart = async (): Promise<boolean> => (await fixture.client.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ingest.chunks c JOIN ingest.files f ON f.id = c.file_id WHERE f.path = $1 AND c.byte_end > $2`, [path, couponAt])
@@ -215,23 +209,12 @@ describe('JSON keys first seen past the sample', () => {
     const backends = async (): Promise<number> => (await fixture.client.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'sluice%'")).rows[0].n;
     const own = await backends();
-    const first = load();
-    const exited = new Promise<void>((resolve) => first.on('exit', () => resolve()));
-    let done = false;
-    void exited.then(() => { done = true; });
-    while (!done && !(await pastRestart())) await sleep(2);
-    first.kill('SIGKILL');
-    await exited;
-    // A killed client's last COMMIT may still be in flight in its backend: wait until its backends are gone.
-    for (let waited = 0; waited < 200 && await backends() > own; waited++) await sleep(25);
+    assert.equal(await killWhen(load(), pastRestart, backends, own), true, 'the load ended before its first restart was seen');
     const status = await fixture.client.query<{ status: string }>('SELECT status FROM ingest.files WHERE path = $1', [path]);
     assert.equal(status.rows[0].status, 'loading', 'the kill landed mid-load');
 
-    const second = load();
-    let stdout = '';
-    second.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    assert.equal(await new Promise<number | null>((resolve) => second.on('exit', resolve)), 0);
-    const summary = JSON.parse(stdout.trim().split('\n').pop()!) as FileSummary;
+    const { code, summary } = await loadOutcome(load());
+    assert.equal(code, 0);
     assert.deepEqual([summary.status, summary.rows, summary.rejected, summary.ignored_keys], ['loaded', RECORDS, 0, 0]);
     assert.ok((summary.chunks?.skipped ?? 0) > 0, 'the run again skipped the chunks committed before the kill');
     assert.deepEqual(summary.columns.map((c) => [c.name, c.source, c.type]), [...SAMPLED, ...LATE]);

@@ -24,9 +24,9 @@ describe('renderCell: an Excel value as a CSV field', () => {
     assert.deepEqual(render(Number.NaN), [CellKind.empty, '']);
   });
 
-  test('dates: a date at midnight, a timestamp (UTC, ISO 8601) otherwise', () => {
+  test('dates: a date at midnight, a wall-clock timestamp (ISO 8601, no offset: Excel has no zones) otherwise', () => {
     assert.deepEqual(render(new Date(Date.UTC(2024, 1, 29))), [CellKind.date, '2024-02-29']);
-    assert.deepEqual(render(new Date(Date.UTC(2024, 1, 29, 13, 5, 7, 250))), [CellKind.timestamp, '2024-02-29T13:05:07.250Z']);
+    assert.deepEqual(render(new Date(Date.UTC(2024, 1, 29, 13, 5, 7, 250))), [CellKind.timestamp, '2024-02-29T13:05:07.250']);
     assert.deepEqual(render(new Date(Number.NaN)), [CellKind.empty, '']);
   });
 

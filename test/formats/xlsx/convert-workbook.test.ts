@@ -58,9 +58,9 @@ describe('convertWorkbook', () => {
     ]);
     assert.equal(await readFile(sales.csvPath, 'utf8'), [
       '"Region","Units","","","Day","At","Total","Big Number"',
-      '"north",3,2.5,true,2024-01-31,2024-01-31T08:15:00.000Z,7.5,5000000000',
+      '"north",3,2.5,true,2024-01-31,2024-01-31T08:15:00.000,7.5,5000000000',
       // The midnight date-time is written as a timestamp, as its column is one.
-      '"south",4,0.125,false,2024-02-29,2024-03-01T00:00:00.000Z,0.5,-5000000000',
+      '"south",4,0.125,false,2024-02-29,2024-03-01T00:00:00.000,0.5,-5000000000',
       '"east ""quoted"", with comma\nand newline",,,,,,,',
       '',
     ].join('\n'));
