@@ -1,7 +1,13 @@
-import { BrokenCircuitError, CircuitState, type CircuitBreakerPolicy, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, IsolatedCircuitError, retry } from 'cockatiel';
+import { createRequire } from 'node:module';
+import type { CircuitBreakerPolicy, CircuitState as CircuitStateCode, ExponentialBackoff as Backoff } from 'cockatiel';
 import { SluiceError, type SluiceErrorCode } from '../errors.js';
 import type { BreakerState, BreakerStatus } from '../events/pipeline-events.js';
 import { isTransient } from './transient-error.js';
+
+// Required, not imported: cockatiel is CommonJS, and the ES module loader parses its index and
+// every module it re-exports for their names first (~15 ms more at every start, on the way to the
+// first chunk of a load).
+const { BrokenCircuitError, CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, IsolatedCircuitError, retry } = createRequire(import.meta.url)('cockatiel') as typeof import('cockatiel');
 
 /**
  * A circuit breaker (cockatiel) around one dependency — PostgreSQL or Redis — shared by every
@@ -34,7 +40,7 @@ export interface DependencyGuardOptions {
   onStateChange?: (status: BreakerStatus) => void;
 }
 
-const STATES: Record<CircuitState, BreakerState> = {
+const STATES: Record<CircuitStateCode, BreakerState> = {
   [CircuitState.Closed]: 'closed',
   [CircuitState.Open]: 'open',
   [CircuitState.HalfOpen]: 'half-open',
@@ -46,7 +52,7 @@ export class DependencyGuard {
   readonly outageTimeoutMs: number;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly isFailure: (error: unknown) => boolean;
-  private readonly retryBackoff: ExponentialBackoff<unknown>;
+  private readonly retryBackoff: Backoff<unknown>;
 
   constructor(private readonly options: DependencyGuardOptions) {
     this.name = options.name;
