@@ -125,7 +125,7 @@ export async function runSeriesFeaturesBench(options: { log?: (line: string) => 
     'alternative: rolling w=60, recompute each window': { perRun: n, run: () => { recomputeWindows(values, 60, out[0], out[1], out[2], out[3]); sink += out[1][n - 1]; } },
     'sorted window w=60 slid by one: branch-free search, moves in a loop': { perRun: n, run: () => { sink += slide(new SortedWindow(61), values, 60); } },
     'alternative: branching binary searches and copyWithin': { perRun: n, run: () => { sink += slide(new BranchingSortedWindow(61), values, 60); } },
-    'robust z of level and step, window 60, two passes: sorted windows': { perRun: n, run: () => { sink += scoreColumn(values, imputed, n, 0, null, anomaly, buffers).score[n - 1]; } },
+    'robust z of level and step, window 60, two passes: sorted windows': { perRun: n, run: () => { sink += scoreColumn(values, imputed, n, 0, [], anomaly, buffers).score[n - 1]; } },
     'alternative: one pass, sort each window': { perRun: n, run: () => { sortEachWindow(values, anomaly.window, anomaly.minPoints, out[0]); sink += out[0][n - 1]; } },
     'processSeries, defaults, 1-second data': { perRun: n, run: () => { sink += processSeries({ tail, times: seconds, values: [values], outputFrom: -Infinity }, DEFAULT_SERIES_OPTIONS).times.length; } },
     [`processSeries, defaults, 15-minute data (${seasonalRows} rows, seasonal)`]: { perRun: seasonalRows, run: () => { sink += processSeries({ tail, times: quarterHours, values: [daily], outputFrom: -Infinity }, DEFAULT_SERIES_OPTIONS).times.length; } },

@@ -1,5 +1,5 @@
 import { seriesFeatures } from './rolling-features.js';
-import { METHOD_SEASONAL, scoreBuffers, scoreColumn, seasonFor, seasonReferenceRows, type ColumnScores } from './series-anomalies.js';
+import { METHOD_SEASONAL, scoreBuffers, scoreColumn, seasonHasHistory, seasonReferenceRows, seasonsFor, type ColumnScores } from './series-anomalies.js';
 import { buildGrid } from './series-grid.js';
 import { assertSeriesOptions, type Interval, type SeriesOptions } from './series-options.js';
 import { EVERY_TIME, type TimeSpan } from './series-points.js';
@@ -104,14 +104,18 @@ export function processSeries(input: SeriesInput, options: SeriesOptions): Serie
   const rows = n - from;
   const features = seriesFeatures(times, values, n, from, options);
 
-  const season = options.anomaly.seasonal ? seasonFor(interval) : 0;
-  const references = season > 0 && interval?.kind === 'fixed' ? seasonReferenceRows(times, n, season, interval.micros) : null;
+  const seasons: Int32Array[] = [];
+  if (options.anomaly.seasonal && interval?.kind === 'fixed' && n > 0) {
+    for (const season of seasonsFor(interval)) {
+      if (seasonHasHistory(season, interval.micros, times[n - 1] - times[0])) seasons.push(seasonReferenceRows(times, n, season, interval.micros));
+    }
+  }
   const buffers = scoreBuffers(n, from, options.anomaly.window);
   const anomaly = new Uint8Array(rows);
   const score = new Float64Array(rows).fill(Number.NaN);
   const events: SeriesEvent[] = [];
   for (let c = 0; c < values.length; c++) {
-    const scores = scoreColumn(values[c], imputed, n, from, references, options.anomaly, buffers);
+    const scores = scoreColumn(values[c], imputed, n, from, seasons, options.anomaly, buffers);
     for (let r = 0; r < rows; r++) {
       const s = scores.score[r];
       if (!Number.isNaN(s) && !(s <= score[r])) score[r] = s;

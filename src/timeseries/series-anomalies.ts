@@ -1,5 +1,5 @@
 import type { Interval, SeriesOptions } from './series-options.js';
-import { SortedWindow, medianOfSorted, robustScore } from './sorted-window.js';
+import { SortedWindow, medianOfSorted, robustScale, robustScore } from './sorted-window.js';
 
 /**
  * Anomaly scores of one value column of a regular series (rows oldest first, imputed rows
@@ -46,9 +46,10 @@ import { SortedWindow, medianOfSorted, robustScore } from './sorted-window.js';
  * that need more than three).
  *
  * Seasonal robust z (method 'seasonal_robust_z', when `seasonal` and the interval is fixed and
- * divides a day): one season per series, fixed by the interval alone — daily when a day spans
- * 2..MAX_SEASON_ROWS rows, else weekly when a week does (a daily step) — so no series switches
- * season as its history grows. For k = 1..4 the reference of row t is the row nearest t − k·season
+ * divides a day): the seasons fixed by the interval alone — daily when a day spans
+ * 2..MAX_SEASON_ROWS rows, and weekly when a week does (both up to 1-minute sampling, the weekly
+ * one alone for a daily step); each is scored on its own as below, and a season the series is
+ * too short for (less than two of it) is not computed. For k = 1..4 the reference of row t is the row nearest t − k·season
  * (within half a step, among the seasonSearchRows(season) rows before t: twice the rows four
  * seasons hold at one per step, which bounds the context a slice needs), and
  *   Δ_k(t) = x_t − x_ref          the change over k seasons, with both observed;
@@ -68,9 +69,10 @@ import { SortedWindow, medianOfSorted, robustScore } from './sorted-window.js';
  * r_t is scored as the plain score scores x_t — min(level z of r_t, √2 · step z of r_t − r_p)
  * over the residuals of the previous `window` rows — in two passes: the first with every
  * reference and every residual; the second leaves out of r_t the terms whose reference the first
- * pass flagged (by the score that applied to it: seasonal, else plain), so a spike does not come
- * back as a false flag one season later when it is one of few references (NaN when every
- * reference was flagged: the plain score applies), and scores r_t against the residuals the first
+ * pass flagged (by the score that applied to it: this season's, else a shorter season's, else
+ * plain) or lies within referenceHoldRows (half a window) after such a flag, so a spike does not
+ * come back as a false flag one season later when it is one of few references, nor a level shift
+ * (NaN when every reference was left out: the plain score applies), and scores r_t against the residuals the first
  * pass did not flag and its step against the steps that touch none. The step is of the residual,
  * not of the value: a season moves the value's steps by its slope, so a value's step z is small at
  * a season's steep phases (measured without the √2, 60 days hourly, a daily sine of amplitude 50, noise σ 1: the
@@ -82,33 +84,52 @@ import { SortedWindow, medianOfSorted, robustScore } from './sorted-window.js';
  * pass residual reads its references' first-pass flags, which read two windows of first-pass
  * residuals (a step window and the steps' previous values), each reading its drift window and its
  * references; the second pass's step window and the previous values of its steps add two more
- * windows: 5 · window + 2 · seasonSearchRows in all, seasonalLookbackRows = window + 2 ·
- * seasonSearchRows before the four windows of the plain score.
+ * windows, and the hold after a flag half a window: 5 · window + referenceHoldRows + 2 ·
+ * seasonSearchRows of the longest season in all, seasonalLookbackRows = window + referenceHoldRows
+ * + 2 · seasonSearchRows before the four windows of the plain score.
  *
- * The cost of one season: a weekly pattern in hourly data (weekends lower) is not modelled by the
- * daily season — for about half a window at each weekend's start and end the residuals carry the
- * weekend's difference, and a strong one is flagged (measured, 12 weeks hourly, noise σ 2: a
- * weekend drop of 5 flags nothing, one of 20 gives 6 one-row events in 12 weeks — 13 events, 60
- * rows before the step score; switching to the weekly season after two weeks gave 6 events
- * then). Switching would need twice the drift windows and a
- * switch whose first window mixes two residual scales; the fixed daily season starts after two
- * days rather than two weeks and never changes under a series.
+ * Two seasons: a row is scored by the season whose first-pass residuals of the previous `window`
+ * rows spread least (robust scale; the daily one on ties), the one that models the series there.
+ * A weekly pattern in hourly data (weekends at another level) is not modelled by the daily
+ * season — for about half a window at each weekend's start and end its residuals carry the
+ * weekend's difference, and a strong one was flagged (measured, 10 weeks hourly, daily sine of
+ * amplitude 10, noise σ 2, weekends 20 lower: 8–9 one-row events after two weeks, every Saturday
+ * and some Mondays at 00:00); the weekly residuals do not carry it and spread less. Now, 3 seeds:
+ * none from the third week on; in the third week the weekly references are the first two weeks'
+ * weekend starts, which the daily score flagged, so they are left out and the first weekend can
+ * still be flagged (its Saturday at 00:00: 2 of 3 seeds at a drop of 10σ, 3 of 3 at 25σ). Spikes of 10σ at a random row after three
+ * weeks, 40 seeds: 39–40 found with or without the weekend effect (the daily season alone found
+ * 3 of 40 with it: its residuals spread wider, so every z is smaller; the smaller of the two
+ * scores found 4). (The smaller score rather than the smaller spread would also leave a value
+ * unflagged that one season explains: a weekday's level on a Saturday morning.)
  * A level shift is a one-row event at its start (it was 31 rows before the step score; the residual
- * holds the shift until D_k crosses it, half a window, which the level z alone flagged). When the
- * season is shorter than half a window (hourly data at window 60) it also echoes 3 to 5 seasons
- * later as one-row events (measured, 3 seeds: 2–3 per shift; 1–4 rows each before the step score):
- * D_k still holds the shift for half a window after a reference has crossed it. While the residual
- * holds the shift a 3.5σ step of it is flagged (measured at 15-minute sampling: one extra row in
- * one of 3 seeds). (Residuals against the references' median with the weekly switch gave 5–14
- * events per shift there.)
+ * holds the shift until D_k crosses it, half a window, which the level z alone flagged). Why the
+ * hold: after the first pass flags a shift at s, the rows s … s + window/2 are not flagged (their
+ * steps are ordinary) but their residuals still hold the shift, because D_k — the median of a
+ * window of differences — lags Δ_k by half a window. When t's reference crosses the shift,
+ * Δ_k(t) is back to the trend at once while D_k(t) still holds the shift for half a window (its
+ * window's differences still straddle it), so T_k(t) carries −shift exactly while ref_k(t) is
+ * one of those rows. With a season shorter than half a window (hourly data at window 60) two of
+ * the four terms do at once (k = 2, 3 and k = 3, 4), the median of four is the mean of the middle
+ * two, and the shift came back as one-row events 3 to 5 seasons later (measured, 18 shifts of
+ * 25σ hourly: 1–3 events each in 16; with two terms, 1-minute data early in a series, one term is
+ * enough). Leaving those references out removes exactly those terms: none since. A shift the
+ * first pass did not flag (one in the first two seasons, before the seasonal score starts) still
+ * echoes. A very large shift (100σ) gives a second one-row event half a window after its start,
+ * where D_k crosses it (measured at 1-minute, 15-minute and hourly sampling, before and after the
+ * hold: in nearly every seed). While the residual holds the shift a 3.5σ step of it is flagged
+ * (measured at 15-minute sampling: one extra row in one of 3 seeds). (Residuals against the
+ * references' median with the weekly switch gave 5–14 events per shift there.)
  *
  * False positives at the defaults (threshold 5, window 60, minPoints 12), measured on 100,000
  * points (test/timeseries/series-anomalies.test.ts; seeds 2024, 7, 99 — the walk seeded one more):
  *   - Gaussian white noise, 1-second sampling (no season applies): 2–5 rows flagged
- *     (0.002–0.005 %); at 1-minute sampling, where the daily season takes over after two days:
- *     2–5 rows; hourly 1–2 rows. Each flag is a one-row event.
- *   - a Gaussian random walk, 1-second sampling: 4–6 rows (≤ 0.006 %); at 1-minute sampling 0–1,
- *     hourly 0–4 (a walk plus a daily sine of amplitude 10 or 50, hourly or 15-minute: 1–2). Before
+ *     (0.002–0.005 %); at 1-minute sampling, where the daily season takes over after two days and
+ *     the weekly one can after two weeks: 3–7 rows (2–5 with the daily season alone); hourly 2–5
+ *     (1–2). Each flag is a one-row event.
+ *   - a Gaussian random walk, 1-second sampling: 4–6 rows (≤ 0.006 %); at 1-minute sampling 0–6
+ *     (0–1 with the daily season alone), hourly 1–6 (0–4) (a walk plus a daily sine of amplitude
+ *     10 or 50, hourly or 15-minute, daily season alone: 1–2). Before
  *     the step score: 1,186–1,280 rows (1.2–1.3 %) in 179–223 events at 1 second, 713–979 at 1
  *     minute and hourly; a longer window had not helped (120: 937–1,061 rows; 240: 948–1,389 — a
  *     walk's move and its window's spread both grow as √window).
@@ -139,13 +160,34 @@ function spansRows(season: number, step: number): boolean {
   return season / step >= 2 && season / step <= MAX_SEASON_ROWS;
 }
 
-/** The season (µs) of the seasonal score for this interval, 0 when none applies: daily when a day spans 2..MAX_SEASON_ROWS rows, else weekly when a week does. */
-export function seasonFor(interval: Interval | null): number {
-  if (interval === null || interval.kind !== 'fixed') return 0;
+/**
+ * The seasons (µs) of the seasonal score for this interval, shortest first, none when no season
+ * applies: daily when a day spans 2..MAX_SEASON_ROWS rows, and weekly when a week does (both for
+ * sub-daily data up to 1-minute sampling, the weekly one alone for daily data).
+ */
+export function seasonsFor(interval: Interval | null): number[] {
+  if (interval === null || interval.kind !== 'fixed') return [];
   const step = interval.micros;
-  if (!(step > 0) || DAY % step !== 0) return 0;
-  if (spansRows(DAY, step)) return DAY;
-  return spansRows(WEEK, step) ? WEEK : 0;
+  if (!(step > 0) || DAY % step !== 0) return [];
+  return [DAY, WEEK].filter((season) => spansRows(season, step));
+}
+
+/**
+ * Whether a series spanning `span` µs has any row with a residual in this season: a residual
+ * needs MIN_TERMS references, the furthest MIN_TERMS seasons back (within half a step). A season
+ * the series is too short for is not computed at all — its score would be NaN at every row.
+ */
+export function seasonHasHistory(season: number, step: number, span: number): boolean {
+  return span >= MIN_TERMS * season - step / 2;
+}
+
+/**
+ * The rows after a first-pass flag (and the flag itself) that are no seasonal reference: half a
+ * window, until the drift windows have crossed a level shift that started there (see the module
+ * comment).
+ */
+export function referenceHoldRows(window: number): number {
+  return Math.floor(window / 2);
 }
 
 /** Rows before a point searched for its phase in a season. */
@@ -155,12 +197,14 @@ export function seasonSearchRows(season: number, step: number): number {
 
 /**
  * The rows before a point's anomaly window that its seasonal score can read (0: no season
- * applies): the residuals of the two passes reach one window and two phase searches further
- * back than the plain score (see the module comment).
+ * applies): the residuals of the two passes reach one window, the hold after a flag and two
+ * phase searches of the longest season further back than the plain score (see the module
+ * comment).
  */
 export function seasonalLookbackRows(interval: Interval, window: number): number {
-  const season = seasonFor(interval);
-  return season === 0 || interval.kind !== 'fixed' ? 0 : window + 2 * seasonSearchRows(season, interval.micros);
+  const seasons = seasonsFor(interval);
+  if (seasons.length === 0 || interval.kind !== 'fixed') return 0;
+  return window + referenceHoldRows(window) + 2 * seasonSearchRows(seasons[seasons.length - 1], interval.micros);
 }
 
 /**
@@ -366,6 +410,10 @@ export interface ScoreBuffers {
   step: Float64Array;
   seasonalLevel: Float64Array;
   seasonalStep: Float64Array;
+  seasonalBest: Float64Array;
+  seasonalScale: Float64Array;
+  seasonalBestScale: Float64Array;
+  appliedFlag: Uint8Array;
 }
 
 export function scoreBuffers(n: number, from: number, window: number): ScoreBuffers {
@@ -378,21 +426,71 @@ export function scoreBuffers(n: number, from: number, window: number): ScoreBuff
     differences: new Float64Array(n), terms: new Float64Array(SEASON_REFERENCES * n), firstResiduals: new Float64Array(n), residuals: new Float64Array(n),
     sorted: new SortedWindow(window + 1), drifts: Array.from({ length: SEASON_REFERENCES }, () => new SortedWindow(window + 1)),
     scratch: new Float64Array(window + 1), level: new Float64Array(rows), step: new Float64Array(rows),
-    seasonalLevel: new Float64Array(rows), seasonalStep: new Float64Array(rows),
+    seasonalLevel: new Float64Array(rows), seasonalStep: new Float64Array(rows), seasonalBest: new Float64Array(rows),
+    seasonalScale: new Float64Array(rows), seasonalBestScale: new Float64Array(rows), appliedFlag: new Uint8Array(n),
   };
+}
+
+/** out[i − from] = the robust scale of the non-NaN a-values of the `window` rows before i (NaN with fewer than minPoints), for rows [from, n). */
+function windowScales(a: Float64Array, n: number, from: number, window: number, minPoints: number, sorted: SortedWindow, out: Float64Array): void {
+  sorted.clear();
+  for (let i = 0; i < n; i++) {
+    if (i >= from) out[i - from] = sorted.size >= minPoints ? robustScale(sorted.values, sorted.size) : Number.NaN;
+    sorted.slide(i >= window ? a[i - window] : Number.NaN, a[i]);
+  }
+}
+
+/** excluded[i] = 1 where a flag is at most `hold` rows before i (or at i). */
+function heldFlags(flag: Uint8Array, n: number, hold: number, excluded: Uint8Array): void {
+  let last = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (flag[i] === 1) last = i;
+    excluded[i] = i - last <= hold ? 1 : 0;
+  }
+}
+
+/**
+ * The seasonal level and step scores of rows [from, n) against one season's references, into
+ * b.seasonalLevel and b.seasonalStep (NaN where the seasonal score does not apply).
+ */
+function seasonalScores(n: number, from: number, references: Int32Array, options: SeriesOptions['anomaly'], b: ScoreBuffers): void {
+  const { window, minPoints, threshold } = options;
+  const { observed, excluded, stepExcluded, changed, stepChanged, sorted, scratch } = b;
+  const seasonalMin = seasonalMinPoints(options);
+  seasonalTerms(observed, n, references, window, minPoints, b.drifts, b.differences, b.terms);
+  seasonalResiduals(b.terms, n, references, null, b.firstResiduals, null, null);
+  steps(b.firstResiduals, n, window, b.seasonalPrev, b.firstSteps);
+  firstPass(b.firstResiduals, n, window, seasonalMin, sorted, b.seasonalLevelScore);
+  firstPass(b.firstSteps, n, window, seasonalMin, sorted, b.seasonalStepScore);
+  combine(b.seasonalLevelScore, b.seasonalStepScore, n, threshold, b.seasonalScore, b.seasonalFlag);
+  // A point the first pass flagged, by the score that applied to it (this season's, else a shorter
+  // season's, else the plain one), is no reference, nor are the rows of the hold after it (a
+  // level shift's rows until the drift has crossed it).
+  const applied = b.appliedFlag;
+  for (let i = 0; i < n; i++) if (!Number.isNaN(b.seasonalScore[i])) applied[i] = b.seasonalFlag[i];
+  heldFlags(applied, n, referenceHoldRows(window), excluded);
+  seasonalResiduals(b.terms, n, references, excluded, b.residuals, b.firstResiduals, changed);
+  steps(b.residuals, n, window, b.seasonalPrev, b.steps);
+  for (let i = 0; i < n; i++) stepChanged[i] = Object.is(b.steps[i], b.firstSteps[i]) ? 0 : 1;
+  touchingFlags(b.seasonalFlag, b.seasonalPrev, n, stepExcluded);
+  secondPass(b.residuals, n, from, window, seasonalMin, b.seasonalLevelScore, b.seasonalFlag, changed, scratch, b.seasonalLevel);
+  secondPass(b.steps, n, from, window, seasonalMin, b.seasonalStepScore, stepExcluded, stepChanged, scratch, b.seasonalStep);
 }
 
 /**
  * Scores of one column for rows [from, n); rows before `from` (the stored tail, a slice's
- * context) only feed the windows. `references` from seasonReferenceRows, or null for no season.
+ * context) only feed the windows. `seasons`: per season with history, its references from
+ * seasonReferenceRows (none: the plain score alone). With several seasons a row is scored by the
+ * season whose residuals spread least over the window before it (the shorter on ties): the one
+ * that models the series there.
  */
 export function scoreColumn(
-  values: Float64Array, imputed: Uint8Array, n: number, from: number, references: Int32Array | null,
+  values: Float64Array, imputed: Uint8Array, n: number, from: number, seasons: readonly Int32Array[],
   options: SeriesOptions['anomaly'], buffers: ScoreBuffers,
 ): ColumnScores {
   const { window, minPoints, threshold } = options;
   const b = buffers;
-  const { observed, prev, excluded, stepExcluded, changed, stepChanged, sorted, scratch } = b;
+  const { observed, prev, stepExcluded, sorted, scratch } = b;
   for (let i = 0; i < n; i++) observed[i] = imputed[i] === 1 ? Number.NaN : values[i];
   steps(observed, n, window, prev, b.steps);
   firstPass(observed, n, window, minPoints, sorted, b.levelScore);
@@ -401,29 +499,28 @@ export function scoreColumn(
   touchingFlags(b.plainFlag, prev, n, stepExcluded);
   secondPass(observed, n, from, window, minPoints, b.levelScore, b.plainFlag, null, scratch, b.level);
   secondPass(b.steps, n, from, window, minPoints, b.stepScore, stepExcluded, null, scratch, b.step);
-  if (references !== null) {
-    const seasonalMin = seasonalMinPoints(options);
-    seasonalTerms(observed, n, references, window, minPoints, b.drifts, b.differences, b.terms);
-    seasonalResiduals(b.terms, n, references, null, b.firstResiduals, null, null);
-    steps(b.firstResiduals, n, window, b.seasonalPrev, b.firstSteps);
-    firstPass(b.firstResiduals, n, window, seasonalMin, sorted, b.seasonalLevelScore);
-    firstPass(b.firstSteps, n, window, seasonalMin, sorted, b.seasonalStepScore);
-    combine(b.seasonalLevelScore, b.seasonalStepScore, n, threshold, b.seasonalScore, b.seasonalFlag);
-    // A point the first pass flagged, by the score that applied to it, is no reference.
-    for (let i = 0; i < n; i++) excluded[i] = Number.isNaN(b.seasonalScore[i]) ? b.plainFlag[i] : b.seasonalFlag[i];
-    seasonalResiduals(b.terms, n, references, excluded, b.residuals, b.firstResiduals, changed);
-    steps(b.residuals, n, window, b.seasonalPrev, b.steps);
-    for (let i = 0; i < n; i++) stepChanged[i] = Object.is(b.steps[i], b.firstSteps[i]) ? 0 : 1;
-    touchingFlags(b.seasonalFlag, b.seasonalPrev, n, stepExcluded);
-    secondPass(b.residuals, n, from, window, seasonalMin, b.seasonalLevelScore, b.seasonalFlag, changed, scratch, b.seasonalLevel);
-    secondPass(b.steps, n, from, window, seasonalMin, b.seasonalStepScore, stepExcluded, stepChanged, scratch, b.seasonalStep);
-  }
   const rows = n - from;
+  b.appliedFlag.set(b.plainFlag);
+  const best = b.seasonalBest.fill(Number.NaN);
+  const bestScale = b.seasonalBestScale;
+  for (const references of seasons) {
+    seasonalScores(n, from, references, options, b);
+    // The spread that chooses between seasons, only when there is a choice.
+    if (seasons.length > 1) windowScales(b.firstResiduals, n, from, window, seasonalMinPoints(options), sorted, b.seasonalScale);
+    for (let r = 0; r < rows; r++) {
+      const s = combined(b.seasonalLevel[r], b.seasonalStep[r]);
+      if (Number.isNaN(s)) continue;
+      if (Number.isNaN(best[r]) || b.seasonalScale[r] < bestScale[r]) {
+        best[r] = s;
+        bestScale[r] = b.seasonalScale[r];
+      }
+    }
+  }
   const score = new Float64Array(rows);
   const method = new Uint8Array(rows);
   const flag = new Uint8Array(rows);
   for (let r = 0; r < rows; r++) {
-    let s = references !== null ? combined(b.seasonalLevel[r], b.seasonalStep[r]) : Number.NaN;
+    let s = best[r];
     let m = METHOD_SEASONAL;
     if (Number.isNaN(s)) {
       s = combined(b.level[r], b.step[r]);

@@ -111,6 +111,11 @@ export function medianOfSorted(sorted: Float64Array, n: number): number {
  * that any implementation computing the same window gets the same bits.
  */
 export function robustScore(sorted: Float64Array, n: number, x: number): number {
+  return Math.abs(x - medianOfSorted(sorted, n)) / robustScale(sorted, n);
+}
+
+/** The scale of robustScore: max(1.4826 · MAD, floor, 1e-9) of sorted[0, n) (n ≥ 1). */
+export function robustScale(sorted: Float64Array, n: number): number {
   const median = medianOfSorted(sorted, n);
   // Deviations left of `split` are A(i) = median − sorted[split − 1 − i], growing with i; from
   // `split` on, B(j) = sorted[split + j] − median, growing with j. The MAD needs the k-th
@@ -173,5 +178,5 @@ export function robustScore(sorted: Float64Array, n: number, x: number): number 
     }
     scale = Math.max(robustScaleFloor(step, mad, deviationSum / n, median, false), ABSOLUTE_SCALE_FLOOR);
   }
-  return Math.abs(x - median) / scale;
+  return scale;
 }

@@ -9,7 +9,7 @@ import { addMonthsUtc } from '../../src/timeseries/calendar-step.js';
 import { calendarParts } from '../../src/timeseries/local-time.js';
 import type { SeriesEvent, SeriesInput, SeriesOutput } from '../../src/timeseries/process-series.js';
 import { detectInterval } from '../../src/timeseries/sampling-interval.js';
-import { SEASON_REFERENCES, STEP_SCALE, seasonFor, seasonSearchRows } from '../../src/timeseries/series-anomalies.js';
+import { SEASON_REFERENCES, STEP_SCALE, referenceHoldRows, seasonSearchRows, seasonsFor } from '../../src/timeseries/series-anomalies.js';
 import type { Interval, SeriesOptions } from '../../src/timeseries/series-options.js';
 
 interface Row { time: number; values: number[]; imputed: boolean }
@@ -23,6 +23,11 @@ const ascending = (a: number, b: number): number => a - b;
 
 /** |x − median| / max(1.4826·MAD, floor, 1e-9) of a window, sorting it and its deviations. */
 export function referenceRobustScore(window: readonly number[], x: number): number {
+  return Math.abs(x - median([...window].sort(ascending))) / referenceRobustScale(window);
+}
+
+/** max(1.4826·MAD, floor, 1e-9) of a window. */
+function referenceRobustScale(window: readonly number[]): number {
   const sorted = [...window].sort(ascending);
   const m = median(sorted);
   const deviations = sorted.map((v) => Math.abs(v - m));
@@ -34,7 +39,7 @@ export function referenceRobustScore(window: readonly number[], x: number): numb
   let floor = step === Infinity ? 0 : step;
   if (mad === 0) floor = Math.max(floor, 1.2533 * (sum / sorted.length));
   if (step === Infinity) floor = Math.max(floor, 0.01 * Math.abs(m));
-  return Math.abs(x - m) / Math.max(1.4826 * mad, floor, 1e-9);
+  return Math.max(1.4826 * mad, floor, 1e-9);
 }
 
 function utcDay(micros: number): number {
@@ -201,13 +206,12 @@ export function referenceSeries(input: SeriesInput, options: SeriesOptions): Ser
     features.push(parts.map((p) => p.hour), parts.map((p) => p.weekday), parts.map((p) => p.month));
   }
 
-  const season = options.anomaly.seasonal ? seasonFor(interval) : 0;
+  const seasons = options.anomaly.seasonal ? seasonsFor(interval) : [];
   const step = interval?.kind === 'fixed' ? interval.micros : 0;
   const { window, threshold, minPoints } = options.anomaly;
   const seasonalMin = Math.max(minPoints, Math.ceil(window / 2));
-  // references[k − 1][i]: the row nearest rows[i].time − k·season within half a step, scanning the search rows before i.
-  const references = Array.from({ length: SEASON_REFERENCES }, (_, k) => rows.map((row, i) => {
-    if (season === 0) return -1;
+  // Per season, references[k − 1][i]: the row nearest rows[i].time − k·season within half a step, scanning the search rows before i.
+  const seasonReferences = seasons.map((season) => Array.from({ length: SEASON_REFERENCES }, (_, k) => rows.map((row, i) => {
     const target = row.time - (k + 1) * season;
     let best = -1;
     for (let j = Math.max(0, i - seasonSearchRows(season, step)); j < i; j++) {
@@ -215,15 +219,20 @@ export function referenceSeries(input: SeriesInput, options: SeriesOptions): Ser
       if (d <= step / 2 && (best < 0 || d < Math.abs(rows[best].time - target))) best = j;
     }
     return best;
-  }));
+  })));
   const anomaly = out.map(() => 0);
   const score = out.map(() => Number.NaN);
   const events: SeriesEvent[] = [];
   for (let c = 0; c < columns; c++) {
     const observed = rows.map((r) => (r.imputed ? Number.NaN : r.values[c]));
     const { flagged: plainFlag, second: plain } = twoPassScores(observed, window, minPoints, threshold);
-    let seasonal = rows.map(() => Number.NaN);
-    if (season > 0) {
+    // Per row the score of the season whose first-pass residuals of the previous `window` rows
+    // spread least (the shorter on ties; NaN where none applies).
+    const seasonal = rows.map(() => Number.NaN);
+    const seasonalScale = rows.map(() => Number.NaN);
+    // The first-pass flag that applied to a row: the longest season's with a first-pass score so far, else the plain one.
+    const applied = [...plainFlag];
+    for (const references of seasonReferences) {
       // terms[k][i] = Δ_k(i) − median of the Δ_k of the previous `window` rows (at least minPoints of them).
       const terms = references.map((refs) => {
         const delta = rows.map((_, i) => (refs[i] < 0 ? Number.NaN : observed[i] - observed[refs[i]]));
@@ -238,15 +247,31 @@ export function referenceSeries(input: SeriesInput, options: SeriesOptions): Ser
         return defined.length >= 2 && kept.length > 0 ? median(kept.sort(ascending)) : Number.NaN;
       });
       // The residuals go through the same two passes as the values; the second pass's residuals
-      // leave out the references the first pass flagged, and its windows the first pass's flags.
+      // leave out the references the first pass flagged and those up to the hold after them,
+      // and its windows the first pass's flags.
       const firstResiduals = residualsWithout(() => false);
       const { first: seasonalFirst, flagged: seasonalFlag } = twoPassScores(firstResiduals, window, seasonalMin, threshold);
-      const flaggedFirst = (j: number): boolean => (Number.isNaN(seasonalFirst[j]) ? plainFlag[j] : seasonalFlag[j]);
-      const residuals = residualsWithout(flaggedFirst);
+      seasonalFirst.forEach((score, j) => {
+        if (!Number.isNaN(score)) applied[j] = seasonalFlag[j];
+      });
+      const held = (j: number): boolean => {
+        for (let f = Math.max(0, j - referenceHoldRows(window)); f <= j; f++) if (applied[f]) return true;
+        return false;
+      };
+      const residuals = residualsWithout(held);
       const { prev, d } = stepsOf(residuals, window);
       const level = windowScores(residuals, window, seasonalMin, (j) => !seasonalFlag[j]);
       const step = windowScores(d, window, seasonalMin, (j) => !seasonalFlag[j] && !(prev[j] >= 0 && seasonalFlag[prev[j]]));
-      seasonal = level.map((l, i) => bothScores(l, step[i]));
+      level.forEach((l, i) => {
+        const s = bothScores(l, step[i]);
+        if (Number.isNaN(s)) return;
+        const spread = firstResiduals.slice(Math.max(0, i - window), i).filter((v) => !Number.isNaN(v));
+        const scale = referenceRobustScale(spread);
+        if (Number.isNaN(seasonal[i]) || scale < seasonalScale[i]) {
+          seasonal[i] = s;
+          seasonalScale[i] = scale;
+        }
+      });
     }
     const columnScore = out.map((_, r) => (Number.isNaN(seasonal[from + r]) ? plain[from + r] : seasonal[from + r]));
     const method = out.map((_, r) => (Number.isNaN(seasonal[from + r]) ? 'robust_z' as const : 'seasonal_robust_z' as const));

@@ -17,11 +17,14 @@ test('contextPoints: the longest dependency — EWMA horizon, four anomaly windo
   assert.ok((9 / 11) ** 196 < 1e-17);
   // 1-second sampling: no season; twice the EWMA horizon exceeds 4 × 60.
   assert.equal(contextPoints(DEFAULT_SERIES_OPTIONS, { kind: 'fixed', micros: 1e6 }), 394);
-  // 15-minute sampling: the daily season, 96 rows, searched over 2 × 4 days, twice (a reference's
-  // own first-pass flag reads its references), plus one more window (the drift windows).
-  assert.equal(contextPoints(DEFAULT_SERIES_OPTIONS, { kind: 'fixed', micros: 900e6 }), 5 * 60 + 2 * (8 * 96 + 2));
-  // Daily sampling: the weekly season, 7 rows.
-  assert.equal(contextPoints({ ...DEFAULT_SERIES_OPTIONS, ewmaAlpha: 1 }, { kind: 'fixed', micros: 86_400e6 }), 5 * 60 + 2 * (8 * 7 + 2));
+  // 15-minute sampling: the daily and the weekly season; the weekly one, 672 rows, reaches
+  // further: searched over 2 × 4 weeks, twice (a reference's own first-pass flag reads its
+  // references), plus one more window (the drift windows) and the hold after a flag (half a window).
+  assert.equal(contextPoints(DEFAULT_SERIES_OPTIONS, { kind: 'fixed', micros: 900e6 }), 5 * 60 + 30 + 2 * (8 * 672 + 2));
+  // Daily sampling: the weekly season alone, 7 rows.
+  assert.equal(contextPoints({ ...DEFAULT_SERIES_OPTIONS, ewmaAlpha: 1 }, { kind: 'fixed', micros: 86_400e6 }), 5 * 60 + 30 + 2 * (8 * 7 + 2));
+  // 30-second sampling: a week is longer than MAX_SEASON_ROWS rows, the daily season alone.
+  assert.equal(contextPoints(DEFAULT_SERIES_OPTIONS, { kind: 'fixed', micros: 30e6 }), 5 * 60 + 30 + 2 * (8 * 2880 + 2));
   assert.equal(contextPoints({ ...DEFAULT_SERIES_OPTIONS, anomaly: { ...DEFAULT_SERIES_OPTIONS.anomaly, seasonal: false } }, { kind: 'fixed', micros: 900e6 }), 394);
   assert.equal(contextPoints({ ...DEFAULT_SERIES_OPTIONS, ewmaAlpha: 1, windows: [500] }, { kind: 'calendar', months: 1 }), 499);
   assert.equal(contextPoints({ ...DEFAULT_SERIES_OPTIONS, ewmaAlpha: 1, windows: [2], anomaly: { ...DEFAULT_SERIES_OPTIONS.anomaly, window: 3 } }, { kind: 'calendar', months: 1 }), 13);

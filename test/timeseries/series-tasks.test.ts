@@ -71,17 +71,18 @@ function assertSameRows(actual: Array<Array<Buffer | null>>, expected: Array<Arr
   }
 }
 
-const CASES: Array<{ name: string; step: number; seasonal: boolean }> = [
-  { name: 'one-minute steps, trailing robust score', step: MINUTE, seasonal: false },
-  { name: 'hourly steps, daily seasonal score', step: 60 * MINUTE, seasonal: true },
+// Hourly: long enough for slices longer than the context the weekly season needs (~3,000 rows).
+const CASES: Array<{ name: string; step: number; seasonal: boolean; points: number }> = [
+  { name: 'one-minute steps, trailing robust score', step: MINUTE, seasonal: false, points: 6000 },
+  { name: 'hourly steps, daily and weekly seasonal scores', step: 60 * MINUTE, seasonal: true, points: 12_000 },
 ];
 
-for (const { name, step, seasonal } of CASES) test(`a series cut into slices gives the rows and events of one task: ${name}`, () => {
+for (const { name, step, seasonal, points: count } of CASES) test(`a series cut into slices gives the rows and events of one task: ${name}`, () => {
   const options: SeriesOptions = {
     ...DEFAULT_SERIES_OPTIONS, impute: ['linear', 'locf'], maxGapMicros: 10 * step, windows: [5, 30], lags: [1, 3],
     anomaly: { ...DEFAULT_SERIES_OPTIONS.anomaly, seasonal },
   };
-  const points = series(6000, 11, step);
+  const points = series(count, 11, step);
   const run = { series: [points], tails: [{ times: new Float64Array(0), values: [new Float64Array(0), new Float64Array(0)], imputed: new Uint8Array(0) }], restored: [{ times: new Float64Array(0), values: [new Float64Array(0), new Float64Array(0)] }], options, fileId: 7, integerFeatures: 3, keyFieldCount: 1 };
 
   const whole = [...seriesTasks({ ...run, slicePoints: Number.POSITIVE_INFINITY })];
