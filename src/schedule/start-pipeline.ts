@@ -89,7 +89,7 @@ export async function startPipeline(context: LoadContext, request: LoadRequest, 
       }),
       ...stagesPlanFor(setup.fileId, {
         dataset: setup.dataset, datasetConfig: request.datasetConfig, columns: shape.reshaped ? shape.sniffed : setup.columns, sampleValues: prepared.sampleValues,
-        steps: shape.steps, frozenOut: shape.frozenOut,
+        steps: shape.steps, frozenOut: shape.frozenOut, timeseries: request.timeseries,
       }),
       fileId: setup.fileId,
       copyFormat,

@@ -59,6 +59,8 @@ export interface StageLoad {
   steps?: readonly import('../configuration/config-schema.js').TransformStepConfig[];
   /** Under a frozen schema: the file's columns the table does not have (a row with a value in one is rejected as SCHEMA). */
   frozenOut?: readonly string[];
+  /** `--timeseries` (true) / `--no-timeseries` (false) for this load; undefined: the configuration decides. */
+  timeseries?: boolean;
 }
 
 export interface StageSpec<Options, Report> {

@@ -83,12 +83,18 @@ describe('zone stage', () => {
     assert.equal(NaiveTimes.of(ColumnType.timestamptz, { naive: 3, offset: 0, runs: [] }).isNaive(100), true);
   });
 
-  test('planned only for a dataset with a zone and the series not switched off', () => {
-    const plan = (timeseries: object | undefined) => zoneStage.planFor!({ dataset: 'z', datasetConfig: timeseries === undefined ? undefined : { timeseries } as never, columns: [], sampleValues: undefined });
+  test('planned only for a dataset with a zone whose pass runs (the configuration, or --timeseries / --no-timeseries)', () => {
+    const plan = (timeseries: object | undefined, flag?: boolean) => zoneStage.planFor!({
+      dataset: 'z', datasetConfig: timeseries === undefined ? undefined : { timeseries } as never, columns: [], sampleValues: undefined, timeseries: flag,
+    });
     assert.equal(plan(undefined), undefined);
     assert.equal(plan({ interval: 60_000 }), undefined);
     assert.equal(plan({ zone: 'Europe/Berlin', enabled: false }), undefined);
     assert.deepEqual(plan({ zone: 'Europe/Berlin' }), {});
     assert.deepEqual(plan({ zone: 'Europe/Berlin', time: 'ts' }), { time: 'ts' });
+    // The command line wins over `enabled`, as it does for the pass itself.
+    assert.equal(plan({ zone: 'Europe/Berlin' }, false), undefined);
+    assert.deepEqual(plan({ zone: 'Europe/Berlin', enabled: false }, true), {});
+    assert.deepEqual(plan({ zone: 'Europe/Berlin' }, true), {});
   });
 });

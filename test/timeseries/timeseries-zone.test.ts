@@ -25,12 +25,22 @@ describe('time series: the zone applies to naive times only', () => {
         zone_mixed: { match: '**/zone_mixed*.csv', timeseries: { zone: 'Europe/Berlin', interval: '30m', enabled: true } },
         zone_offsets: { match: '**/zone_offsets*.csv', timeseries: { zone: 'America/New_York', interval: '30m', enabled: true } },
         zone_days: { match: '**/zone_days*.csv', timeseries: { zone: 'Europe/Berlin', enabled: true } },
+        zone_switched: { match: '**/zone_switched*.csv', timeseries: { zone: 'Europe/Berlin', interval: '30m', enabled: false } },
       },
     },
   });
 
   const utcTimes = async (table: string, time = 'ts'): Promise<Array<{ t: string; reading: number }>> => (await fixture.client.query<{ t: string; reading: number }>(
     `SELECT to_char(${time} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS t, reading FROM timeseries.${table} WHERE NOT is_imputed ORDER BY ${time}`)).rows;
+
+  test('a pass switched off in the configuration and on by --timeseries still tells naive times from those with an offset', async () => {
+    const path = join(fixture.dir, 'zone_switched.csv');
+    await writeFile(path, 'ts,reading\n2024-03-31T00:00:00Z,0\n2024-03-31 01:30,1\n2024-03-31T03:00:00+02:00,2\n');
+    const summary = await fixture.engine.ingest(path, { timeseries: true });
+    assert.equal(summary.status, 'loaded', JSON.stringify(summary.error));
+    assert.equal(summary.timeseries?.points, 3);
+    assert.deepEqual(await utcTimes('zone_switched'), ['00:00', '00:30', '01:00'].map((t, reading) => ({ t: `2024-03-31 ${t}`, reading })));
+  });
 
   test('a column mixing Z, +hh:mm and naive values: offsets keep their instants, naive values are Berlin wall-clock times', async () => {
     const spring = [

@@ -96,7 +96,8 @@ export const zoneStage: StageSpec<ZoneOptions, ZoneReport> = {
   // Without a zone every naive value is read as UTC, as PostgreSQL reads it: nothing to record.
   planFor(load: StageLoad): ZoneOptions | undefined {
     const series = load.datasetConfig?.timeseries;
-    if (series?.zone === undefined || series.enabled === false) return undefined;
+    // No pass, nothing to record for it: `--no-timeseries`, or `enabled: false` without `--timeseries`.
+    if (series?.zone === undefined || load.timeseries === false || (series.enabled === false && load.timeseries !== true)) return undefined;
     return series.time === undefined ? {} : { time: series.time };
   },
   merge: mergeZoneReports,
