@@ -12,11 +12,13 @@ type Handlers = typeof import('./chunk-worker.js');
 const handlers: Promise<Handlers> = import('./chunk-worker.js');
 
 // What piscina looks up at thread start (the pool's handler name is `ready`, worker-pool.ts) and
-// awaits before the thread reports ready. A promise here, not a function, on purpose: once ready, an idle worker blocks its
-// event loop in Atomics.wait until a task arrives, which stalls an import still in flight, so the
-// modules above loaded only when the first task came (~300 ms into a load, then ~100 ms of
-// loading before its sniff). Awaited here, they load while the main thread loads its own.
-const ready: Promise<(task: Parameters<Handlers['encode']>[0]) => Promise<ReturnType<Handlers['encode']>>> = handlers.then(() => encode);
+// awaits before the thread reports ready. A promise here, not a function, on purpose: once ready,
+// an idle worker blocks its event loop in Atomics.wait until a task arrives, which stalls an
+// import still in flight, so the modules above loaded only when the first task came (~300 ms into
+// a load, then ~100 ms of loading before its sniff). Awaited here, they load while the main
+// thread loads its own. Settled either way: modules that fail to load fail each task with their
+// error (through load()), as before, rather than the thread at every start.
+const ready: Promise<typeof encode> = handlers.then(() => encode, () => encode);
 
 function load(): Promise<Handlers> {
   return handlers;
