@@ -73,12 +73,18 @@ export class TableTypesChanged extends Error {
 export const REJECTS_COPY = 'COPY ingest.rejects (file_id, chunk_no, chunk_line, byte_offset, reason, detail, raw) FROM STDIN';
 const MAX_ISOLATED_ROWS = 10_000;
 
-export function copyIn(client: pg.ClientBase, sql: string, bytes: Uint8Array): Promise<void> {
+/**
+ * COPY FROM STDIN of `bytes`, or of pieces sent one after another as they are (COPY data may be
+ * cut anywhere), so a caller holding its data in pieces does not join them into one copy first.
+ */
+export function copyIn(client: pg.ClientBase, sql: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFrom(sql));
     stream.on('error', reject);
     stream.on('finish', () => resolve());
-    stream.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    const pieces = bytes instanceof Uint8Array ? [bytes] : bytes;
+    for (const piece of pieces) if (piece.length > 0) stream.write(Buffer.from(piece.buffer, piece.byteOffset, piece.length));
+    stream.end();
   });
 }
 

@@ -16,7 +16,7 @@ import type { RestoredPoints, StoredTail } from './stored-series.js';
  * windows reach (contextPoints), so the slices run in parallel and their rows equal one pass's.
  * At most two tasks per thread are out at once (memory stays bounded by the tasks in flight, not
  * the file), and while the workers compute, the rows already back are written: their tuples are
- * joined into one binary COPY per table when ~8 MB have gathered, after the partitions they fall
+ * sent as one binary COPY per table (the pieces as they came, not joined into one copy) when ~8 MB have gathered, after the partitions they fall
  * in exist (into the partitions themselves when the batch fits in one: copyTargets). When COPY falls behind (it does: PostgreSQL's one backend writes both tables), no
  * task is sent while more than MAX_UNWRITTEN bytes wait, so memory is bounded by that, not the file.
  */
@@ -168,8 +168,8 @@ export async function runSeriesTasks(piscina: Piscina, client: pg.ClientBase, ru
     await ensurePartitions(client, run.tables, run.dataset, Math.floor(batch.from / 1000), Math.floor(batch.to / 1000), partitions);
     const columns = (names: string[]) => names.map((n) => `"${n.replaceAll('"', '""')}"`).join(', ');
     const into = copyTargets(run.tables, run.dataset, Math.floor(batch.from / 1000), Math.floor(batch.to / 1000), partitions);
-    await copyIn(client, `COPY ${into.timeseries} (${columns(run.tables.timeseriesColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([BINARY_COPY_HEADER, ...batch.timeseries, TRAILER]));
-    await copyIn(client, `COPY ${into.features} (${columns(run.tables.featureColumns)}) FROM STDIN WITH (FORMAT binary)`, Buffer.concat([BINARY_COPY_HEADER, ...batch.features, TRAILER]));
+    await copyIn(client, `COPY ${into.timeseries} (${columns(run.tables.timeseriesColumns)}) FROM STDIN WITH (FORMAT binary)`, [BINARY_COPY_HEADER, ...batch.timeseries, TRAILER]);
+    await copyIn(client, `COPY ${into.features} (${columns(run.tables.featureColumns)}) FROM STDIN WITH (FORMAT binary)`, [BINARY_COPY_HEADER, ...batch.features, TRAILER]);
     unwritten -= batch.bytes;
   };
 
