@@ -15,10 +15,12 @@ import type { RestoredPoints, StoredTail } from './stored-series.js';
  * longer than SLICE_POINTS is cut into slices, each with the raw points before it that its
  * windows reach (contextPoints), so the slices run in parallel and their rows equal one pass's.
  * At most two tasks per thread are out at once (memory stays bounded by the tasks in flight, not
- * the file), and while the workers compute, the rows already back are written: their tuples are
- * sent as one binary COPY per table (the pieces as they came, not joined into one copy) when ~8 MB have gathered, after the partitions they fall
- * in exist (into the partitions themselves when the batch fits in one: copyTargets). When COPY falls behind (it does: PostgreSQL's one backend writes both tables), no
- * task is sent while more than MAX_UNWRITTEN bytes wait, so memory is bounded by that, not the file.
+ * the file), and while the workers compute, the rows already back are written: when ~8 MB of
+ * tuples have gathered they go out as one binary COPY per table (the pieces as they came, not
+ * joined into one copy first), after the partitions they fall in exist (into the partitions
+ * themselves when the batch fits in one: copyTargets). When COPY falls behind (it does:
+ * PostgreSQL's one backend writes both tables), no task is sent while more than MAX_UNWRITTEN
+ * bytes wait, so memory is bounded by that, not the file.
  */
 
 export interface SeriesRun {

@@ -121,6 +121,24 @@ describe('binary COPY from a batch', () => {
     }), { numRuns: 60 });
   });
 
+  test('COPY data cut into pieces anywhere (copyIn of pieces, as the time-series pass sends it) loads as the whole does', { timeout: 60_000 }, async () => {
+    const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 });
+    await fc.assert(fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 20 }), cuts, async (rows, at) => {
+      await client.query(`DROP TABLE IF EXISTS by_binary, by_csv; CREATE TABLE by_binary ${TABLE}; CREATE TABLE by_csv ${TABLE}`);
+      const { bytes } = encode(rows, 'binary', 1);
+      await copyIn(client, BINARY_COPY, bytes);
+      // Cut points anywhere, repeats included (empty pieces), inside the header, a length or a value.
+      const points = [0, ...at.map((f) => Math.floor(f * bytes.length)).sort((a, b) => a - b), bytes.length];
+      const pieces = points.slice(1).map((end, k) => bytes.subarray(points[k], end));
+      await copyIn(client, BINARY_COPY.replace('by_binary', 'by_csv'), pieces);
+      const result = await client.query<{ n: number; rows: number }>(
+        `SELECT (SELECT count(*) FROM (SELECT ${AS_TEXT} FROM by_binary EXCEPT ALL SELECT ${AS_TEXT} FROM by_csv) x)::int
+              + (SELECT count(*) FROM (SELECT ${AS_TEXT} FROM by_csv EXCEPT ALL SELECT ${AS_TEXT} FROM by_binary) y)::int AS n,
+                (SELECT count(*) FROM by_csv)::int AS rows`);
+      assert.deepEqual(result.rows[0], { n: 0, rows: rows.length });
+    }), { numRuns: 25 });
+  });
+
   test('rejected rows and dropped columns are left out, as in CSV', () => {
     const batch = batchOf([{ name: 'a', type: ColumnType.int }, { name: 'b', type: ColumnType.text }], [['1', 'x'], ['2', 'y']]);
     batch.columns[1].dropped = true;
