@@ -32,6 +32,7 @@ import { runSeriesFeaturesBench } from './series-features.js';
 import { runStageVariantsBench } from './stage-variants-vs-psql-copy.js';
 import { runTransformStageBench } from './transform-stage.js';
 import { runCopyWritersBench } from './copy-writers.js';
+import { runCopyOutReaderBench } from './copy-out-reader.js';
 import { runTypedValuesBench } from './typed-values.js';
 import { runValidateStageBench } from './validate-stage.js';
 import { envInteger, fmtInt } from './support.js';
@@ -105,6 +106,7 @@ if (process.env.BENCH_STAGES !== '0') {
 section('9. the worker stages per value (tinybench)');
 await runTypedValuesBench();
 await runCopyWritersBench();
+await runCopyOutReaderBench();
 await runTransformStageBench();
 await runValidateStageBench();
 await runProfileStageBench();
