@@ -175,6 +175,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     const database = this.database;
     this.writers = Array.from({ length: this.options.writers }, () => new CopyWriter(() => database.connectWriter(), this.options.log, this.breakers.postgres));
+    for (const writer of this.writers) writer.prepare();
   }
 
   /**
@@ -255,10 +256,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.state = 'closing';
     await this.tail;
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
+    // The pool's threads stop while the sessions close: neither waits for the other.
+    const stopping = this.piscina?.destroy();
+    stopping?.catch(() => undefined);
     // Lineage rows first (they need the database), and a time limit for OPENLINEAGE_URL.
     await this.lineage.close();
     await Promise.all(this.writers.map((w) => w.close()));
-    await this.piscina?.destroy();
+    await stopping;
     await this.database?.close();
     await this.redisEvents?.close();
     this.alerts.close();

@@ -98,6 +98,8 @@ function isDataError(error: unknown): boolean {
 
 export class CopyWriter {
   private client: pg.Client | undefined;
+  /** The session being opened (by prepare() or the first write), until it is the client. */
+  private connecting: Promise<pg.Client> | undefined;
 
   /**
    * `guard`: the process's PostgreSQL breaker (engine's DependencyBreakers); by default one of its
@@ -106,25 +108,48 @@ export class CopyWriter {
   constructor(private readonly connect: () => Promise<pg.Client>, private readonly log: (line: string) => void = () => undefined,
     private readonly guard: DependencyGuard = new DependencyGuard({ name: 'postgres', unavailableCode: 'SLUICE_ERR_DATABASE_UNAVAILABLE' })) {}
 
-  private async connection(): Promise<pg.Client> {
-    if (this.client === undefined) {
-      const client = await this.connect();
-      // A session the server ends while the writer is idle (a restart, an idle timeout) emits
-      // 'error' with no query to reject: unheard, it would crash the process. Forget the client
-      // instead; the next chunk connects again.
-      client.on('error', (error) => {
-        this.log(`writer connection lost: ${error.message}`);
-        if (this.client === client) this.client = undefined;
+  /**
+   * Opens the session ahead of the first write (the engine does as it opens), so a load's first
+   * COPY does not also wait for a backend to start and the session to be set up. A failure here
+   * is left to the write, which connects again through the breaker.
+   */
+  prepare(): void {
+    this.connection().catch(() => undefined);
+  }
+
+  private connection(): Promise<pg.Client> {
+    if (this.client !== undefined) return Promise.resolve(this.client);
+    if (this.connecting === undefined) {
+      const connecting: Promise<pg.Client> = this.connect().then((client) => {
+        // A session the server ends while the writer is idle (a restart, an idle timeout) emits
+        // 'error' with no query to reject: unheard, it would crash the process. Forget the client
+        // instead; the next chunk connects again.
+        client.on('error', (error) => {
+          this.log(`writer connection lost: ${error.message}`);
+          if (this.client === client) this.client = undefined;
+        });
+        // Closed meanwhile: close() ends this session once it is open.
+        if (this.connecting === connecting) {
+          this.client = client;
+          this.connecting = undefined;
+        }
+        return client;
+      }, (error: unknown) => {
+        if (this.connecting === connecting) this.connecting = undefined;
+        throw error;
       });
-      this.client = client;
+      this.connecting = connecting;
     }
-    return this.client;
+    return this.connecting;
   }
 
   async close(): Promise<void> {
-    const client = this.client;
+    const { client, connecting } = this;
     this.client = undefined;
+    this.connecting = undefined;
     await client?.end().catch(() => undefined);
+    const late = await connecting?.catch(() => undefined);
+    await late?.end().catch(() => undefined);
   }
 
   async write(job: CopyJob): Promise<CopyOutcome> {
