@@ -30,6 +30,8 @@ function summaryColumns(finalColumns: readonly StagingColumn[], prepared: Prepar
  */
 export async function completeLoad(file: OpenFile, request: LoadRequest, load: {
   fileId: number; attempt: number; dataset: string; columns: StagingColumn[]; pipeline: PipelineResult; describe: (patch: Partial<FileSummary>) => FileSummary; piscina: Piscina;
+  /** Told as each step of the completion ends (SLUICE_DEBUG timings). */
+  phase?: (name: string) => void;
 }): Promise<FileSummary> {
   const { prepared, shape } = file;
   const sources = new Map(shape.table.flatMap((c, i) => shape.sources[i] === null ? [] : [[c.name, shape.sources[i]!] as const]));
@@ -47,6 +49,6 @@ export async function completeLoad(file: OpenFile, request: LoadRequest, load: {
     }), request.keepPreamble === true ? prepared.preamble : undefined, (client, totals) => runLoadFinishers({
       client, fileId: load.fileId, dataset: load.dataset, table: qualifiedTable(load.dataset), columns: finalColumns, sources, ...totals, datasetConfig: request.datasetConfig,
       piscina: load.piscina, timeseries: request.timeseries,
-    }));
+    }, load.phase));
   });
 }

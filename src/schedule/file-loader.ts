@@ -311,11 +311,13 @@ async function loadLocalFile(context: LoadContext, path: string, input: Resolved
       }, runUnderClaim);
       phase('all chunks committed');
       const summary = await completeLoad(openFile(loaded.prepared, loaded.shape), request, {
-        fileId: claim.fileId, attempt: claim.attempt, dataset: claim.dataset, columns: loaded.columns, pipeline: loaded.pipeline, describe, piscina: context.piscina,
+        fileId: claim.fileId, attempt: claim.attempt, dataset: claim.dataset, columns: loaded.columns, pipeline: loaded.pipeline, describe, piscina: context.piscina, phase,
       });
+      phase('completed');
       // The rows are committed and the file is loaded: a catalog that cannot be written is logged, not a failed load.
       await control.step((client) => registerStagingLoad(client, { fileId: claim.fileId, runId: request.runId ?? null, summary, datasetConfig: request.datasetConfig }))
         .catch((error: unknown) => options.log(`${input.label}: catalog registration failed: ${(error as Error).message}`));
+      phase('registered in the catalog');
       return summary;
     } catch (error) {
       await dropSpeculative();

@@ -62,15 +62,18 @@ export function loadFinishers(): readonly LoadFinisher[] {
 
 /**
  * Runs every finisher in order in the completing transaction; each sees the rows and summary
- * parts of those before it. Returns the summary parts and the rows moved to the rejects.
+ * parts of those before it. Returns the summary parts and the rows moved to the rejects. `phase`
+ * is told as each step ends (the load's SLUICE_DEBUG timings).
  */
-export async function runLoadFinishers(load: Omit<FinishedLoad, 'reports' | 'summary'>): Promise<{ summary: Partial<FileSummary>; rejected: number }> {
+export async function runLoadFinishers(load: Omit<FinishedLoad, 'reports' | 'summary'>, phase: (name: string) => void = () => undefined): Promise<{ summary: Partial<FileSummary>; rejected: number }> {
   const reports = await readFoldedReports(load.client, load.fileId);
+  phase('chunk reports folded');
   let summary: Partial<FileSummary> = {};
   let rows = load.rows;
   let rejected = 0;
   for (const finisher of FINISHERS) {
     const result = await finisher.finish({ ...load, reports, rows, rejected: load.rejected + rejected, summary });
+    phase(`${finisher.name} finished`);
     summary = { ...summary, ...result.summary };
     rows -= result.rejected ?? 0;
     rejected += result.rejected ?? 0;
