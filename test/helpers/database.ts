@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { migrate } from '../../src/database/migrate.js';
 
 /**
  * Tests run against a real PostgreSQL: `SLUICE_TEST_DATABASE_URL`, else the local server on
@@ -50,4 +51,21 @@ export async function createTestDatabase(prefix = 'sluice_test'): Promise<TestDa
       }
     },
   };
+}
+
+/**
+ * Migrates the database and puts file 1 in the ledger, loading into table `t` (made by `tableDdl`):
+ * what a writer test needs before it writes chunks.
+ */
+export async function prepareLedgerFile(db: TestDatabase, tableDdl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await migrate(client);
+    await client.query(`INSERT INTO ingest.files (id, sha256, path, size_bytes, dataset, table_name, chunk_size, status)
+                        VALUES (1, 'x', 'f.csv', 400, 't', 't', 100, 'loading')`);
+    await client.query(tableDdl);
+  } finally {
+    await client.end();
+  }
 }

@@ -7,29 +7,19 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { fillTypedValues } from '../../src/batch/typed-values.js';
-import { migrate } from '../../src/database/migrate.js';
 import { ByteSink } from '../../src/formats/byte-sink.js';
 import { ColumnType } from '../../src/schema/column-type.js';
 import { encodeBinaryCopy } from '../../src/sink/binary-copy-encoder.js';
 import { CopyWriter, type CopyJob } from '../../src/sink/copy-writer.js';
 import { batchOf } from '../helpers/batch.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, prepareLedgerFile, type TestDatabase } from '../helpers/database.js';
 
 let db: TestDatabase;
 let writer: CopyWriter;
 
 before(async () => {
   db = await createTestDatabase();
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    await migrate(client);
-    await client.query(`INSERT INTO ingest.files (id, sha256, path, size_bytes, dataset, table_name, chunk_size, status)
-                        VALUES (1, 'x', 'f.csv', 400, 't', 't', 100, 'loading')`);
-    await client.query(`CREATE TABLE t (_file bigint, _offset bigint, n integer CHECK (n < 100), code varchar(3), at timestamptz, amount numeric)`);
-  } finally {
-    await client.end();
-  }
+  await prepareLedgerFile(db, `CREATE TABLE t (_file bigint, _offset bigint, n integer CHECK (n < 100), code varchar(3), at timestamptz, amount numeric)`);
   writer = new CopyWriter(async () => { const c = new pg.Client({ connectionString: db.url }); await c.connect(); await c.query(`SET TimeZone = 'UTC'`); return c; });
 });
 

@@ -7,25 +7,15 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { migrate } from '../../src/database/migrate.js';
 import { CopyWriter, type CopyJob } from '../../src/sink/copy-writer.js';
 import { until } from '../helpers/until.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, prepareLedgerFile, type TestDatabase } from '../helpers/database.js';
 
 let db: TestDatabase;
 
 before(async () => {
   db = await createTestDatabase();
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    await migrate(client);
-    await client.query(`INSERT INTO ingest.files (id, sha256, path, size_bytes, dataset, table_name, chunk_size, status)
-                        VALUES (1, 'x', 'f.csv', 400, 't', 't', 100, 'loading')`);
-    await client.query('CREATE TABLE t (_file bigint, _offset bigint, v text)');
-  } finally {
-    await client.end();
-  }
+  await prepareLedgerFile(db, 'CREATE TABLE t (_file bigint, _offset bigint, v text)');
 });
 
 after(async () => {

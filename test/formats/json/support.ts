@@ -10,6 +10,7 @@ import { ByteSink } from '../../../src/formats/byte-sink.js';
 import { COMMA, QUOTE } from '../../../src/formats/json/json-scanner.js';
 import { type JsonParsePlan, type JsonParseStats, parseJsonChunk } from '../../../src/formats/json/parse-chunk.js';
 import { type JsonLayout, lastRowEndFor } from '../../../src/formats/json/row-boundary.js';
+import type { ColumnFormat } from '../../../src/schema/value-format.js';
 import { ColumnType, type ColumnTypeCode } from '../../../src/schema/column-type.js';
 import { finishChunk } from '../../../src/stages/chunk-stages.js';
 
@@ -131,6 +132,8 @@ export interface PlanOptions {
   layout: JsonLayout;
   paths: string[][];
   types?: ColumnTypeCode[];
+  /** Per column, how its strings are written (the sniffer's `format`), as the load passes them. */
+  columnFormats?: (ColumnFormat | null)[];
   dataEnd?: number;
   invalidUtf8?: 'reject' | 'replace';
 }
@@ -152,6 +155,7 @@ export function parseFile(bytes: Buffer, dataStart: number, chunkSize: number, o
     const plan: JsonParsePlan = {
       layout: options.layout, schemaKey, paths: options.paths, columnTypes: types, columnNames: options.paths.map((p) => p.join('_')),
       fileId: 7, chunkNo, baseOffset: chunk.start, dataEnd: options.dataEnd ?? bytes.length, invalidUtf8: options.invalidUtf8 ?? 'reject',
+      ...(options.columnFormats === undefined ? {} : { columnFormats: options.columnFormats }),
     };
     // The chunk alone in a buffer of its own, as in a ring slot.
     const input = Buffer.from(bytes.subarray(chunk.start, chunk.end));
