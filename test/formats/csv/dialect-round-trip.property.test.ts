@@ -96,8 +96,10 @@ after(async () => {
 
 test('tables written with backslash escapes, no quoting or comment lines are detected and come back unchanged', { timeout: 180_000 }, async () => {
   let run = 0;
-  await fc.assert(fc.asyncProperty(caseArbitrary, async ({ style, delimiter, newline, comments, chunkSize, table, commentAt, commentText }) => {
+  await fc.assert(fc.asyncProperty(caseArbitrary, async ({ style, delimiter, newline, comments, chunkSize, table: generated, commentAt, commentText }) => {
     run++;
+    // A copy: fast-check runs a shrunk case on values it generated before, so edits must not reach them.
+    const table: Table = { kinds: generated.kinds, rows: generated.rows.map((row) => [...row]) };
     if (style === 'no-quoting') {
       // What makes a file without quoting tell: values that start with `"` and never close one
       // (a value ending in `"` would close the quote of a line that starts with one: `"a|b|c"`
@@ -105,7 +107,11 @@ test('tables written with backslash escapes, no quoting or comment lines are det
       for (let r = 0; r < 2; r++) table.rows[r][0] = `"${table.rows[r][0] ?? 'tx'}`;
       for (const row of table.rows) for (let i = 0; i < row.length; i++) if (row[i]?.endsWith('"')) row[i] += 'x';
     }
-    const text = writeFileText(table, style, delimiter, newline, comments ? { at: commentAt, text: commentText } : null);
+    // For the same reason, no `"` in the comment lines of a file that quotes nothing: a comment's
+    // quote closes the one a value opened lines before, and the lines between read consistently as
+    // one quoted field (seed -1143532940: `"tx,` then `# "`, read as a one-column file).
+    const note = style === 'no-quoting' ? commentText.replace(/"/g, "'") : commentText;
+    const text = writeFileText(table, style, delimiter, newline, comments ? { at: commentAt, text: note } : null);
     const path = join(dir, `dialect_${run}.csv`);
     await writeFile(path, text);
     const chunked = createEngine({ databaseUrl: db.url, workers: 2, writers: 2, chunkSize });
