@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { BINARY_COPY_SIGNATURE, PG_EPOCH_MS } from './binary-copy.js';
+import { BINARY_HEADER_LENGTH, isBinaryCopy } from './binary-copy-tuple.js';
 import { copyOut } from './copy-out.js';
 
 /**
@@ -24,7 +25,6 @@ export interface BinaryTuple {
 
 /** Signature, flags (int32), then the header extension's length (int32) and that many bytes. */
 const EXTENSION_LENGTH_AT = BINARY_COPY_SIGNATURE.length + 4;
-const HEADER_BYTES = EXTENSION_LENGTH_AT + 4;
 const MAX_FIELDS = 1_600;
 
 /** Binary COPY data, fed as pieces cut anywhere, to whole tuples. */
@@ -60,11 +60,9 @@ export class BinaryTupleDecoder {
       this.carryLength = 0;
     }
     if (!this.headerDone) {
-      if (stop - at < HEADER_BYTES) return this.keep(bytes, at, stop, HEADER_BYTES);
-      for (let k = 0; k < BINARY_COPY_SIGNATURE.length; k++) {
-        if (bytes[at + k] !== BINARY_COPY_SIGNATURE[k]) throw new Error('not binary COPY data: the signature is missing');
-      }
-      const headerEnd = HEADER_BYTES + bytes.readInt32BE(at + EXTENSION_LENGTH_AT);
+      if (stop - at < BINARY_HEADER_LENGTH) return this.keep(bytes, at, stop, BINARY_HEADER_LENGTH);
+      if (!isBinaryCopy(bytes.subarray(at, stop))) throw new Error('not binary COPY data: the signature is missing');
+      const headerEnd = BINARY_HEADER_LENGTH + bytes.readInt32BE(at + EXTENSION_LENGTH_AT);
       if (stop - at < headerEnd) return this.keep(bytes, at, stop, headerEnd);
       at += headerEnd;
       this.headerDone = true;

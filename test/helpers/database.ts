@@ -53,13 +53,19 @@ export async function createTestDatabase(prefix = 'sluice_test'): Promise<TestDa
   };
 }
 
+/** A session of its own on the test database, connected (the caller ends it). */
+export async function connectedClient(db: TestDatabase): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  return client;
+}
+
 /**
  * Migrates the database and puts file 1 in the ledger, loading into table `t` (made by `tableDdl`):
  * what a writer test needs before it writes chunks.
  */
 export async function prepareLedgerFile(db: TestDatabase, tableDdl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  const client = await connectedClient(db);
   try {
     await migrate(client);
     await client.query(`INSERT INTO ingest.files (id, sha256, path, size_bytes, dataset, table_name, chunk_size, status)

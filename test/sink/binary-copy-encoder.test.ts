@@ -17,7 +17,7 @@ import { copyIn } from '../../src/sink/copy-writer.js';
 import { encodeCsvCopy } from '../../src/sink/csv-copy-encoder.js';
 import { floatText, timestampText } from '../helpers/literals.js';
 import { batchOf } from '../helpers/batch.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { connectedClient, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const COLUMNS: { name: string; type: ColumnTypeCode; sql: string }[] = [
   { name: 'b', type: ColumnType.bool, sql: 'boolean' },
@@ -77,8 +77,7 @@ describe('binary COPY from a batch', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
+    client = await connectedClient(db);
     // As the writers set it: a timestamp without a zone is UTC in both formats.
     await client.query(`SET TimeZone = 'UTC'; SET extra_float_digits = 3`);
   });

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ByteSink } from '../../src/formats/byte-sink.js';
 import { BinaryCopyEncoder } from '../../src/sink/binary-copy.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { connectedClient, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 interface Row {
   i: number | null;
@@ -104,8 +104,7 @@ describe('binary COPY', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
+    client = await connectedClient(db);
     await client.query(`SET TimeZone = 'UTC'; SET extra_float_digits = 3`);
   });
 

@@ -11,15 +11,14 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { BinaryTupleDecoder, type BinaryTuple, readBinaryCopy } from '../../src/sink/binary-copy-reader.js';
 import { copyOut } from '../../src/sink/copy-out.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { connectedClient, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let db: TestDatabase;
 let client: pg.Client;
 
 before(async () => {
   db = await createTestDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  client = await connectedClient(db);
   await client.query(`CREATE TABLE t AS
     SELECT i, CASE WHEN i % 7 = 0 THEN NULL ELSE 'row ' || i END AS label, i * 1.5::float8 AS x, now() + i * interval '1 second' AS at
       FROM generate_series(1, 20000) i`);

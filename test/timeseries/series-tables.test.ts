@@ -9,7 +9,7 @@ import pg from 'pg';
 import { ColumnType } from '../../src/schema/column-type.js';
 import type { SeriesColumns } from '../../src/timeseries/series-columns.js';
 import { copyTargets, ensurePartitions, ensureSeriesTables } from '../../src/timeseries/series-tables.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { connectedClient, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const SENSORS: SeriesColumns = { time: 'ts', timeType: ColumnType.timestamptz, keys: [{ name: 'sensor_id', type: ColumnType.text }], values: ['value'] };
 const FEATURES = [{ name: 'value_mean_10', type: 'double precision' as const }];
@@ -22,8 +22,7 @@ describe('series tables: COPY targets', () => {
   let client: pg.Client;
   before(async () => {
     database = await createTestDatabase();
-    client = new pg.Client({ connectionString: database.url });
-    await client.connect();
+    client = await connectedClient(database);
     await client.query('CREATE SCHEMA timeseries; CREATE SCHEMA features');
   });
   after(async () => {

@@ -8,7 +8,7 @@ import { ColumnType } from '../../../src/schema/column-type.js';
 import type { FinishedLoad } from '../../../src/stages/load-finish.js';
 import { loadRules } from '../../../src/stages/validate/load-rules.js';
 import type { FileSummary } from '../../../src/summary.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
+import { connectedClient, createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 
 /**
  * The whole-load rules against a real staging table: files and chunks in the ledger as a load
@@ -20,8 +20,7 @@ let client: pg.Client;
 
 before(async () => {
   db = await createTestDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  client = await connectedClient(db);
   await migrate(client);
 });
 
