@@ -75,6 +75,14 @@ function shownText(bytes: Uint8Array, start: number, end: number): string {
   return `${decoder.decode(bytes.subarray(start, cut))}…`;
 }
 
+/** values[from, count) into HyperLogLog registers. */
+function addNumberHashes(registers: Uint8Array, values: Float64Array, from: number, count: number): void {
+  for (let i = from; i < count; i++) {
+    hashNumberParts(values[i]);
+    hllAdd(registers, hashParts[HASH_HIGH], hashParts[HASH_LOW]);
+  }
+}
+
 export class ColumnSketch {
   rows = 0;
   nulls = 0;
@@ -138,32 +146,44 @@ export class ColumnSketch {
     this.addNumbers(gathered, count);
   }
 
-  /** values[0, count): one tight loop per part of the sketch. */
+  /**
+   * values[0, count): one tight loop per part of the sketch, each in a method of its own (V8
+   * compiles a function on stack replacement once per hot loop, the whole function each time).
+   */
   private addNumbers(values: Float64Array, count: number): void {
     this.rows += count;
-    let i = 0;
+    const exactUpTo = this.registers === null ? this.countExactDistinct(values, count) : 0;
+    if (this.registers !== null) addNumberHashes(this.registers, values, exactUpTo, count);
+    if (this.finiteValues.length < count) this.finiteValues = new Float64Array(Math.max(count, 1024));
+    const finite = this.addFinite(values, count, this.finiteValues);
+    this.numberCount += finite;
+    this.sum.addAll(this.finiteValues, finite);
+  }
+
+  /**
+   * Counts values[0, count) in the exact distinct table until it overflows into HyperLogLog;
+   * returns how many values it took (the rest are for the registers).
+   */
+  private countExactDistinct(values: Float64Array, count: number): number {
     const exact = this.exact;
+    let i = 0;
     for (; i < count && this.registers === null; i++) {
       hashNumberParts(values[i]);
       const entry = exact.find(hashParts[HASH_HIGH], hashParts[HASH_LOW]);
       if (entry >= 0) exact.counts[entry]++;
       else this.insertDistinct(values[i] === 0 ? 0 : values[i]);
     }
-    const registers = this.registers;
-    if (registers !== null) {
-      for (; i < count; i++) {
-        hashNumberParts(values[i]);
-        hllAdd(registers, hashParts[HASH_HIGH], hashParts[HASH_LOW]);
-      }
-    }
+    return i;
+  }
+
+  /** Min, max, moments and quantiles of the finite values (copied to `finiteValues` for the sum); NaN and infinities counted. Returns the finite count. */
+  private addFinite(values: Float64Array, count: number, finiteValues: Float64Array): number {
     let min = this.min;
     let max = this.max;
     let finite = 0;
     const moments = this.moments;
     const quantiles = this.quantiles;
-    if (this.finiteValues.length < count) this.finiteValues = new Float64Array(Math.max(count, 1024));
-    const finiteValues = this.finiteValues;
-    for (i = 0; i < count; i++) {
+    for (let i = 0; i < count; i++) {
       const x = values[i];
       if (x - x === 0) {
         finiteValues[finite++] = x;
@@ -181,8 +201,7 @@ export class ColumnSketch {
     }
     this.min = min;
     this.max = max;
-    this.numberCount += finite;
-    this.sum.addAll(finiteValues, finite);
+    return finite;
   }
 
   /** Text as UTF-8 bytes[start, end). */
