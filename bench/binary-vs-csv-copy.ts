@@ -20,9 +20,9 @@ import { BinaryCopyEncoder } from '../src/sink/binary-copy.js';
 import { csvPathFor, generateTimeseriesCsv } from './generate-timeseries-csv.js';
 import { benchDatabaseUrl, ensureDatabase, envInteger, isMain, median } from './support.js';
 
-const TABLE = '(_file bigint, _offset bigint, ts timestamptz, sensor_id text, value double precision, status text, reading integer, note text)';
+export const STAGING_COLUMNS = '(_file bigint, _offset bigint, ts timestamptz, sensor_id text, value double precision, status text, reading integer, note text)';
 
-interface Parsed {
+export interface Parsed {
   offsets: number[];
   ts: number[];
   sensor: Buffer[];
@@ -32,7 +32,8 @@ interface Parsed {
   note: (Buffer | null)[];
 }
 
-function parse(bytes: Buffer): Parsed {
+/** The benchmark file's rows, parsed once with the reference record parser. */
+export function parse(bytes: Buffer): Parsed {
   const dialect = csvDialect({});
   const parsed: Parsed = { offsets: [], ts: [], sensor: [], value: [], status: [], reading: [], note: [] };
   let at = bytes.indexOf(0x0a) + 1;
@@ -53,11 +54,12 @@ function parse(bytes: Buffer): Parsed {
   return parsed;
 }
 
-function binaryPayload(p: Parsed): Uint8Array {
-  const sink = new ByteSink(new Uint8Array(96 * p.ts.length));
+/** Rows [from, to) of `p` as binary COPY, in the staging table's layout (_file 1, _offset, the six columns). */
+export function binaryPayload(p: Parsed, from = 0, to = p.ts.length): Uint8Array {
+  const sink = new ByteSink(new Uint8Array(96 * (to - from)));
   const copy = new BinaryCopyEncoder(sink);
   copy.header();
-  for (let r = 0; r < p.ts.length; r++) {
+  for (let r = from; r < to; r++) {
     copy.row(8);
     copy.int8(1);
     copy.int8(p.offsets[r]);
@@ -86,7 +88,7 @@ function csvPayload(bytes: Buffer, p: Parsed): Buffer {
 }
 
 async function copyInto(client: pg.Client, table: string, sql: string, payload: Uint8Array): Promise<number> {
-  await client.query(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} ${TABLE}`);
+  await client.query(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} ${STAGING_COLUMNS}`);
   const pieces = function* (): Generator<Buffer> {
     for (let at = 0; at < payload.length; at += 1 << 20) yield Buffer.from(payload.buffer, payload.byteOffset + at, Math.min(1 << 20, payload.length - at));
   };

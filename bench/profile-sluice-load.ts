@@ -160,8 +160,15 @@ export interface PostgresCpu {
   cpuS: number;
 }
 
+/** This session's backend and its parent, the postmaster (undefined when the server is not on this machine's /proc). */
+export async function postmasterOf(db: pg.ClientBase): Promise<{ backend: number; postmaster: number | undefined }> {
+  const backend = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  const ppid = /PPid:\s+(\d+)/.exec(readText(`/proc/${backend}/status`));
+  return { backend, postmaster: ppid === null ? undefined : Number(ppid[1]) };
+}
+
 /** CPU of the postmaster's children (backends, WAL writer, checkpointer) over a run, from /proc. */
-class PostgresSampler {
+export class PostgresSampler {
   private readonly first = new Map<number, number>();
   private readonly last = new Map<number, { what: string; ticks: number }>();
 
@@ -205,10 +212,7 @@ export async function runProfile(options: { log?: (line: string) => void } = {})
   await db.connect();
   const dataset = 'bench_profile';
   try {
-    // The postmaster: the parent of this session's backend.
-    const backend = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-    const ppid = /PPid:\s+(\d+)/.exec(readText(`/proc/${backend}/status`));
-    const postmaster = ppid === null ? undefined : Number(ppid[1]);
+    const { backend, postmaster } = await postmasterOf(db);
     await db.query(`DROP TABLE IF EXISTS staging.${dataset}`);
     await db.query('CHECKPOINT');
 

@@ -8,6 +8,8 @@
  *   5. the same rows as NDJSON vs psql \copy of the CSV (BENCH_NDJSON=0 skips)  bench/ndjson-vs-psql-copy.ts
  *   6. where one load spends its time (BENCH_PROFILE=0 skips)  bench/profile-sluice-load.ts
  *   7. binary vs CSV COPY of the same parsed rows, server side (BENCH_BINARY=0 skips)  bench/binary-vs-csv-copy.ts
+ *      and PostgreSQL's floor: the staging rows alone, as binary COPY in one and two sessions, vs psql \copy
+ *      (BENCH_FLOOR=0 skips)  bench/postgres-floor.ts
  *   8. the stages end to end: default, stages off, CSV COPY, five rules + two transforms, the time-series pass, each vs psql \copy
  *      (BENCH_STAGES=0 skips)  bench/stage-variants-vs-psql-copy.ts
  *   9. the stages per value (tinybench): typed values, transform, validate, profile, detect, and the
@@ -24,6 +26,7 @@ import { csvPathFor, generateTimeseriesCsv } from './generate-timeseries-csv.js'
 import { runNdjsonBench } from './ndjson-vs-psql-copy.js';
 import { runParserBench } from './parser-vs-csv-parser.js';
 import { runBinaryVsCsvCopy } from './binary-vs-csv-copy.js';
+import { runPostgresFloorBench } from './postgres-floor.js';
 import { runProfile } from './profile-sluice-load.js';
 import { runRowEndScanBench } from './row-end-scan.js';
 import { runDetectStageBench } from './detect-stage.js';
@@ -97,6 +100,12 @@ if (process.env.BENCH_BINARY !== '0') {
   binary = await runBinaryVsCsvCopy();
 }
 
+let floor: Awaited<ReturnType<typeof runPostgresFloorBench>> | undefined;
+if (process.env.BENCH_FLOOR !== '0') {
+  section('7b. PostgreSQL alone: the staging rows as binary COPY vs psql \\copy (the floor of any load)');
+  floor = await runPostgresFloorBench();
+}
+
 let stages: Awaited<ReturnType<typeof runStageVariantsBench>> | undefined;
 if (process.env.BENCH_STAGES !== '0') {
   section('8. the worker stages end to end, each variant vs psql \\copy');
@@ -127,6 +136,8 @@ const lines = [
   ...(encoding === undefined ? [] : [`windows-1252: sluice median ${(encoding.medianSluiceMs / 1000).toFixed(2)} s vs psql \\copy (UTF-8) ${(encoding.medianPsqlMs / 1000).toFixed(2)} s, ratio ${encoding.ratio.toFixed(2)}`]),
   ...(ndjson === undefined ? [] : [`ndjson: sluice median ${(ndjson.medianSluiceMs / 1000).toFixed(2)} s (${(ndjson.variant.ndjsonBytes / 1e6).toFixed(0)} MB) vs psql \\copy of the CSV ${(ndjson.medianPsqlMs / 1000).toFixed(2)} s, ratio ${ndjson.ratio.toFixed(2)}`]),
   ...(binary === undefined ? [] : [`binary COPY ${binary.binaryMs.toFixed(0)} ms vs CSV COPY ${binary.csvMs.toFixed(0)} ms server side (${binary.ratio.toFixed(2)}); binary encoding ${binary.encodeMsPerMillion.toFixed(0)} ms per million rows`]),
+  ...(floor === undefined ? [] : [`floor (PostgreSQL alone, the staging rows as binary COPY): one session ${floor.oneSessionRatio.toFixed(2)} × psql \\copy, `
+    + `two sessions ${floor.twoSessionsRatio.toFixed(2)} ×; its CPU ${floor.twoSessionsPostgresCpuS.toFixed(2)} s vs ${floor.psqlCsvPostgresCpuS.toFixed(2)} s for psql \\copy`]),
   ...(stages === undefined ? [] : [`stages (median ratio to psql \\copy ${(stages.psqlMs / 1000).toFixed(2)} s): ${stages.variants.map((v) => `${v.name} ${v.ratio.toFixed(2)}`).join(', ')}; rules over the default per round ${signedPercent(stages.variants.find((v) => v.name === 'rules')!.perRoundToDefault)}`]),
   `sluice peak RSS: ${engine.peakSluiceRssMB?.toFixed(0) ?? '?'} MB (target < ${engine.rssTargetMB} MB: ${engine.peakSluiceRssMB !== null && engine.peakSluiceRssMB < engine.rssTargetMB ? 'MET' : 'MISSED'})`,
   `suite took ${totalS.toFixed(0)} s; load average now ${loadAverage()}`,
@@ -154,6 +165,7 @@ process.stdout.write(`${JSON.stringify({
     ratioPerRoundMedian: ndjson.ratioPerRoundMedian, peakSluiceRssMB: ndjson.peakSluiceRssMB,
   },
   binaryCopy: binary ?? null,
+  postgresFloor: floor ?? null,
   stages: stages ?? null,
   profile: profile === undefined ? null : {
     wallMs: profile.wallMs,
