@@ -11,7 +11,8 @@ import { ColumnSketch, mergeColumnStates } from '../src/profile/column-sketch.js
 import { ExactSum } from '../src/profile/exact-sum.js';
 import { HLL_REGISTERS, hllAdd } from '../src/profile/hyperloglog.js';
 import { Moments } from '../src/profile/moments.js';
-import { QUANTILE_KEYS, QuantileSketch, quantilesOf } from '../src/profile/quantile-sketch.js';
+import { QUANTILE_KEYS, QuantileSketch } from '../src/profile/quantile-sketch.js';
+import { quantilesOf } from '../src/profile/quantile-values.js';
 import { classifyText } from '../src/profile/text-patterns.js';
 import { HASH_HIGH, HASH_LOW, hashBytes, hashNumber, hashParts } from '../src/profile/value-hash.js';
 import { mulberry32 } from '../test/helpers/random.js';

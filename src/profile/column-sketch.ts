@@ -8,14 +8,14 @@
  * survives structured clone and JSON (apart from NaN / ±Infinity as top values); mergeColumnStates
  * is a pure function that is commutative and associative — exactly for counts, min/max, sum,
  * distinct, top values, text and quantile buckets; mean/variance within ~1e-12 relative — and
- * profileOf turns a state into the finished figures.
+ * profileOf (sketch-profile.ts) turns a state into the finished figures.
  */
-import { ExactSum, decodeScaled, encodeScaled, scaledToDouble } from './exact-sum.js';
+import { ExactSum, decodeScaled, encodeScaled } from './exact-sum.js';
 import { DistinctTable } from './distinct-table.js';
-import { HLL_REGISTERS, hllAdd, hllAddKey, hllEstimate, hllMergeInto } from './hyperloglog.js';
-import { Moments, mergeMoments, sampleVariance, type MomentsState } from './moments.js';
-import { QuantileSketch, mergeQuantiles, quantilesOf, type QuantileKey, type QuantileState } from './quantile-sketch.js';
-import { PATTERN_CLASSES, classifyText, textLength, type PatternClass } from './text-patterns.js';
+import { HLL_REGISTERS, hllAdd, hllAddKey, hllMergeInto } from './hyperloglog.js';
+import { Moments, mergeMoments, type MomentsState } from './moments.js';
+import { QuantileSketch, mergeQuantiles, type QuantileState } from './quantile-sketch.js';
+import { PATTERN_CLASSES, classifyText, textLength } from './text-patterns.js';
 import { HASH_HIGH, HASH_LOW, hashBytesParts, hashNumberParts, hashParts } from './value-hash.js';
 
 /** Distinct values are counted exactly (with their counts, for top values) up to this many. */
@@ -347,7 +347,7 @@ function pickMax(a: number | null, b: number | null): number | null {
   return a > b ? a : b;
 }
 
-function registersOf(distinct: DistinctState): Uint8Array {
+export function registersOf(distinct: DistinctState): Uint8Array {
   if ('registers' in distinct) return new Uint8Array(Buffer.from(distinct.registers, 'base64'));
   const registers = new Uint8Array(HLL_REGISTERS);
   for (const entry of distinct.exact) hllAddKey(registers, entry[0]);
@@ -407,78 +407,5 @@ export function mergeColumnStates(a: ColumnSketchState, b: ColumnSketchState): C
       patterns,
     },
     distinct: mergeDistinct(a.distinct, b.distinct),
-  };
-}
-
-export interface TopValue {
-  value: SketchValue;
-  count: number;
-}
-
-export interface ColumnProfile {
-  /** Rows seen: values, nulls and invalid values. */
-  count: number;
-  nulls: number;
-  invalid: number;
-  distinct: number;
-  /** False once the column passed EXACT_DISTINCT_LIMIT distinct values (HyperLogLog, ±0.81 %). */
-  distinctExact: boolean;
-  min: number | null;
-  max: number | null;
-  sum: number | null;
-  mean: number | null;
-  /** Sample standard deviation, as PostgreSQL's stddev(). */
-  stddev: number | null;
-  quantiles: Record<QuantileKey, number> | null;
-  nonFinite: { nan: number; positiveInfinity: number; negativeInfinity: number };
-  /** Most frequent values, count descending then value ascending; null when distinct is not exact. */
-  top: TopValue[] | null;
-  text: { minLength: number; maxLength: number; meanLength: number } | null;
-  patterns: Partial<Record<PatternClass, number>>;
-}
-
-function compareValues(a: SketchValue, b: SketchValue): number {
-  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'number') return -1;
-  if (typeof b === 'number') return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function profileOf(state: ColumnSketchState): ColumnProfile {
-  const numbers = state.numbers;
-  const sum = numbers.count > 0 ? scaledToDouble(decodeScaled(numbers.sum)) : null;
-  const variance = sampleVariance(numbers.moments);
-  let top: TopValue[] | null = null;
-  let distinct: number;
-  if ('exact' in state.distinct) {
-    distinct = state.distinct.exact.length;
-    top = state.distinct.exact
-      .map(([, count, value]) => ({ value, count }))
-      .sort((x, y) => y.count - x.count || compareValues(x.value, y.value))
-      .slice(0, TOP_VALUES);
-  } else distinct = hllEstimate(registersOf(state.distinct));
-  const patterns: Partial<Record<PatternClass, number>> = {};
-  state.text.patterns.forEach((count, i) => {
-    if (count > 0) patterns[PATTERN_CLASSES[i]] = count;
-  });
-  return {
-    count: state.rows,
-    nulls: state.nulls,
-    invalid: state.invalid,
-    distinct,
-    distinctExact: 'exact' in state.distinct,
-    min: numbers.min,
-    max: numbers.max,
-    sum,
-    mean: sum === null ? null : sum / numbers.count,
-    stddev: variance === null ? null : Math.sqrt(variance),
-    quantiles: numbers.min === null || numbers.max === null ? null : quantilesOf(numbers.quantiles, numbers.min, numbers.max),
-    nonFinite: { nan: numbers.nan, positiveInfinity: numbers.positiveInfinity, negativeInfinity: numbers.negativeInfinity },
-    top,
-    text:
-      state.text.count === 0
-        ? null
-        : { minLength: state.text.minLength!, maxLength: state.text.maxLength!, meanLength: state.text.totalLength / state.text.count },
-    patterns,
   };
 }

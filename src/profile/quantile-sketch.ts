@@ -4,11 +4,11 @@
  * threads is the bucket counts (integers), and merging adds counts key by key — exact, so any merge
  * order gives the same buckets. A worker counts buckets itself, with the library's keys
  * (quantile-key.ts) in a dense typed array: the library's sketch per value costs a logarithm, a
- * method call and a JS array per store. The library answers the quantiles of a finished state. Its
- * own merge() is not used: in 2.1.1 it drops the other sketch's negative values.
+ * method call and a JS array per store. The library answers the quantiles of a finished state
+ * (quantile-values.ts, on the main thread only). Its own merge() is not used: in 2.1.1 it drops
+ * the other sketch's negative values.
  */
-import { DDSketch } from '@datadog/sketches-js';
-import { QUANTILE_RELATIVE_ACCURACY, ZERO_BELOW, quantileKey } from './quantile-key.js';
+import { ZERO_BELOW, quantileKey } from './quantile-key.js';
 
 export { QUANTILE_RELATIVE_ACCURACY } from './quantile-key.js';
 export const QUANTILE_KEYS = ['0.01', '0.05', '0.25', '0.5', '0.75', '0.95', '0.99'] as const;
@@ -24,11 +24,6 @@ export interface QuantileState {
   zeros: number;
   positive: BucketsState;
   negative: BucketsState;
-}
-
-interface DenseStoreLike {
-  count: number;
-  add(key: number, weight?: number): void;
 }
 
 /** Counts by key in a typed array that grows to cover the keys seen (a column spans a few hundred). */
@@ -112,29 +107,4 @@ export function mergeQuantiles(a: QuantileState, b: QuantileState): QuantileStat
     positive: mergeBuckets(a.positive, b.positive),
     negative: mergeBuckets(a.negative, b.negative),
   };
-}
-
-/**
- * The quantiles of a state, clamped to the exact [min, max] (which only brings an answer closer),
- * or null when the state holds no value.
- */
-export function quantilesOf(state: QuantileState, min: number, max: number): Record<QuantileKey, number> | null {
-  const sketch = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
-  const positive = sketch.store as unknown as DenseStoreLike;
-  const negative = sketch.negativeStore as unknown as DenseStoreLike;
-  for (let i = 0; i < state.positive.counts.length; i++) {
-    if (state.positive.counts[i] > 0) positive.add(state.positive.minKey + i, state.positive.counts[i]);
-  }
-  for (let i = 0; i < state.negative.counts.length; i++) {
-    if (state.negative.counts[i] > 0) negative.add(state.negative.minKey + i, state.negative.counts[i]);
-  }
-  sketch.zeroCount = state.zeros;
-  sketch.count = positive.count + negative.count + state.zeros;
-  if (sketch.count === 0) return null;
-  const result = {} as Record<QuantileKey, number>;
-  for (const key of QUANTILE_KEYS) {
-    const value = sketch.getValueAtQuantile(Number(key));
-    result[key] = Math.min(max, Math.max(min, value));
-  }
-  return result;
 }

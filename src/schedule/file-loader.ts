@@ -98,9 +98,15 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   return promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 }
 
-/** Logs when each phase of a load ends, in ms since the load began (SLUICE_DEBUG=1 shows them). */
+/**
+ * Logs when each phase of a load ends, in ms since the load began and since the process started
+ * (performance.now()'s origin), so that the start before a load is seen too (SLUICE_DEBUG=1 shows them).
+ */
 function phaseLogger(log: (line: string) => void, file: string, started: number): (phase: string) => void {
-  return (phase) => log(`${file}: ${phase} at ${Math.round(performance.now() - started)} ms`);
+  return (phase) => {
+    const now = performance.now();
+    log(`${file}: ${phase} at ${Math.round(now - started)} ms (process ${Math.round(now)} ms)`);
+  };
 }
 
 const HASH_READ_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import type { DatasetConfig, RuleConfig } from '../configuration/config-schema.js';
-import { profileOf } from '../profile/column-sketch.js';
+import { profileOf } from '../profile/sketch-profile.js';
 import { PATTERN_CLASSES, type PatternClass } from '../profile/text-patterns.js';
 import { ColumnType } from '../schema/column-type.js';
 import type { QualitySummary } from '../summary.js';

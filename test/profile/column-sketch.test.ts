@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { ColumnSketch, EXACT_DISTINCT_LIMIT, TOP_VALUE_MAX_BYTES, emptyColumnState, mergeColumnStates, profileOf, type ColumnSketchState } from '../../src/profile/column-sketch.js';
+import { ColumnSketch, EXACT_DISTINCT_LIMIT, TOP_VALUE_MAX_BYTES, emptyColumnState, mergeColumnStates, type ColumnSketchState } from '../../src/profile/column-sketch.js';
+import { profileOf } from '../../src/profile/sketch-profile.js';
 import { HLL_STANDARD_ERROR } from '../../src/profile/hyperloglog.js';
 import { mulberry32 } from '../helpers/random.js';
 

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { QUANTILE_KEYS, QUANTILE_RELATIVE_ACCURACY, QuantileSketch, mergeQuantiles, quantilesOf, type QuantileState } from '../../src/profile/quantile-sketch.js';
+import { QUANTILE_KEYS, QUANTILE_RELATIVE_ACCURACY, QuantileSketch, mergeQuantiles, type QuantileState } from '../../src/profile/quantile-sketch.js';
+import { quantilesOf } from '../../src/profile/quantile-values.js';
 import { mulberry32 } from '../helpers/random.js';
 
 function stateOf(values: number[]): QuantileState {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ColumnType, type ColumnTypeCode } from '../../src/schema/column-type.js';
-import { profileOf } from '../../src/profile/column-sketch.js';
+import { profileOf } from '../../src/profile/sketch-profile.js';
 import { QUANTILE_KEYS, QUANTILE_RELATIVE_ACCURACY } from '../../src/profile/quantile-sketch.js';
 import { HLL_STANDARD_ERROR } from '../../src/profile/hyperloglog.js';
 import { ByteSink } from '../../src/formats/byte-sink.js';

@@ -1,4 +1,4 @@
-import { profileOf } from '../../profile/column-sketch.js';
+import { profileOf } from '../../profile/sketch-profile.js';
 import { ColumnType } from '../../schema/column-type.js';
 import type { QualitySummary } from '../../summary.js';
 import type { TimeseriesSummary } from '../../timeseries/timeseries-finish.js';

@@ -1,4 +1,5 @@
-import { profileOf, type SketchValue } from '../../profile/column-sketch.js';
+import type { SketchValue } from '../../profile/column-sketch.js';
+import { profileOf } from '../../profile/sketch-profile.js';
 import type { QuantileKey } from '../../profile/quantile-sketch.js';
 import type { PatternClass } from '../../profile/text-patterns.js';
 import { ColumnType, postgresTypeName, type ColumnTypeCode } from '../../schema/column-type.js';
