@@ -84,7 +84,7 @@ export function parseCell(bytes: Uint8Array, start: number, end: number, dialect
   if (!quoted && escape !== NONE && end - start === 2 && bytes[start] === escape && bytes[start + 1] === 0x4e) return '';
   let special = false;
   for (let i = start; i < end; i++) if ((quoted && bytes[i] === quote) || bytes[i] === escape) { special = true; break; }
-  if (!special) return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+  if (!special) return utf8Text(bytes, start, end);
   const unescaped = Buffer.allocUnsafe(end - start);
   let length = 0;
   for (let i = start; i < end; i++) {
@@ -93,4 +93,10 @@ export function parseCell(bytes: Uint8Array, start: number, end: number, dialect
     unescaped[length++] = bytes[i];
   }
   return unescaped.toString('utf8', 0, length);
+}
+
+/** bytes[start, end) as UTF-8 text: a Buffer decodes a range of itself; a plain Uint8Array needs a Buffer view over it first. */
+function utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  if (Buffer.isBuffer(bytes)) return bytes.toString('utf8', start, end);
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
 }

@@ -6,7 +6,7 @@ import { type ColumnFormat, normaliseValue, scratchBuffer } from '../../schema/v
 import { binaryReason } from '../encoding/binary-content.js';
 import { commentLines, quotingEvidence, type QuotingEvidence } from './dialect-evidence.js';
 import { BACKSLASH, CR, type CsvDialect, csvDialect, DOUBLE_QUOTE, HASH, LF, NONE } from './dialect.js';
-import { fieldRanges, parseRecord } from './record-parser.js';
+import { fieldRanges, parseCell, parseRecord } from './record-parser.js';
 import { countByte, DEFAULT_LIMITS, DEFAULT_MAX_QUOTED_LINES, nextRowEnd, RecordKind } from './row-boundary.js';
 import { type CommaNumbers, commaNumbers, isNameLike, locateTable, MAX_PREAMBLE_LINES, type TableLocation } from './table-layout.js';
 
@@ -594,10 +594,14 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
   const rest = new ColumnTypeAccumulator(columnCount, candidates);
   const sampleValues: (string | null)[][] = Array.from({ length: columnCount }, () => []);
   const keptHead = chooseRecords(records.length, SAMPLE_VALUE_ROWS / 2);
-  const keepValues = (bytes: Uint8Array, record: RecordSpan, limit: number): void => {
+  // The record's fields are in `ranges` (fieldRanges just read it): its values are decoded from them.
+  const keepValues = (bytes: Uint8Array, limit: number): void => {
     if (sampleValues.length === 0 || sampleValues[0].length >= limit) return;
-    const values = parseRecord(bytes, record.start, record.end, dialect);
-    for (let c = 0; c < columnCount; c++) sampleValues[c].push(values[c] === undefined || values[c] === '' ? null : values[c]);
+    const fields = ranges.length / 2;
+    for (let c = 0; c < columnCount; c++) {
+      const value = c < fields ? parseCell(bytes, ranges[2 * c], ranges[2 * c + 1], dialect) : '';
+      sampleValues[c].push(value === '' ? null : value);
+    }
   };
   // A record holding a NUL byte is a NUL_BYTE reject, not a row: its values must not steer the types.
   const holdsNul = (bytes: Uint8Array, record: RecordSpan): boolean => bytes.subarray(record.start, record.end).indexOf(0) !== -1;
@@ -606,7 +610,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     if (headHasNul && holdsNul(head, records[r])) continue;
     if (fitsRow(fieldRanges(head, records[r].start, records[r].end, dialect, ranges))) {
       rest.addRecord(head, ranges, dialect.quote);
-      if (keptHead[r] === 1) keepValues(head, records[r], SAMPLE_VALUE_ROWS / 2);
+      if (keptHead[r] === 1) keepValues(head, SAMPLE_VALUE_ROWS / 2);
     }
   }
   for (let k = 0; k < sample.spots.length; k++) {
@@ -619,7 +623,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
       if (spotHasNul && holdsNul(spot, record)) continue;
       if (fitsRow(fieldRanges(spot, record.start, record.end, dialect, ranges))) {
         rest.addRecord(spot, ranges, dialect.quote);
-        keepValues(spot, record, SAMPLE_VALUE_ROWS);
+        keepValues(spot, SAMPLE_VALUE_ROWS);
       }
     }
   }
@@ -639,7 +643,7 @@ export function sniffCsv(sample: SniffSample, overrides: SniffOverrides = {}): C
     // The first row is data: fold it into the types.
     if (fitsRow(fieldRanges(head, records[0].start, records[0].end, dialect, ranges))) {
       rest.addRecord(head, ranges, dialect.quote);
-      keepValues(head, records[0], SAMPLE_VALUE_ROWS);
+      keepValues(head, SAMPLE_VALUE_ROWS);
     }
     sources = Array.from({ length: columnCount }, () => '');
     names = columnNamesFor(sources);
