@@ -24,6 +24,7 @@ import { formatStoredProfile, readStoredProfile } from './stages/profile/stored-
 import { isLoadableName } from './sources/loadable-name.js';
 import { isRemoteInput } from './sources/remote-file.js';
 import { inUserTerms, resolveInput, resolveOptionsFrom } from './sources/resolve-input.js';
+import { formatTable } from './text-table.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
@@ -125,9 +126,7 @@ function printTable(summaries: FileSummary[]): void {
   const header = ['status', 'rows', 'rejected', 'table', 'ms', 'file'];
   const rows = summaries.map((s) => [s.status, String(s.rows), String(s.rejected), tablesOf(s), String(s.duration_ms),
     s.file + (s.sheet !== null ? ` [${s.sheet}]` : '') + (s.error !== null ? `  (${s.error.code}: ${s.error.message})` : '')]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === header.length - 1 ? 0 : r[i].length))));
-  const format = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  process.stdout.write(`${format(header)}\n${rows.map(format).join('\n')}\n`);
+  process.stdout.write(formatTable(header, rows, { padLast: false }));
 }
 
 async function load(args: string[]): Promise<number> {

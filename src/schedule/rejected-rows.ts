@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type pg from 'pg';
 import { normaliseIdentifier } from '../schema/identifiers.js';
+import { formatTable, tableCell } from '../text-table.js';
 
 /**
  * The rejected rows of a file or of a dataset, as `sluice rejects` shows them: newest load first,
@@ -67,10 +68,6 @@ const TABLE_RAW_CHARS = 60;
 const TABLE_DETAIL_CHARS = 60;
 
 /** One line of text: control characters shown escaped, cut to `max` characters. */
-function cell(value: string, max: number): string {
-  const escaped = value.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
-  return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
-}
 
 /** A table per load (a heading line, then line, byte offset, reason, detail, raw), and a count when the limit cut it. */
 export function formatRejectedRows(report: RejectedRows): string {
@@ -84,10 +81,8 @@ export function formatRejectedRows(report: RejectedRows): string {
     const group = report.rows.slice(i, j);
     const first = group[0];
     out += `${out === '' ? '' : '\n'}${first.file}  (dataset ${first.dataset}, ${first.status} ${first.loaded_at}, sha256 ${first.sha256.slice(0, 12)}…)\n`;
-    const cells = group.map((r) => [r.line === null ? '-' : String(r.line), String(r.byte_offset), r.reason, cell(r.detail, TABLE_DETAIL_CHARS), cell(r.raw, TABLE_RAW_CHARS)]);
-    const widths = header.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
-    const line = (row: string[]): string => row.map((v, c) => (c === row.length - 1 ? v : v.padEnd(widths[c]))).join('  ');
-    out += `${[header, ...cells].map(line).join('\n')}\n`;
+    const cells = group.map((r) => [r.line === null ? '-' : String(r.line), String(r.byte_offset), r.reason, tableCell(r.detail, TABLE_DETAIL_CHARS), tableCell(r.raw, TABLE_RAW_CHARS)]);
+    out += formatTable(header, cells, { padLast: false });
     i = j;
   }
   if (report.total > report.rows.length) out += `\n${report.rows.length} of ${report.total} rejected rows shown (--limit N for more)\n`;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { normaliseIdentifier } from '../../schema/identifiers.js';
+import { formatTable, tableCell } from '../../text-table.js';
 
 /**
  * A dataset's anomaly rows (ingest.anomalies) as `sluice anomalies` lists them: newest load first,
@@ -42,11 +43,9 @@ export function formatStoredAnomalies(found: { rows: StoredAnomaly[]; total: num
   if (found.rows.length === 0) return 'no anomalies\n';
   const header = ['file', 'offset / time', 'column', 'value', 'score', 'method'];
   const rows = found.rows.map((a) => [
-    String(a.file_id ?? '-'), a.byte_offset !== null ? String(a.byte_offset) : a.kind === 'series' && a.at !== null ? a.at : '-', a.metric === null ? a.column ?? '-' : a.column === null ? a.metric : `${a.metric}(${a.column})`, (a.value ?? 'NULL').slice(0, 40),
+    String(a.file_id ?? '-'), a.byte_offset !== null ? String(a.byte_offset) : a.kind === 'series' && a.at !== null ? a.at : '-', a.metric === null ? a.column ?? '-' : a.column === null ? a.metric : `${a.metric}(${a.column})`, a.value === null ? 'NULL' : tableCell(a.value, 40),
     a.score === null ? '-' : Number.isFinite(a.score) ? a.score.toPrecision(4) : String(a.score), a.method,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   const more = found.total > found.rows.length ? `… ${found.total - found.rows.length} more (--limit)\n` : '';
-  return `${[header, ...rows].map(line).join('\n')}\n${more}`;
+  return `${formatTable(header, rows)}${more}`;
 }

@@ -4,6 +4,7 @@ import { normaliseIdentifier } from '../../schema/identifiers.js';
 import { QUANTILE_KEYS } from '../../profile/quantile-sketch.js';
 import type { QualitySummary } from '../../summary.js';
 import type { ColumnFigures, FigureValue } from './column-profile.js';
+import { formatTable, tableCell } from '../../text-table.js';
 
 /**
  * A load's stored profile as `sluice profile` shows it: the dataset's latest load that has one (or
@@ -61,14 +62,7 @@ function inPrintedOrder(stats: ColumnFigures): ColumnFigures {
 function shown(value: FigureValue | null | undefined): string {
   if (value === null || value === undefined) return '-';
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(6).replace(/\.?0+$/, '');
-  const text = String(value);
-  return text.length > 24 ? `${text.slice(0, 23)}…` : text;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return `${[header, ...rows].map(line).join('\n')}\n`;
+  return tableCell(String(value), 24);
 }
 
 /** A heading, a row per column (count, nulls, distinct, min, median, max, mean, stddev, most common value), then the six scores. */
@@ -78,10 +72,10 @@ export function formatStoredProfile(profile: StoredProfile): string {
     c.name, c.type, String(c.count), String(c.nulls), `${c.distinct_exact ? '' : '~'}${c.distinct}`, shown(c.min), shown(c.quantiles?.['0.5']), shown(c.max),
     shown(c.mean), shown(c.stddev), c.top === null || c.top.length === 0 ? '-' : `${shown(c.top[0].value)} (${c.top[0].count})`,
   ]);
-  const columns = table(['column', 'type', 'count', 'nulls', 'distinct', 'min', 'p50', 'max', 'mean', 'stddev', 'top'], rows);
+  const columns = formatTable(['column', 'type', 'count', 'nulls', 'distinct', 'min', 'p50', 'max', 'mean', 'stddev', 'top'], rows);
   const q = profile.quality;
   const score = (v: number | null): string => (v === null ? 'not assessed' : v.toFixed(3));
-  const quality = table(['quality', 'score'], [
+  const quality = formatTable(['quality', 'score'], [
     ['completeness', score(q.completeness)], ['uniqueness', score(q.uniqueness)], ['validity', score(q.validity)],
     ['consistency', score(q.consistency)], ['timeliness', score(q.timeliness)], ['accuracy', score(q.accuracy)], ['score', score(q.score)],
   ]);
