@@ -84,7 +84,9 @@ function checkedInteger(bytes: Uint8Array, start: number, end: number, maxDigits
   if (length === 0 || length > maxDigits) return Number.NaN;
   // `+` and PHONE_DIGITS digits or more is a phone number (isPlusPhone); the loop below checks they are all digits.
   if (plus && length >= PHONE_DIGITS) return Number.NaN;
-  if (bytes[i] === ZERO && length > 1) return Number.NaN;
+  // The length first: compared on every value, it leaves the compiled loop no comparison first met
+  // at the first leading zero (a deoptimisation, and a recompilation, part way through a load).
+  if (length > 1 && bytes[i] === ZERO) return Number.NaN;
   let value = 0;
   for (let k = i; k < end; k++) {
     const c = bytes[k];

@@ -212,12 +212,18 @@ export class ColumnSketch {
 
   /** A text column of a batch: bytes[starts[r], ends[r]) for every row as in addNumberColumn. */
   addTextColumn(bytes: Uint8Array, starts: Int32Array, ends: Int32Array, nulls: Uint8Array, rejected: Uint8Array | null, rowCount: number): void {
+    // Counted without a branch per kind of row: code first reached by a column's first NULL, once
+    // the loop was compiled without it, deoptimised the loop (and it was compiled again).
+    let rows = 0;
+    let nullCount = 0;
     for (let r = 0; r < rowCount; r++) {
       if (rejected !== null && rejected[r] === 1) continue;
-      this.rows++;
-      if (nulls[r] === 1) this.nulls++;
-      else this.countText(bytes, starts[r], ends[r]);
+      rows++;
+      nullCount += nulls[r];
+      if (nulls[r] === 0) this.countText(bytes, starts[r], ends[r]);
     }
+    this.rows += rows;
+    this.nulls += nullCount;
   }
 
   /** For callers holding a string: encoded into a reused buffer, then as addText. */
@@ -255,8 +261,10 @@ export class ColumnSketch {
     this.patterns[pattern]++;
     this.textCount++;
     this.totalLength += length;
-    if (length < this.minLength) this.minLength = length;
-    if (length > this.maxLength) this.maxLength = length;
+    // Math.min / Math.max rather than branches taken first by a shorter or longer value part way
+    // through a load (each deoptimised the compiled loop).
+    this.minLength = Math.min(this.minLength, length);
+    this.maxLength = Math.max(this.maxLength, length);
   }
 
   /** A new distinct value (hash in hashParts); its entry, or -1 once the table overflowed into HyperLogLog. */

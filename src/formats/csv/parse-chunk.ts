@@ -140,6 +140,28 @@ let scratch = scratchBuffer();
  */
 export function parseCsvChunk(bytes: Uint8Array, start: number, end: number, plan: EncodePlan, batch: ColumnBatch, rejects: ByteSink,
   mapOffset?: (utf8Index: number) => number): EncodeStats {
+  const stats: EncodeStats = { rows: 0, rejected: 0, lines: 0, slowRows: 0, samples: [] };
+  // Validating UTF-8 and looking for NUL once per chunk is cheap (native, SIMD); only a chunk
+  // that fails either check pays for checking row by row.
+  const chunkView = bytes.subarray(start, end);
+  const rowChecks = chunkView.indexOf(0) !== -1 || !isUtf8(chunkView);
+  batch.reset(bytes, start, end, batchColumns(plan));
+  stats.lines = parseRows({ bytes, start, end, plan, batch, rejects, stats, rowChecks, mapOffset }) - 1;
+  // Every kept typed value got its number (fast path, rewriteValue, addParsedRow).
+  const types = plan.columnTypes;
+  for (let f = 0; f < types.length; f++) if (hasNumbers(types[f])) batch.columns[f].numbersType = types[f];
+  return stats;
+}
+
+/**
+ * The rows of the chunk into the batch and the rejects; returns the line number after the last.
+ * A function of its own, apart from what follows the loop: V8 compiles the first chunk's loop on
+ * stack replacement, before that chunk ever reached the code after its loop, and such code, with
+ * no type feedback yet, deoptimised the compiled function as the first chunk ended (then it was
+ * compiled again, twice).
+ */
+function parseRows(context: ChunkContext): number {
+  const { bytes, start, end, plan, batch, stats, rowChecks, mapOffset } = context;
   const { delimiter, quote, newline, comment } = plan.dialect;
   const escape = plan.dialect.escape;
   const maxQuotedLines = plan.maxQuotedLines ?? DEFAULT_MAX_QUOTED_LINES;
@@ -147,14 +169,7 @@ export function parseCsvChunk(bytes: Uint8Array, start: number, end: number, pla
   const columnCount = types.length;
   const special = specialBytes(plan.dialect);
   const crlf = newline === LF;
-  const stats: EncodeStats = { rows: 0, rejected: 0, lines: 0, slowRows: 0, samples: [] };
-  // Validating UTF-8 and looking for NUL once per chunk is cheap (native, SIMD); only a chunk
-  // that fails either check pays for checking row by row.
-  const chunkView = bytes.subarray(start, end);
-  const rowChecks = chunkView.indexOf(0) !== -1 || !isUtf8(chunkView);
-  batch.reset(bytes, start, end, batchColumns(plan));
   const columns = batch.columns;
-  const context: ChunkContext = { bytes, start, end, plan, batch, rejects, stats, rowChecks, mapOffset };
   // Columns whose values are normalised into the batch rather than read as spans.
   const formats = plan.columnFormats ?? [];
   const rewritten = new Uint8Array(columnCount);
@@ -317,10 +332,7 @@ export function parseCsvChunk(bytes: Uint8Array, start: number, end: number, pla
     batch.rowEnd[row] = contentEnd - start;
     stats.rows++;
   }
-  stats.lines = line - 1;
-  // Every kept typed value got its number above (fast path, rewriteValue, addParsedRow).
-  for (let f = 0; f < columnCount; f++) if (hasNumbers(types[f])) columns[f].numbersType = types[f];
-  return stats;
+  return line;
 }
 
 /** The batch's columns for a plan, as it names and types them. */
