@@ -212,18 +212,16 @@ export class ColumnSketch {
 
   /** A text column of a batch: bytes[starts[r], ends[r]) for every row as in addNumberColumn. */
   addTextColumn(bytes: Uint8Array, starts: Int32Array, ends: Int32Array, nulls: Uint8Array, rejected: Uint8Array | null, rowCount: number): void {
-    // Counted without a branch per kind of row: code first reached by a column's first NULL, once
-    // the loop was compiled without it, deoptimised the loop (and it was compiled again).
-    let rows = 0;
-    let nullCount = 0;
+    // NULLs counted without a branch of their own: code first reached by a column's first NULL,
+    // once the loop was compiled without it, deoptimised the loop (and it was compiled again). The
+    // counts are kept in the loop, not added after it, for the same reason: the first chunk's loop
+    // is compiled before that chunk reaches the code after it.
     for (let r = 0; r < rowCount; r++) {
       if (rejected !== null && rejected[r] === 1) continue;
-      rows++;
-      nullCount += nulls[r];
+      this.rows++;
+      this.nulls += nulls[r];
       if (nulls[r] === 0) this.countText(bytes, starts[r], ends[r]);
     }
-    this.rows += rows;
-    this.nulls += nullCount;
   }
 
   /** For callers holding a string: encoded into a reused buffer, then as addText. */

@@ -17,10 +17,12 @@ export function hllAdd(registers: Uint8Array, high: number, low: number): void {
   const index = high >>> (32 - HLL_PRECISION);
   // The 18 bits of `high` below the index, then the 21 bits of `low`: 39 rank bits.
   const restHigh = (high << HLL_PRECISION) >>> HLL_PRECISION;
-  let rank: number;
-  if (restHigh !== 0) rank = Math.clz32(restHigh) - HLL_PRECISION + 1;
-  else if (low !== 0) rank = 32 - HLL_PRECISION + (Math.clz32(low) - 11) + 1;
-  else rank = RANK_BITS + 1;
+  // Both ranks are computed and one is picked, rather than computing the second in a branch: a
+  // branch first taken part way through a load (a hash whose 18 bits are all zero, one in 2^18)
+  // deoptimised the compiled loop it was inlined into. With `low` 0 too, rankLow is RANK_BITS + 1.
+  const rankHigh = Math.clz32(restHigh) - HLL_PRECISION + 1;
+  const rankLow = 32 - HLL_PRECISION + (Math.clz32(low) - 11) + 1;
+  const rank = restHigh !== 0 ? rankHigh : rankLow;
   if (rank > registers[index]) registers[index] = rank;
 }
 

@@ -71,12 +71,19 @@ export class QuantileSketch {
   private zeros = 0;
   private readonly positive = new BucketCounts();
   private readonly negative = new BucketCounts();
+  /** [positive, negative]: one call site for both, so a column's first negative value finds its feedback there. */
+  private readonly sides = [this.positive, this.negative];
 
-  /** Finite values only. */
+  /**
+   * Finite values only. No code of its own for the first negative value or the first zero: code
+   * first reached part way through a load, after the caller's loop was compiled without it,
+   * deoptimised that loop (and it was compiled again).
+   */
   add(x: number): void {
-    if (x > ZERO_BELOW) this.positive.add(quantileKey(x));
-    else if (x < -ZERO_BELOW) this.negative.add(quantileKey(-x));
-    else this.zeros++;
+    const magnitude = Math.abs(x);
+    const zero = magnitude > ZERO_BELOW ? 0 : 1;
+    this.zeros += zero;
+    if (zero === 0) this.sides[x > 0 ? 0 : 1].add(quantileKey(magnitude));
   }
 
   toState(): QuantileState {

@@ -9,7 +9,10 @@
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
-const SEED_HIGH = 0x9747b28c;
+// `| 0`: the same 32 bits as a signed integer. As written (above 2^31) the seed is a double, and a
+// value too short for the block loop reached the tail's `^=` with it, which deoptimised the hot
+// callers (every bitwise use reads it as these bits either way).
+const SEED_HIGH = 0x9747b28c | 0;
 const SEED_LOW = 0x5bd1e995;
 
 /**
