@@ -210,6 +210,9 @@ export function parseIsoTimestampMicros(bytes: Uint8Array, start: number, end: n
  */
 export function fractionMicros(bytes: Uint8Array, start: number, end: number): number {
   const count = end - start;
+  // Up to six digits the fraction is a whole number of microseconds, and the rounding above gives
+  // exactly digits × 10^(6 − count) (the double's error is far below half a microsecond).
+  if (count <= 6) return digitsAt(bytes, start, count) * POW10[6 - count];
   let fraction: number;
   if (count <= 15) fraction = digitsAt(bytes, start, count) / POW10[count];
   else fraction = Number(`0.${Buffer.from(bytes.buffer, bytes.byteOffset + start, count).toString('latin1')}`);
