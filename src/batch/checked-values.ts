@@ -164,9 +164,29 @@ function twoDigits(bytes: Uint8Array, at: number): number {
   return a * 10 + b;
 }
 
+/**
+ * The last date readDays read, and its days (NaN: none yet). A file's dates repeat row after row
+ * (a time series, an export of one day), and comparing ten bytes costs less than reading the date.
+ */
+const lastDate = new Uint8Array(10);
+let lastDays = Number.NaN;
+
 /** YYYY-MM-DD at `start` (at least 10 bytes before `end`) as days since 1970-01-01, or NaN. */
 function readDays(bytes: Uint8Array, start: number, end: number): number {
-  if (end - start < 10 || bytes[start + 4] !== MINUS || bytes[start + 7] !== MINUS) return Number.NaN;
+  if (end - start < 10) return Number.NaN;
+  let same = 0;
+  while (same < 10 && bytes[start + same] === lastDate[same]) same++;
+  if (same === 10 && lastDays === lastDays) return lastDays;
+  const days = readNewDays(bytes, start);
+  if (days === days) {
+    for (let k = 0; k < 10; k++) lastDate[k] = bytes[start + k];
+    lastDays = days;
+  }
+  return days;
+}
+
+function readNewDays(bytes: Uint8Array, start: number): number {
+  if (bytes[start + 4] !== MINUS || bytes[start + 7] !== MINUS) return Number.NaN;
   const high = twoDigits(bytes, start);
   const low = twoDigits(bytes, start + 2);
   const month = twoDigits(bytes, start + 5);
