@@ -52,7 +52,7 @@ export function encodeBinaryCopyByColumn(batch: ColumnBatch, columns: readonly C
   for (const column of columns) {
     const width = FIELD_BYTES[column.type];
     if (width !== undefined) addFixedSizes(at, column.nulls, rowCount, width);
-    else addTextSizes(at, column, rowCount, column.type === ColumnType.json ? 5 : 4);
+    else addTextSizes(at, column.nulls, column.starts, column.ends, rowCount, column.type === ColumnType.json ? 5 : 4);
   }
   const headerAt = sink.length;
   const { total, rows } = placeRows(at, batch.rejected, rowCount, headerAt);
@@ -62,19 +62,25 @@ export function encodeBinaryCopyByColumn(batch: ColumnBatch, columns: readonly C
   bytes.set(BINARY_COPY_SIGNATURE, headerAt);
   view.setInt32(headerAt + 11, 0);
   view.setInt32(headerAt + 15, 0);
-  writeProvenance(view, at, batch, columns.length + 2, fileId);
-
   const { rejected } = batch;
+  writeProvenance(view, at, rejected, batch.rowOffset, rowCount, columns.length + 2, fileId);
+
+  // The loops get arrays, not objects: V8 compiles a loop's function during its first, long call,
+  // whose first lines ran before the function had feedback, and a property read there deoptimised
+  // the compiled function when the next chunk came (here they run uncompiled, once per chunk).
+  const source = batch.bytes;
+  const sourceView = new DataView(source.buffer, source.byteOffset, source.byteLength);
   for (const column of columns) {
+    const { nulls, numbers } = column;
     switch (column.type) {
-      case ColumnType.timestamptz: writeTimestamptz(view, at, rejected, rowCount, column); break;
-      case ColumnType.float: writeFloat8(view, at, rejected, rowCount, column); break;
-      case ColumnType.int: writeInt4(view, at, rejected, rowCount, column, 0); break;
-      case ColumnType.date: writeInt4(view, at, rejected, rowCount, column, PG_EPOCH_DAYS); break;
-      case ColumnType.bigint: writeInt8(view, at, rejected, rowCount, column); break;
-      case ColumnType.bool: writeBool(view, bytes, at, rejected, rowCount, column); break;
-      case ColumnType.json: writeText(view, bytes, batch.bytes, at, rejected, rowCount, column, true); break;
-      default: writeText(view, bytes, batch.bytes, at, rejected, rowCount, column, false);
+      case ColumnType.timestamptz: writeTimestamptz(view, at, rejected, rowCount, nulls, numbers, column.micros); break;
+      case ColumnType.float: writeFloat8(view, at, rejected, rowCount, nulls, numbers); break;
+      case ColumnType.int: writeInt4(view, at, rejected, rowCount, nulls, numbers, 0); break;
+      case ColumnType.date: writeInt4(view, at, rejected, rowCount, nulls, numbers, PG_EPOCH_DAYS); break;
+      case ColumnType.bigint: writeInt8(view, at, rejected, rowCount, nulls, numbers); break;
+      case ColumnType.bool: writeBool(view, bytes, at, rejected, rowCount, nulls, numbers); break;
+      case ColumnType.json: writeText(view, bytes, source, sourceView, at, rejected, rowCount, nulls, column.starts, column.ends, true); break;
+      default: writeText(view, bytes, source, sourceView, at, rejected, rowCount, nulls, column.starts, column.ends, false);
     }
   }
   view.setInt16(headerAt + total - 2, -1);
@@ -87,8 +93,7 @@ function addFixedSizes(at: Int32Array, nulls: Uint8Array, rowCount: number, widt
 }
 
 /** A value's length, its 4-byte length word, and jsonb's version byte (`extra` 5). */
-function addTextSizes(at: Int32Array, column: ColumnVector, rowCount: number, extra: number): void {
-  const { nulls, starts, ends } = column;
+function addTextSizes(at: Int32Array, nulls: Uint8Array, starts: Int32Array, ends: Int32Array, rowCount: number, extra: number): void {
   for (let r = 0; r < rowCount; r++) at[r] += nulls[r] === 1 ? 4 : ends[r] - starts[r] + extra;
 }
 
@@ -110,8 +115,7 @@ function placeRows(at: Int32Array, rejected: Uint8Array, rowCount: number, heade
 }
 
 /** Each kept row's field count and its provenance (_file, _offset as int8); moves the cursors past them. */
-function writeProvenance(view: DataView, at: Int32Array, batch: ColumnBatch, fields: number, fileId: number): void {
-  const { rowCount, rejected, rowOffset: offsets } = batch;
+function writeProvenance(view: DataView, at: Int32Array, rejected: Uint8Array, offsets: Float64Array, rowCount: number, fields: number, fileId: number): void {
   const fileHigh = Math.floor(fileId / TWO_32);
   const fileLow = fileId - fileHigh * TWO_32;
   for (let r = 0; r < rowCount; r++) {
@@ -130,8 +134,7 @@ function writeProvenance(view: DataView, at: Int32Array, batch: ColumnBatch, fie
   }
 }
 
-function writeInt4(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, column: ColumnVector, minus: number): void {
-  const { nulls, numbers } = column;
+function writeInt4(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, nulls: Uint8Array, numbers: Float64Array, minus: number): void {
   for (let r = 0; r < rowCount; r++) {
     if (rejected[r] === 1) continue;
     const p = at[r];
@@ -143,8 +146,7 @@ function writeInt4(view: DataView, at: Int32Array, rejected: Uint8Array, rowCoun
 }
 
 /** Integers within ±2^53 (writableByColumn checked). */
-function writeInt8(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, column: ColumnVector): void {
-  const { nulls, numbers } = column;
+function writeInt8(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, nulls: Uint8Array, numbers: Float64Array): void {
   for (let r = 0; r < rowCount; r++) {
     if (rejected[r] === 1) continue;
     const p = at[r];
@@ -158,8 +160,7 @@ function writeInt8(view: DataView, at: Int32Array, rejected: Uint8Array, rowCoun
   }
 }
 
-function writeFloat8(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, column: ColumnVector): void {
-  const { nulls, numbers } = column;
+function writeFloat8(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, nulls: Uint8Array, numbers: Float64Array): void {
   for (let r = 0; r < rowCount; r++) {
     if (rejected[r] === 1) continue;
     const p = at[r];
@@ -170,8 +171,7 @@ function writeFloat8(view: DataView, at: Int32Array, rejected: Uint8Array, rowCo
   }
 }
 
-function writeBool(view: DataView, bytes: Uint8Array, at: Int32Array, rejected: Uint8Array, rowCount: number, column: ColumnVector): void {
-  const { nulls, numbers } = column;
+function writeBool(view: DataView, bytes: Uint8Array, at: Int32Array, rejected: Uint8Array, rowCount: number, nulls: Uint8Array, numbers: Float64Array): void {
   for (let r = 0; r < rowCount; r++) {
     if (rejected[r] === 1) continue;
     const p = at[r];
@@ -183,8 +183,8 @@ function writeBool(view: DataView, bytes: Uint8Array, at: Int32Array, rejected: 
 }
 
 /** Microseconds since 2000 as an int64 built from exact parts of a double (see putTimestamptz). */
-function writeTimestamptz(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, column: ColumnVector): void {
-  const { nulls, numbers, micros } = column;
+function writeTimestamptz(view: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number, nulls: Uint8Array, numbers: Float64Array,
+  micros: Uint16Array): void {
   for (let r = 0; r < rowCount; r++) {
     if (rejected[r] === 1) continue;
     const p = at[r];
@@ -204,10 +204,8 @@ function writeTimestamptz(view: DataView, at: Int32Array, rejected: Uint8Array, 
 }
 
 /** Text (UTF-8, checked) or jsonb (a version byte, then the JSON text) from the batch's bytes. */
-function writeText(view: DataView, bytes: Uint8Array, source: Uint8Array, at: Int32Array, rejected: Uint8Array, rowCount: number,
-  column: ColumnVector, jsonb: boolean): void {
-  const { nulls, starts, ends } = column;
-  const sourceView = new DataView(source.buffer, source.byteOffset, source.byteLength);
+function writeText(view: DataView, bytes: Uint8Array, source: Uint8Array, sourceView: DataView, at: Int32Array, rejected: Uint8Array, rowCount: number,
+  nulls: Uint8Array, starts: Int32Array, ends: Int32Array, jsonb: boolean): void {
   for (let r = 0; r < rowCount; r++) {
     if (rejected[r] === 1) continue;
     let p = at[r];
