@@ -55,7 +55,9 @@ export function encodeBinaryCopyByColumn(batch: ColumnBatch, columns: readonly C
     else addTextSizes(at, column.nulls, column.starts, column.ends, rowCount, column.type === ColumnType.json ? 5 : 4);
   }
   const headerAt = sink.length;
-  const { total, rows } = placeRows(at, batch.rejected, rowCount, headerAt);
+  const placed = placeRows(at, batch.rejected, rowCount, headerAt);
+  const total = placed.total + 2;
+  const rows = placed.rows;
   const bytes = sink.reserve(total);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
@@ -63,7 +65,8 @@ export function encodeBinaryCopyByColumn(batch: ColumnBatch, columns: readonly C
   view.setInt32(headerAt + 11, 0);
   view.setInt32(headerAt + 15, 0);
   const { rejected } = batch;
-  writeProvenance(view, at, rejected, batch.rowOffset, rowCount, columns.length + 2, fileId);
+  const fileHigh = Math.floor(fileId / TWO_32);
+  writeProvenance(view, at, rejected, batch.rowOffset, rowCount, columns.length + 2, fileHigh, fileId - fileHigh * TWO_32);
 
   // The loops get arrays, not objects: V8 compiles a loop's function during its first, long call,
   // whose first lines ran before the function had feedback, and a property read there deoptimised
@@ -99,7 +102,8 @@ function addTextSizes(at: Int32Array, nulls: Uint8Array, starts: Int32Array, end
 
 /**
  * Turns each kept row's size in `at` into its start in the sink (rows after the 19-byte header
- * written at `headerAt`); `total` includes the 2-byte trailer.
+ * written at `headerAt`); `total`: the header and the rows (the trailer is the caller's, so that
+ * nothing but the return follows the loop).
  */
 function placeRows(at: Int32Array, rejected: Uint8Array, rowCount: number, headerAt: number): { total: number; rows: number } {
   let total = 19;
@@ -111,13 +115,12 @@ function placeRows(at: Int32Array, rejected: Uint8Array, rowCount: number, heade
     total += size;
     rows++;
   }
-  return { total: total + 2, rows };
+  return { total, rows };
 }
 
 /** Each kept row's field count and its provenance (_file, _offset as int8); moves the cursors past them. */
-function writeProvenance(view: DataView, at: Int32Array, rejected: Uint8Array, offsets: Float64Array, rowCount: number, fields: number, fileId: number): void {
-  const fileHigh = Math.floor(fileId / TWO_32);
-  const fileLow = fileId - fileHigh * TWO_32;
+function writeProvenance(view: DataView, at: Int32Array, rejected: Uint8Array, offsets: Float64Array, rowCount: number, fields: number,
+  fileHigh: number, fileLow: number): void {
   for (let r = 0; r < rowCount; r++) {
     if (rejected[r] === 1) continue;
     const p = at[r];
