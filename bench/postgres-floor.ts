@@ -61,18 +61,24 @@ export async function runPostgresFloorBench(log: (line: string) => void = (line)
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const { backend, postmaster } = await postmasterOf(client);
-  let sampler = new PostgresSampler(postmaster, backend);
+  // PostgreSQL's CPU is sampled around the copies given to `sampled` (the copies tick it as they run).
+  let sampler: PostgresSampler | undefined;
   const sampled = async (copies: () => Promise<unknown>): Promise<number> => {
-    sampler = new PostgresSampler(postmaster, backend);
-    sampler.tick();
-    sampler.baseline();
-    await copies();
-    sampler.tick();
-    return sampler.result().reduce((sum, p) => sum + p.cpuS, 0);
+    const current = new PostgresSampler(postmaster, backend);
+    current.tick();
+    current.baseline();
+    sampler = current;
+    try {
+      await copies();
+    } finally {
+      sampler = undefined;
+    }
+    current.tick();
+    return current.result().reduce((sum, p) => sum + p.cpuS, 0);
   };
   const copy = async (table: string, file: string, format: string): Promise<number> => {
     const run = await runTimed('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...psql.args, '-c',
-      `\\copy ${table} FROM '${file.replace(/'/g, "''")}' WITH (${format})`], { env: psql.env, timeoutMs: 300_000, onTick: () => sampler.tick() });
+      `\\copy ${table} FROM '${file.replace(/'/g, "''")}' WITH (${format})`], { env: psql.env, timeoutMs: 300_000, onTick: () => sampler?.tick() });
     if (run.code !== 0) throw new Error(`postgres-floor: psql \\copy failed: ${run.stderr}`);
     return run.ms;
   };

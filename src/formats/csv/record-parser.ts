@@ -1,3 +1,4 @@
+import { bufferView } from '../encoding/code-units.js';
 import { CR, type CsvDialect, LF, NONE } from './dialect.js';
 
 /**
@@ -97,6 +98,5 @@ export function parseCell(bytes: Uint8Array, start: number, end: number, dialect
 
 /** bytes[start, end) as UTF-8 text: a Buffer decodes a range of itself; a plain Uint8Array needs a Buffer view over it first. */
 function utf8Text(bytes: Uint8Array, start: number, end: number): string {
-  if (Buffer.isBuffer(bytes)) return bytes.toString('utf8', start, end);
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+  return Buffer.isBuffer(bytes) ? bytes.toString('utf8', start, end) : bufferView(bytes, start, end).toString('utf8');
 }
